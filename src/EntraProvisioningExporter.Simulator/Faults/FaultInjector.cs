@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+
+namespace EntraProvisioningExporter.Simulator.Faults;
+
+public enum FaultKind
+{
+    /// <summary>429 with a Retry-After header.</summary>
+    Throttle,
+    /// <summary>Any HTTP status with a Graph error body (401, 403, 500, 503, 504…).</summary>
+    Status,
+    /// <summary>Answer normally, but only after a delay (top-level requests only).</summary>
+    Delay,
+    /// <summary>200 with a JSON body cut off half-way.</summary>
+    TruncatedJson,
+    /// <summary>200 with a body that is not JSON at all.</summary>
+    NotJson,
+}
+
+/// <summary>One scripted fault: which requests it hits (a regex over the path and query), how, and how many times.</summary>
+public sealed record FaultRule
+{
+    public required FaultKind Kind { get; init; }
+    public string PathPattern { get; init; } = ".*";
+    public int StatusCode { get; init; } = 503;
+    public int RetryAfterSeconds { get; init; } = 1;
+    public TimeSpan Delay { get; init; } = TimeSpan.FromSeconds(5);
+    public string ErrorCode { get; init; } = "";
+    public string ErrorMessage { get; init; } = "";
+    /// <summary>Whether the rule hits requests made directly (true) and/or inner requests of a $batch.</summary>
+    public bool TopLevel { get; init; } = true;
+    public bool InBatch { get; init; } = true;
+    /// <summary>How many requests it hits before it clears itself; null for as long as it is installed.</summary>
+    public int? Times { get; init; }
+}
+
+/// <summary>Scripted faults for tests and demos: thread-safe, evaluated per request, clearing themselves after <see cref="FaultRule.Times"/>.</summary>
+public sealed class FaultInjector
+{
+    private sealed class Entry(FaultRule rule)
+    {
+        public FaultRule Rule { get; } = rule;
+        public Regex Pattern { get; } = new(rule.PathPattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+        public int Remaining = rule.Times ?? int.MaxValue;
+    }
+
+    private readonly ConcurrentQueue<Entry> rules = new();
+
+    public void Add(FaultRule rule) => rules.Enqueue(new Entry(rule));
+
+    public void Clear() => rules.Clear();
+
+    /// <summary>The first rule that matches and still has hits left, consuming one hit.</summary>
+    public FaultRule? Next(string pathAndQuery, bool inBatch)
+    {
+        foreach (var e in rules)
+        {
+            if (inBatch ? !e.Rule.InBatch : !e.Rule.TopLevel) continue;
+            if (!e.Pattern.IsMatch(pathAndQuery)) continue;
+            if (Interlocked.Decrement(ref e.Remaining) >= 0) return e.Rule;
+        }
+        return null;
+    }
+}

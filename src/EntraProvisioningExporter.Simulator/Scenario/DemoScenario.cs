@@ -1,0 +1,238 @@
+namespace EntraProvisioningExporter.Simulator.Scenario;
+
+/// <summary>
+/// The demo tenant: a dozen provisioning apps in the states an SRE meets, plus service principals without
+/// jobs (as in a real tenant, most have none). Everything is a function of scenario time, so the same
+/// instant always yields the same payloads.
+/// </summary>
+public static class DemoScenario
+{
+    public const string DefaultTenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e";
+
+    /// <summary>Scenario minute at which the escrow-climbing app crosses the 40 % failure proportion and is quarantined.</summary>
+    public static readonly TimeSpan EscrowQuarantineAt = TimeSpan.FromMinutes(16);
+
+    /// <summary>How long the invalid-credentials app has been quarantined when the scenario starts (disabled after 28 days).</summary>
+    public static readonly TimeSpan CredentialsQuarantineAge = TimeSpan.FromDays(25);
+
+    public static SimulatedTenant Create(DateTimeOffset scenarioStart, string tenantId = DefaultTenantId, int syntheticJobs = 0, int servicePrincipalsWithoutJobs = 40)
+    {
+        var start = scenarioStart;
+        var sps = new List<SimulatedServicePrincipal>
+        {
+            App(tenantId, "Contoso SCIM App", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 3, users: 1200, groups: 40)),
+            App(tenantId, "Workday to Microsoft Entra ID", "Workday", (now, _) => HrInbound(now, start)),
+            App(tenantId, "ServiceNow", "ServiceNowOutDelta", (now, _) => Paused(now, start)),
+            App(tenantId, "Salesforce", "salesforce", (now, elapsed) => EscrowClimbing(now, start, elapsed)),
+            App(tenantId, "Dropbox Business", "dropboxBusiness", (now, _) => InvalidCredentials(now, start)),
+            App(tenantId, "Zoom", "zoom", (now, _) => Stalled(start)),
+            App(tenantId, "GitHub Enterprise Managed User", "gitHubEnterpriseManagedUser", (_, _) => NotRun()),
+            App(tenantId, "Atlassian Cloud", "atlassianCloud", (_, _) => NotConfigured()),
+            App(tenantId, "Box", "box", (now, _) => EntryLevelErrors(now, start)),
+            App(tenantId, "Slack", "slack", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 17, users: 860, groups: 12)),
+            new(SimulatedTenant.StableGuid(tenantId + "Fabrikam cross-tenant sync"), SimulatedTenant.StableGuid("app:Fabrikam cross-tenant sync"), "Fabrikam cross-tenant sync",
+            [
+                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam users"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 9, users: 3400, groups: 0)),
+                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam guests"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 29, users: 220, groups: 0)),
+            ]),
+            App(tenantId, "SAP SuccessFactors to Microsoft Entra ID", "SuccessFactorsToAzureADUserProvisioning", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 23, users: 5100, groups: 0)),
+        };
+        for (var i = 0; i < syntheticJobs; i++)
+        {
+            var phase = i % 40;
+            sps.Add(App(tenantId, $"Synthetic SCIM App {i:D5}", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase, users: 100 + phase, groups: 5)));
+        }
+        string[] withoutJobs = ["Microsoft Graph Explorer", "Office 365 Exchange Online", "Microsoft Teams", "Azure Portal", "SharePoint Online", "Power BI Service", "Microsoft Intune", "Azure DevOps"];
+        for (var i = 0; i < servicePrincipalsWithoutJobs; i++)
+        {
+            var name = i < withoutJobs.Length ? withoutJobs[i] : $"Line-of-business app {i:D3}";
+            sps.Add(new(SimulatedTenant.StableGuid(tenantId + name), SimulatedTenant.StableGuid("app:" + name), name, []));
+        }
+        return new SimulatedTenant(tenantId, scenarioStart, sps);
+    }
+
+    private static SimulatedServicePrincipal App(string tenantId, string name, string templateId, JobScript script) =>
+        new(SimulatedTenant.StableGuid(tenantId + name), SimulatedTenant.StableGuid("app:" + name), name,
+            [new(SimulatedTenant.JobId(templateId, tenantId + name), templateId, script)]);
+
+    private static string T(DateTimeOffset value) => GraphTime.Format(value);
+
+    /// <summary>The last run that has finished by <paramref name="now"/>: runs start on a grid of <paramref name="interval"/> offset by <paramref name="phase"/> minutes.</summary>
+    private static (DateTimeOffset Began, DateTimeOffset Ended) LastRun(DateTimeOffset now, DateTimeOffset start, TimeSpan interval, int phase, TimeSpan duration)
+    {
+        var origin = start - TimeSpan.FromDays(1) + TimeSpan.FromMinutes(phase);
+        var n = (long)Math.Floor((now - duration - origin) / interval);
+        var began = origin + interval * n;
+        return (began, began + duration);
+    }
+
+    private static JobView Healthy(DateTimeOffset now, DateTimeOffset start, TimeSpan interval, int phase, long users, long groups)
+    {
+        var (began, ended) = LastRun(now, start, interval, phase, TimeSpan.FromMinutes(2));
+        var exec = new ExecutionView
+        {
+            State = "Succeeded", TimeBegan = T(began), TimeEnded = T(ended),
+            CountEntitled = users + groups, CountEntitledForProvisioning = users + groups,
+            CountExported = 12 + phase % 7, CountExports = 12 + phase % 7, CountImported = users + groups, CountImportedDeltas = 14,
+            CountImportedReferenceDeltas = groups > 0 ? 3 : 0,
+        };
+        return new JobView
+        {
+            Code = "Active", ScheduleInterval = "PT40M",
+            LastExecution = exec, LastSuccessfulExecution = exec, LastSuccessfulExecutionWithExports = exec,
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(90)), SteadyStateLastAchievedTime = T(ended),
+            SynchronizedEntryCountByType = groups > 0 ? [new("user", users), new("group", groups)] : [new("user", users)],
+        };
+    }
+
+    private static JobView HrInbound(DateTimeOffset now, DateTimeOffset start)
+    {
+        var (began, ended) = LastRun(now, start, TimeSpan.FromMinutes(40), 11, TimeSpan.FromMinutes(6));
+        var exec = new ExecutionView
+        {
+            State = "Succeeded", TimeBegan = T(began), TimeEnded = T(ended),
+            CountEntitled = 25400, CountEntitledForProvisioning = 25400, CountImported = 25400, CountImportedDeltas = 37,
+            CountExported = 37, CountExports = 37,
+        };
+        return new JobView
+        {
+            Code = "Active", ScheduleInterval = "PT40M",
+            LastExecution = exec, LastSuccessfulExecution = exec, LastSuccessfulExecutionWithExports = exec,
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(200)), SteadyStateLastAchievedTime = T(ended),
+            SynchronizedEntryCountByType = [new("worker", 25400)],
+        };
+    }
+
+    private static JobView Paused(DateTimeOffset now, DateTimeOffset start)
+    {
+        var ended = start - TimeSpan.FromDays(10);
+        var exec = new ExecutionView
+        {
+            State = "Succeeded", TimeBegan = T(ended - TimeSpan.FromMinutes(3)), TimeEnded = T(ended),
+            CountEntitled = 410, CountEntitledForProvisioning = 410, CountImported = 410, CountExported = 2, CountExports = 2,
+        };
+        return new JobView
+        {
+            // Microsoft's own sample schedule: TimeSpan.MaxValue, which overflows date arithmetic.
+            Code = "Paused", ScheduleState = "Paused", ScheduleInterval = "P10675199DT2H48M5.4775807S",
+            LastExecution = exec, LastSuccessfulExecution = exec, LastSuccessfulExecutionWithExports = exec,
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(300)), SteadyStateLastAchievedTime = T(ended),
+            SynchronizedEntryCountByType = [new("user", 410)],
+        };
+    }
+
+    /// <summary>Escrows climb 250 a scenario minute from 2,000 against 9,000 exports per run; at 6,000 (40 %) the job is quarantined.</summary>
+    private static JobView EscrowClimbing(DateTimeOffset now, DateTimeOffset start, TimeSpan elapsed)
+    {
+        var escrowed = 2000 + (long)(250 * Math.Max(0, elapsed.TotalMinutes));
+        var (began, ended) = LastRun(now, start, TimeSpan.FromMinutes(40), 5, TimeSpan.FromMinutes(4));
+        var exec = new ExecutionView
+        {
+            State = "EntryLevelErrors", TimeBegan = T(began), TimeEnded = T(ended),
+            CountEntitled = 15200, CountEntitledForProvisioning = 15000,
+            CountEscrowed = escrowed, CountEscrowedRaw = escrowed + 350, CountExported = 9000, CountExports = 9000 + escrowed,
+            CountImported = 15200, CountImportedDeltas = 620,
+            ErrorCode = "SalesforceDuplicateValue", ErrorMessage = "Some entries failed to export; see the provisioning logs.",
+        };
+        var quarantined = elapsed >= EscrowQuarantineAt;
+        var began0 = start + EscrowQuarantineAt;
+        return new JobView
+        {
+            Code = quarantined ? "Quarantine" : "Active", ScheduleInterval = "PT40M",
+            LastExecution = exec,
+            LastSuccessfulExecution = exec with { State = "Succeeded" },
+            LastSuccessfulExecutionWithExports = exec with { State = "Succeeded" },
+            Quarantine = quarantined ? new QuarantineView
+            {
+                Reason = "EncounteredEscrowProportionThreshold",
+                CurrentBegan = T(began0), SeriesBegan = T(began0), NextAttempt = T(began0 + TimeSpan.FromHours(6)), SeriesCount = 1,
+                ErrorCode = "EncounteredEscrowProportionThreshold", ErrorMessage = "Too many entries failed to export.",
+            } : null,
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(60)), SteadyStateLastAchievedTime = T(start - TimeSpan.FromDays(2)),
+            SynchronizedEntryCountByType = [new("user", 15200 - escrowed / 2)],
+        };
+    }
+
+    /// <summary>Quarantined for invalid admin credentials since 25 days before the scenario start: disabled at 28 days.</summary>
+    private static JobView InvalidCredentials(DateTimeOffset now, DateTimeOffset start)
+    {
+        var seriesBegan = start - CredentialsQuarantineAge;
+        var retries = Math.Max(0, (long)Math.Floor((now - seriesBegan - TimeSpan.FromHours(42)) / TimeSpan.FromDays(1))) + 3;
+        var currentBegan = seriesBegan + TimeSpan.FromHours(42) + TimeSpan.FromDays(retries - 3);
+        var exec = new ExecutionView
+        {
+            State = "Failed", TimeBegan = T(currentBegan), TimeEnded = T(currentBegan + TimeSpan.FromSeconds(20)),
+            ErrorCode = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
+            ErrorMessage = "We received this unexpected response from the application: 401 Unauthorized.",
+        };
+        var lastGood = new ExecutionView
+        {
+            State = "Succeeded", TimeBegan = T(seriesBegan - TimeSpan.FromMinutes(42)), TimeEnded = T(seriesBegan - TimeSpan.FromMinutes(40)),
+            CountEntitled = 530, CountEntitledForProvisioning = 530, CountImported = 530, CountExported = 4, CountExports = 4,
+        };
+        return new JobView
+        {
+            Code = "Quarantine", ScheduleInterval = "PT40M", SuccessiveCompleteFailures = 28 + retries,
+            LastExecution = exec, LastSuccessfulExecution = lastGood, LastSuccessfulExecutionWithExports = lastGood,
+            Quarantine = new QuarantineView
+            {
+                Reason = "EncounteredQuarantineException",
+                CurrentBegan = T(currentBegan), SeriesBegan = T(seriesBegan), NextAttempt = T(currentBegan + TimeSpan.FromDays(1)), SeriesCount = retries,
+                ErrorCode = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
+                ErrorMessage = "The admin credentials for the application are invalid.",
+            },
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(400)), SteadyStateLastAchievedTime = T(seriesBegan - TimeSpan.FromMinutes(40)),
+            SynchronizedEntryCountByType = [new("user", 530)],
+        };
+    }
+
+    /// <summary>Active on paper, but its runs stopped three days before the scenario began.</summary>
+    private static JobView Stalled(DateTimeOffset start)
+    {
+        var ended = start - TimeSpan.FromDays(3);
+        var exec = new ExecutionView
+        {
+            State = "Succeeded", TimeBegan = T(ended - TimeSpan.FromMinutes(2)), TimeEnded = T(ended),
+            CountEntitled = 2300, CountEntitledForProvisioning = 2300, CountImported = 2300, CountExported = 9, CountExports = 9,
+        };
+        return new JobView
+        {
+            Code = "Active", ScheduleInterval = "PT40M",
+            LastExecution = exec, LastSuccessfulExecution = exec, LastSuccessfulExecutionWithExports = exec,
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(120)), SteadyStateLastAchievedTime = T(ended),
+            SynchronizedEntryCountByType = [new("user", 2300)],
+        };
+    }
+
+    private static JobView NotRun() => new()
+    {
+        Code = "NotRun", ScheduleInterval = "PT40M",
+        // Empty strings where Microsoft's samples put them.
+        LastExecution = null, LastSuccessfulExecution = null, LastSuccessfulExecutionWithExports = null,
+        SteadyStateFirstAchievedTime = "0001-01-01T00:00:00Z", SteadyStateLastAchievedTime = "",
+    };
+
+    private static JobView NotConfigured() => new()
+    {
+        Code = "NotConfigured", ScheduleState = "Disabled", ScheduleInterval = "PT40M",
+    };
+
+    private static JobView EntryLevelErrors(DateTimeOffset now, DateTimeOffset start)
+    {
+        var (began, ended) = LastRun(now, start, TimeSpan.FromMinutes(40), 31, TimeSpan.FromMinutes(3));
+        var exec = new ExecutionView
+        {
+            State = "EntryLevelErrors", TimeBegan = T(began), TimeEnded = T(ended),
+            CountEntitled = 3100, CountEntitledForProvisioning = 3050, CountEscrowed = 42, CountEscrowedRaw = 45,
+            CountExported = 18, CountExports = 60, CountImported = 3100, CountImportedDeltas = 60,
+            ErrorCode = "BoxEntryLevelError", ErrorMessage = "42 entries failed.",
+        };
+        return new JobView
+        {
+            Code = "Active", ScheduleInterval = "PT40M",
+            LastExecution = exec, LastSuccessfulExecution = exec with { State = "Succeeded" }, LastSuccessfulExecutionWithExports = exec with { State = "Succeeded" },
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(30)), SteadyStateLastAchievedTime = T(ended),
+            SynchronizedEntryCountByType = [new("user", 3008), new("group", 42)],
+        };
+    }
+}

@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EntraProvisioningExporter.Simulator.Scenario;
+
+/// <summary>A job's behaviour over time: its view at a wall-clock instant, given how long the scenario has run.</summary>
+public delegate JobView JobScript(DateTimeOffset now, TimeSpan elapsed);
+
+public sealed record SimulatedJob(string Id, string TemplateId, JobScript Script);
+
+public sealed record SimulatedServicePrincipal(string Id, string AppId, string DisplayName, IReadOnlyList<SimulatedJob> Jobs);
+
+/// <summary>One simulated Entra tenant: its service principals (with and without provisioning jobs) and when its scenario began.</summary>
+public sealed class SimulatedTenant
+{
+    private readonly Dictionary<string, SimulatedServicePrincipal> byId;
+
+    public SimulatedTenant(string tenantId, DateTimeOffset scenarioStart, IReadOnlyList<SimulatedServicePrincipal> servicePrincipals)
+    {
+        TenantId = tenantId;
+        ScenarioStart = scenarioStart;
+        ServicePrincipals = servicePrincipals;
+        byId = servicePrincipals.ToDictionary(sp => sp.Id, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public string TenantId { get; }
+    public DateTimeOffset ScenarioStart { get; }
+    public IReadOnlyList<SimulatedServicePrincipal> ServicePrincipals { get; }
+
+    public SimulatedServicePrincipal? Find(string id) => byId.GetValueOrDefault(id);
+
+    /// <summary>A stable GUID from a name, so scenario ids are the same on every run (golden files depend on it).</summary>
+    public static string StableGuid(string name)
+    {
+        var hash = MD5.HashData(Encoding.UTF8.GetBytes(name));
+        return new Guid(hash).ToString();
+    }
+
+    /// <summary>Graph's job id shape: {templateId}.{32 hex}.{guid}.</summary>
+    public static string JobId(string templateId, string name) =>
+        $"{templateId}.{StableGuid(name + "#hex").Replace("-", "", StringComparison.Ordinal)}.{StableGuid(name + "#job")}";
+}

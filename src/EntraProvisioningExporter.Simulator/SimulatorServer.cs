@@ -1,0 +1,184 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EntraProvisioningExporter.Simulator.Faults;
+using EntraProvisioningExporter.Simulator.Graph;
+using EntraProvisioningExporter.Simulator.Scenario;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EntraProvisioningExporter.Simulator;
+
+/// <summary>
+/// A simulated Entra tenant (or several) over real HTTP on loopback. Each tenant has its own port with Graph
+/// at the root (<c>http://127.0.0.1:{port}/v1.0</c>), as the real service has: the Graph SDK derives $batch
+/// step URLs by cutting at the version segment, so a path prefix per tenant would not survive batching.
+/// Test and demo control (faults) is under <c>/_sim/</c> on every port.
+/// </summary>
+public sealed class SimulatorServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly List<(SimulatedTenant Tenant, GraphApi Api)> tenants;
+    private readonly Dictionary<int, (SimulatedTenant Tenant, GraphApi Api)> byPort = [];
+    private readonly Dictionary<string, Uri> endpoints = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeProvider time;
+
+    private SimulatorServer(WebApplication app, IEnumerable<SimulatedTenant> tenants, TimeProvider time)
+    {
+        this.app = app;
+        this.time = time;
+        this.tenants = tenants.Select(t => (t, new GraphApi(t, time))).ToList();
+    }
+
+    public FaultInjector Faults { get; } = new();
+    public RequestLog Requests { get; } = new();
+    /// <summary>The first tenant's address (its Graph is at {BaseAddress}v1.0).</summary>
+    public Uri BaseAddress => endpoints.Values.First();
+    public IReadOnlyCollection<SimulatedTenant> Tenants => tenants.Select(v => v.Tenant).ToList();
+
+    /// <summary>The Graph base URL (…/v1.0) of one simulated tenant, as the exporter's GraphEndpoint.</summary>
+    public Uri GraphEndpoint(string tenantId) => new(endpoints[tenantId], "v1.0");
+
+    /// <summary>Starts on loopback: tenant i on <paramref name="firstPort"/> + i, or on ephemeral ports when it is 0.</summary>
+    public static async Task<SimulatorServer> StartAsync(IEnumerable<SimulatedTenant> tenants, TimeProvider time, int firstPort = 0, CancellationToken cancellationToken = default)
+    {
+        var list = tenants.ToList();
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
+        {
+            for (var i = 0; i < list.Count; i++) k.Listen(System.Net.IPAddress.Loopback, firstPort == 0 ? 0 : firstPort + i);
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddRoutingCore();
+        var app = builder.Build();
+        var server = new SimulatorServer(app, list, time);
+        app.Run(server.HandleAsync);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        // Kestrel binds its endpoints in the order they were declared, and lists them in that order.
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        for (var i = 0; i < list.Count; i++)
+        {
+            server.byPort[addresses[i].Port] = server.tenants[i];
+            server.endpoints[list[i].TenantId] = new Uri($"http://127.0.0.1:{addresses[i].Port}/");
+        }
+        return server;
+    }
+
+    private static readonly JsonSerializerOptions ControlJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        if (path.StartsWith("/_sim/faults", StringComparison.Ordinal))
+        {
+            await HandleControlAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var parts = path.Trim('/').Split('/', 2);
+        if (!byPort.TryGetValue(context.Connection.LocalPort, out var entry) || parts[0] != "v1.0")
+        {
+            await WriteAsync(context, GraphResponse.Error(404, "NotFound", "Unknown API version (the simulator serves /v1.0).")).ConfigureAwait(false);
+            return;
+        }
+        var tenantId = entry.Tenant.TenantId;
+        var rest = "/" + (parts.Length > 1 ? parts[1] : "");
+        var pathAndQuery = rest + context.Request.QueryString.Value;
+        var baseUrl = $"{context.Request.Scheme}://{context.Request.Host}/v1.0";
+
+        GraphResponse response;
+        var fault = Faults.Next(pathAndQuery, inBatch: false);
+        if (fault is { Kind: FaultKind.Delay })
+        {
+            try { await Task.Delay(fault.Delay, context.RequestAborted).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+            fault = null;
+        }
+        switch (fault?.Kind)
+        {
+            case FaultKind.Throttle:
+                response = GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string> { ["Retry-After"] = fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                break;
+            case FaultKind.Status:
+                response = GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage);
+                break;
+            case FaultKind.TruncatedJson:
+                var full = await AnswerAsync(context, tenantId, entry.Api, rest, baseUrl).ConfigureAwait(false);
+                response = full with { Body = full.Body[..(full.Body.Length / 2)] };
+                break;
+            case FaultKind.NotJson:
+                response = new GraphResponse(200, "<html><body>Service temporarily unavailable</body></html>", GraphResponse.Empty);
+                break;
+            default:
+                response = await AnswerAsync(context, tenantId, entry.Api, rest, baseUrl).ConfigureAwait(false);
+                break;
+        }
+        Requests.Add(new RecordedRequest(time.GetUtcNow(), tenantId, context.Request.Method, pathAndQuery, InBatch: false, response.Status));
+        await WriteAsync(context, response).ConfigureAwait(false);
+    }
+
+    private async Task<GraphResponse> AnswerAsync(HttpContext context, string tenantId, GraphApi api, string rest, string baseUrl)
+    {
+        if (HttpMethods.IsPost(context.Request.Method) && rest.Equals("/$batch", StringComparison.OrdinalIgnoreCase))
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+            return BatchHandler.Handle(tenantId, baseUrl, body, api, Faults, Requests, time);
+        }
+        if (!HttpMethods.IsGet(context.Request.Method))
+            return GraphResponse.Error(405, "MethodNotAllowed", "The simulator only serves reads.");
+        var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        return api.Get(baseUrl, rest, query);
+    }
+
+    private async Task HandleControlAsync(HttpContext context)
+    {
+        if (HttpMethods.IsDelete(context.Request.Method))
+        {
+            Faults.Clear();
+            context.Response.StatusCode = 204;
+            return;
+        }
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            var rule = await JsonSerializer.DeserializeAsync<FaultRule>(context.Request.Body, ControlJson, context.RequestAborted).ConfigureAwait(false);
+            if (rule is null) { context.Response.StatusCode = 400; return; }
+            Faults.Add(rule);
+            context.Response.StatusCode = 204;
+            return;
+        }
+        context.Response.StatusCode = 405;
+    }
+
+    private static async Task WriteAsync(HttpContext context, GraphResponse response)
+    {
+        context.Response.StatusCode = response.Status;
+        context.Response.ContentType = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
+        foreach (var (k, v) in response.Headers) context.Response.Headers[k] = v;
+        await context.Response.WriteAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    internal static (string Path, IReadOnlyDictionary<string, string> Query) SplitUrl(string url)
+    {
+        var q = url.IndexOf('?', StringComparison.Ordinal);
+        if (q < 0) return (url, new Dictionary<string, string>());
+        var query = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in url[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
+            query[key] = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
+        }
+        return (url[..q], query);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,101 @@
+namespace EntraProvisioningExporter.Configuration;
+
+/// <summary>The "Exporter" configuration section. Every key is documented in the README's configuration table.</summary>
+public sealed class ExporterOptions
+{
+    public const string SectionName = "Exporter";
+
+    /// <summary>How often each tenant's jobs are polled.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long one poll cycle may take before it is abandoned; defaults to 90 % of the interval, at most 5 minutes.</summary>
+    public TimeSpan? PollTimeout { get; set; }
+
+    /// <summary>How often service principals with jobs are rediscovered (when they are not listed explicitly).</summary>
+    public TimeSpan DiscoveryInterval { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>Timeout of one HTTP request to Graph.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>At most this many Graph requests in flight per tenant.</summary>
+    public int MaxConcurrentRequestsPerTenant { get; set; } = 4;
+
+    /// <summary>Retries of throttled or failed requests inside a $batch before a service principal's jobs count as failed for the cycle.</summary>
+    public int MaxBatchRetries { get; set; } = 3;
+
+    /// <summary>Sizes the OpenTelemetry cardinality limits: no series is dropped up to this many jobs.</summary>
+    public int MaxJobs { get; set; } = 10_000;
+
+    public QuarantineOptions Quarantine { get; set; } = new();
+
+    public List<TenantOptions> Tenants { get; set; } = [];
+
+    public TimeSpan EffectivePollTimeout =>
+        PollTimeout ?? TimeSpan.FromTicks(Math.Min(PollInterval.Ticks / 10 * 9, TimeSpan.FromMinutes(5).Ticks));
+}
+
+/// <summary>Microsoft's quarantine thresholds ("subject to change", so all configurable).</summary>
+public sealed class QuarantineOptions
+{
+    /// <summary>Below this many operations the proportion threshold cannot trip.</summary>
+    public long MinimumOperations { get; set; } = 5_000;
+
+    /// <summary>Quarantine when more than this share of operations fail.</summary>
+    public double FailureProportion { get; set; } = 0.4;
+
+    /// <summary>Quarantine above this many non-reference failures.</summary>
+    public long NonReferenceFailures { get; set; } = 40_000;
+
+    /// <summary>Absolute cap on failures, reference and non-reference together.</summary>
+    public long TotalFailures { get; set; } = 60_000;
+
+    /// <summary>How long after a quarantine series began Microsoft disables the job.</summary>
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(28);
+}
+
+public sealed class TenantOptions
+{
+    /// <summary>Optional friendly name, used in logs only.</summary>
+    public string? Name { get; set; }
+
+    public string? TenantId { get; set; }
+
+    /// <summary>Public (default), USGovernment, USGovernmentDoD or China: picks the Graph and login hosts.</summary>
+    public string Cloud { get; set; } = GraphCloud.Public;
+
+    /// <summary>Overrides the cloud's Graph base URL (…/v1.0). With a credential it must be a Microsoft Graph host over HTTPS.</summary>
+    public Uri? GraphEndpoint { get; set; }
+
+    public CredentialOptions Credential { get; set; } = new();
+
+    /// <summary>Service principal object ids to watch; empty means discover them.</summary>
+    public List<string> ServicePrincipals { get; set; } = [];
+
+    public string DisplayName => string.IsNullOrWhiteSpace(Name) ? TenantId ?? "(no tenant id)" : Name;
+}
+
+public sealed class CredentialOptions
+{
+    /// <summary>Default, ClientSecret, ClientCertificate, WorkloadIdentity, ManagedIdentity, or None (simulator on loopback only).</summary>
+    public string Kind { get; set; } = CredentialKind.Default;
+
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+    public string? CertificatePath { get; set; }
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Workload identity's projected token file; defaults to AZURE_FEDERATED_TOKEN_FILE.</summary>
+    public string? TokenFilePath { get; set; }
+}
+
+public static class CredentialKind
+{
+    public const string Default = "Default";
+    public const string ClientSecret = "ClientSecret";
+    public const string ClientCertificate = "ClientCertificate";
+    public const string WorkloadIdentity = "WorkloadIdentity";
+    public const string ManagedIdentity = "ManagedIdentity";
+    public const string None = "None";
+
+    public static readonly IReadOnlyList<string> All = [Default, ClientSecret, ClientCertificate, WorkloadIdentity, ManagedIdentity, None];
+}

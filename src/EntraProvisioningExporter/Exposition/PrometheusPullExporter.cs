@@ -1,0 +1,94 @@
+using System.Globalization;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace EntraProvisioningExporter.Exposition;
+
+/// <summary>
+/// The Prometheus side of "one instrumentation, two exporters": an OpenTelemetry exporter driven only by
+/// explicit Collect() calls on its reader (public API: BaseExportingMetricReader), which copies the SDK's
+/// metric points into an <see cref="ExpositionSnapshot"/> for the serializer. The official
+/// OpenTelemetry.Exporter.Prometheus packages are absent from this registry; this is the seam one would replace.
+/// </summary>
+public sealed class PrometheusPullExporter : BaseExporter<Metric>
+{
+    /// <summary>The tag OpenTelemetry puts on the series that absorbs measurements past a cardinality limit.</summary>
+    public const string OverflowTag = "otel.metric.overflow";
+
+    public ExpositionSnapshot? Last { get; private set; }
+
+    /// <summary>Series merged into an overflow series at the last collection, by metric (should always be empty).</summary>
+    public IReadOnlyDictionary<string, long> Overflows { get; private set; } = new Dictionary<string, long>();
+
+    public override ExportResult Export(in Batch<Metric> batch)
+    {
+        var families = new List<MetricFamily>();
+        var overflows = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var metric in batch)
+        {
+            var kind = metric.MetricType switch
+            {
+                MetricType.LongSum or MetricType.DoubleSum => MetricKind.Counter,
+                MetricType.Histogram => MetricKind.Histogram,
+                _ => MetricKind.Gauge,
+            };
+            var samples = new List<Sample>();
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                var labels = Labels(point.Tags, out var overflow);
+                if (overflow)
+                {
+                    overflows[metric.Name] = overflows.GetValueOrDefault(metric.Name) + 1;
+                    continue;
+                }
+                samples.Add(metric.MetricType switch
+                {
+                    MetricType.LongSum or MetricType.LongSumNonMonotonic => new Sample(labels, point.GetSumLong()),
+                    MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic => new Sample(labels, point.GetSumDouble()),
+                    MetricType.LongGauge => new Sample(labels, point.GetGaugeLastValueLong()),
+                    MetricType.DoubleGauge => new Sample(labels, point.GetGaugeLastValueDouble()),
+                    MetricType.Histogram => new Sample(labels, 0, Histogram(point)),
+                    _ => new Sample(labels, double.NaN),
+                });
+            }
+            families.Add(new MetricFamily(metric.Name, metric.Description ?? "", kind, samples));
+        }
+        Last = new ExpositionSnapshot(families);
+        Overflows = overflows;
+        return ExportResult.Success;
+    }
+
+    private static KeyValuePair<string, string>[] Labels(ReadOnlyTagCollection tags, out bool overflow)
+    {
+        overflow = false;
+        var labels = new KeyValuePair<string, string>[tags.Count];
+        var i = 0;
+        foreach (var tag in tags)
+        {
+            if (tag.Key == OverflowTag) overflow = true;
+            labels[i++] = new(tag.Key, tag.Value switch
+            {
+                null => "",
+                string s => s,
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                var o => o.ToString() ?? "",
+            });
+        }
+        return labels;
+    }
+
+    private static HistogramValue Histogram(in MetricPoint point)
+    {
+        var bounds = new List<double>();
+        var counts = new List<long>();
+        long cumulative = 0;
+        foreach (var bucket in point.GetHistogramBuckets())
+        {
+            cumulative += bucket.BucketCount;
+            if (!double.IsPositiveInfinity(bucket.ExplicitBound)) bounds.Add(bucket.ExplicitBound);
+            counts.Add(cumulative);
+        }
+        return new HistogramValue([.. bounds], [.. counts], point.GetHistogramSum(), point.GetHistogramCount());
+    }
+}

@@ -1,0 +1,47 @@
+using System.IO.Pipelines;
+using EntraProvisioningExporter.Exposition;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace EntraProvisioningExporter.Hosting;
+
+public static class EndpointRouteBuilderExtensions
+{
+    public static IEndpointRouteBuilder MapExporterEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/metrics", WriteMetricsAsync);
+        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        endpoints.MapGet("/", () => Results.Content(LandingPage, "text/html; charset=utf-8"));
+        return endpoints;
+    }
+
+    private const string LandingPage = """
+        <!doctype html>
+        <html><head><meta charset="utf-8"><title>Entra Provisioning Exporter</title></head>
+        <body><h1>Entra Provisioning Exporter</h1>
+        <p>Microsoft Entra ID provisioning job health as Prometheus metrics.</p>
+        <ul><li><a href="metrics">/metrics</a>: the metrics</li><li><a href="healthz">/healthz</a>: liveness</li><li><a href="readyz">/readyz</a>: readiness (first poll cycle done)</li></ul>
+        </body></html>
+        """;
+
+    /// <summary>Collects once (shared with concurrent scrapes) and streams the families to the body as they are written.</summary>
+    private static async Task WriteMetricsAsync(HttpContext context, ScrapeCoordinator coordinator)
+    {
+        var snapshot = await coordinator.CollectAsync(context.RequestAborted).ConfigureAwait(false);
+        var format = ExpositionFormatNegotiator.Choose(context.Request.Headers.Accept.ToString());
+        context.Response.ContentType = ExpositionFormatNegotiator.ContentType(format);
+        context.Response.Headers.CacheControl = "no-store";
+        PipeWriter body = context.Response.BodyWriter;
+        foreach (var family in snapshot.Families)
+        {
+            PrometheusSerializer.WriteFamily(body, family, format);
+            if (body.CanGetUnflushedBytes && body.UnflushedBytes > 32 * 1024)
+                await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        PrometheusSerializer.WriteEnd(body, format);
+        await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}

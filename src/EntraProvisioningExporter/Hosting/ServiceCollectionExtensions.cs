@@ -1,0 +1,67 @@
+using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Exposition;
+using EntraProvisioningExporter.Metrics;
+using EntraProvisioningExporter.Metrics.Collectors;
+using EntraProvisioningExporter.Sources;
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace EntraProvisioningExporter.Hosting;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Options, sources, instruments, the metrics pipeline and health checks: the whole exporter.</summary>
+    public static IServiceCollection AddEntraProvisioningExporter(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ExporterOptions>().Bind(configuration.GetSection(ExporterOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ExporterOptions>, ExporterOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton<JobSnapshotStore>();
+        services.AddSingleton<SourceHealthRegistry>();
+        services.AddSingleton(sp => new ExporterMeter(sp.GetRequiredService<IOptions<ExporterOptions>>().Value));
+        services.AddSingleton<ExporterSelfMetrics>();
+        services.AddSingleton<JobInstruments>();
+        services.AddSingleton<IMetricCollector, ExporterHealthCollector>();
+        services.AddSingleton<IMetricCollector, JobInfoCollector>();
+        services.AddSingleton<IMetricCollector, JobStatusCollector>();
+        services.AddSingleton<IMetricCollector, QuarantineCollector>();
+        services.AddSingleton<IMetricCollector, LastExecutionCollector>();
+        services.AddSingleton<IMetricCollector, JobActivityCollector>();
+        services.AddSingleton<IMetricCollector, EscrowProximityCollector>();
+        services.AddSingleton<MetricsPipeline>();
+        services.AddSingleton(sp =>
+        {
+            var pipeline = sp.GetRequiredService<MetricsPipeline>();
+            return new ScrapeCoordinator(pipeline.Reader, pipeline.Exporter);
+        });
+
+        services.AddHostedService<MetricsPipelineStarter>();
+        services.AddHostedService<PollingWorker>();
+        services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("first-cycle", tags: ["ready"]);
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ["text/plain", "application/openmetrics-text"];
+        });
+        return services;
+    }
+}
+
+/// <summary>Builds the metrics pipeline (and so every instrument) at start, before the first scrape or poll.</summary>
+internal sealed class MetricsPipelineStarter(MetricsPipeline pipeline, ExporterSelfMetrics self, IOptions<ExporterOptions> options) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = pipeline;
+        foreach (var tenant in options.Value.Tenants)
+            self.InitializePollErrors(tenant.TenantId!, SourceNames.GraphJobs);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

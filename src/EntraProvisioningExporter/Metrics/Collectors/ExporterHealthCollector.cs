@@ -1,0 +1,28 @@
+using System.Diagnostics.Metrics;
+using EntraProvisioningExporter.Sources;
+
+namespace EntraProvisioningExporter.Metrics.Collectors;
+
+/// <summary>The exporter's own state: build, each source's health and freshness, jobs found per tenant.</summary>
+public sealed class ExporterHealthCollector : IMetricCollector
+{
+    public ExporterHealthCollector(ExporterMeter meter, SourceHealthRegistry health, JobSnapshotStore store)
+    {
+        var m = meter.Meter;
+        m.CreateObservableGauge("entra_exporter_build_info", () => new Measurement<long>(1, new KeyValuePair<string, object?>("version", ExporterMeter.Version)),
+            unit: null, description: "Exporter build information (value 1).");
+        meter.PlanSeries("entra_exporter_source_up", 0, 10_000);
+        m.CreateObservableGauge("entra_exporter_source_up", () => health.All.Select(h => new Measurement<long>(h.Up ? 1 : 0, Tags(h))),
+            unit: null, description: "Whether the source's last poll cycle succeeded completely (1) or not (0); see entra_exporter_poll_errors_total for why.");
+        meter.PlanSeries("entra_exporter_source_last_success_timestamp_seconds", 0, 10_000);
+        m.CreateObservableGauge("entra_exporter_source_last_success_timestamp_seconds",
+            () => health.All.Where(h => h.LastSuccess is not null).Select(h => new Measurement<double>(h.LastSuccess!.Value.ToUnixTimeMilliseconds() / 1000.0, Tags(h))),
+            unit: null, description: "When the source last completed a poll cycle successfully, in Unix seconds: its data is as fresh as this.");
+        meter.PlanSeries("entra_exporter_discovered_jobs", 0, 10_000);
+        m.CreateObservableGauge("entra_exporter_discovered_jobs",
+            () => store.All.Select(s => new Measurement<long>(s.Jobs.Count, new KeyValuePair<string, object?>("tenant_id", s.TenantId))),
+            unit: null, description: "Provisioning jobs currently known in the tenant.");
+    }
+
+    private static KeyValuePair<string, object?>[] Tags(SourceHealth h) => [new("tenant_id", h.TenantId), new("source", h.Source)];
+}

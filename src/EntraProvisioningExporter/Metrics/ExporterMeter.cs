@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Reflection;
+using EntraProvisioningExporter.Configuration;
+
+namespace EntraProvisioningExporter.Metrics;
+
+/// <summary>
+/// The one Meter all instruments live on, plus what the exporters need to know about them: the series each
+/// instrument may have at most (so OpenTelemetry's cardinality limit never drops a series up to MaxJobs jobs),
+/// and the poll interval quoted in HELP texts.
+/// </summary>
+public sealed class ExporterMeter : IDisposable
+{
+    public const string DefaultName = "EntraProvisioningExporter";
+
+    private readonly ConcurrentDictionary<string, int> cardinality = new(StringComparer.Ordinal);
+
+    public ExporterMeter(ExporterOptions options, string name = DefaultName)
+    {
+        Options = options;
+        Meter = new Meter(name, Version);
+    }
+
+    public Meter Meter { get; }
+    public ExporterOptions Options { get; }
+
+    public static string Version { get; } =
+        typeof(ExporterMeter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    /// <summary>Declares how many series per job an instrument has; call before creating the instrument.</summary>
+    public void PlanSeries(string instrument, int perJob, int fixedSeries = 0) =>
+        cardinality[instrument] = checked(perJob * Options.MaxJobs + fixedSeries + 2);
+
+    public int? CardinalityLimitOf(string instrument) => cardinality.TryGetValue(instrument, out var limit) ? limit : null;
+
+    /// <summary>HELP suffix for polled values: they are cached between polls.</summary>
+    public string Polled(string what) =>
+        $"{what} Polled from Microsoft Graph every {Options.PollInterval.TotalSeconds:0.###}s and cached between polls.";
+
+    public void Dispose() => Meter.Dispose();
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics.Metrics;
+using EntraProvisioningExporter.Sources;
+using EntraProvisioningExporter.Sources.Jobs;
+
+namespace EntraProvisioningExporter.Metrics;
+
+/// <summary>
+/// The shapes every job collector uses, so each collector is a short list of names and selectors:
+/// a per-job gauge, a state set, and a per-job gauge with one extra label. All read the latest snapshot
+/// at collection time and carry the job identity labels tenant_id, service_principal_id, job_id.
+/// </summary>
+public sealed class JobInstruments(ExporterMeter meter, JobSnapshotStore store, TimeProvider time)
+{
+    public ExporterMeter Meter => meter;
+    public TimeProvider Time => time;
+
+    public static KeyValuePair<string, object?>[] Identity(JobState job, int extra = 0)
+    {
+        var tags = new KeyValuePair<string, object?>[3 + extra];
+        tags[0] = new("tenant_id", job.TenantId);
+        tags[1] = new("service_principal_id", job.ServicePrincipalId);
+        tags[2] = new("job_id", job.JobId);
+        return tags;
+    }
+
+    public static KeyValuePair<string, object?>[] Identity(JobState job, string key, string value)
+    {
+        var tags = Identity(job, 1);
+        tags[3] = new(key, value);
+        return tags;
+    }
+
+    /// <summary>A gauge with one series per job; a job whose selector gives null has no series.</summary>
+    public void Gauge(string name, string help, Func<JobState, double?> value)
+    {
+        meter.PlanSeries(name, 1);
+        meter.Meter.CreateObservableGauge(name, () => Observe(value), unit: null, description: meter.Polled(help));
+    }
+
+    private IEnumerable<Measurement<double>> Observe(Func<JobState, double?> value)
+    {
+        foreach (var job in store.AllJobs())
+            if (value(job) is { } v) yield return new Measurement<double>(v, Identity(job));
+    }
+
+    /// <summary>A gauge whose selector is given the collection instant (for ages computed at scrape time).</summary>
+    public void GaugeAt(string name, string help, Func<JobState, DateTimeOffset, double?> value) =>
+        Gauge(name, help, job => value(job, time.GetUtcNow()));
+
+    /// <summary>
+    /// A state set: for each job, 1 for its current value and 0 for every other known value; a value Graph
+    /// sends that we do not know is shown as it came, with 1. A job with no value has no series.
+    /// </summary>
+    public void StateSet(string name, string help, string label, IReadOnlyList<string> known, Func<JobState, string?> current)
+    {
+        meter.PlanSeries(name, known.Count + 1);
+        meter.Meter.CreateObservableGauge(name, () => ObserveStates(label, known, current), unit: null, description: meter.Polled(help));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveStates(string label, IReadOnlyList<string> known, Func<JobState, string?> current)
+    {
+        foreach (var job in store.AllJobs())
+        {
+            if (current(job) is not { } state) continue;
+            var matched = false;
+            foreach (var k in known)
+            {
+                var on = string.Equals(k, state, StringComparison.Ordinal);
+                matched |= on;
+                yield return new Measurement<long>(on ? 1 : 0, Identity(job, label, k));
+            }
+            if (!matched) yield return new Measurement<long>(1, Identity(job, label, state));
+        }
+    }
+
+    /// <summary>A gauge with one series per job and value of an extra label (object type, threshold…).</summary>
+    public void Labelled(string name, string help, string label, int maxPerJob, Func<JobState, IEnumerable<(string Label, double Value)>> values)
+    {
+        meter.PlanSeries(name, maxPerJob);
+        meter.Meter.CreateObservableGauge(name, () => ObserveLabelled(label, values), unit: null, description: meter.Polled(help));
+    }
+
+    private IEnumerable<Measurement<double>> ObserveLabelled(string label, Func<JobState, IEnumerable<(string Label, double Value)>> values)
+    {
+        foreach (var job in store.AllJobs())
+            foreach (var (l, v) in values(job))
+                yield return new Measurement<double>(v, Identity(job, label, l));
+    }
+
+    public static double? Unix(DateTimeOffset? value) => value is { } v ? v.ToUnixTimeMilliseconds() / 1000.0 : null;
+
+    public static double? Flag(bool? value) => value is { } v ? (v ? 1 : 0) : null;
+}

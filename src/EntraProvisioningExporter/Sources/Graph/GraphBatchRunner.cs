@@ -1,0 +1,95 @@
+using System.Net;
+using Microsoft.Graph;
+using Microsoft.Kiota.Abstractions;
+
+namespace EntraProvisioningExporter.Sources.Graph;
+
+/// <summary>The answer to one request inside a $batch. Status 0: no answer came back for it.</summary>
+public sealed record BatchStepResult(int Status, string Body, TimeSpan? RetryAfter)
+{
+    public bool IsSuccess => Status is >= 200 and < 300;
+    public bool IsRetryable => Status is 0 or 429 or 503 or 504;
+}
+
+/// <summary>
+/// Sends many GETs as JSON $batch requests of at most 20, with bounded concurrency per tenant. The SDK retries
+/// a throttled $batch POST itself, but not a throttled request inside a batch: those are collected and sent
+/// again in a new batch after the largest Retry-After among them (or exponential backoff), with jitter, a
+/// bounded number of times.
+/// </summary>
+public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurrency, int maxRetries, TimeProvider time)
+{
+    public const int MaxBatchSize = 20;
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(2);
+
+    public async Task<IReadOnlyDictionary<string, BatchStepResult>> GetAllAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, CancellationToken cancellationToken)
+    {
+        var results = new Dictionary<string, BatchStepResult>(StringComparer.Ordinal);
+        var pending = requests;
+        for (var attempt = 0; pending.Count > 0; attempt++)
+        {
+            var round = await SendRoundAsync(pending, cancellationToken).ConfigureAwait(false);
+            var retry = new List<(string, RequestInformation)>();
+            TimeSpan? wait = null;
+            foreach (var (key, request) in pending)
+            {
+                var result = round[key];
+                results[key] = result;
+                if (result.IsRetryable && attempt < maxRetries)
+                {
+                    retry.Add((key, request));
+                    if (result.RetryAfter is { } ra && (wait is null || ra > wait)) wait = ra;
+                }
+            }
+            if (retry.Count == 0) break;
+            await Task.Delay(WithJitter(wait ?? Backoff(attempt)), time, cancellationToken).ConfigureAwait(false);
+            pending = retry;
+        }
+        return results;
+    }
+
+    internal static TimeSpan Backoff(int attempt) => TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, attempt + 1)));
+
+    /// <summary>0–20 % extra, so tenants throttled together do not come back together.</summary>
+    internal static TimeSpan WithJitter(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, (long)(delay.Ticks * (1 + Random.Shared.NextDouble() * 0.2))));
+
+    private async Task<Dictionary<string, BatchStepResult>> SendRoundAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, CancellationToken cancellationToken)
+    {
+        var chunks = requests.Chunk(MaxBatchSize).ToList();
+        var results = new Dictionary<string, BatchStepResult>[chunks.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken },
+            async (i, ct) => results[i] = await SendBatchAsync(chunks[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return results.SelectMany(r => r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+    }
+
+    private async Task<Dictionary<string, BatchStepResult>> SendBatchAsync((string Key, RequestInformation Request)[] chunk, CancellationToken cancellationToken)
+    {
+        var content = new BatchRequestContentCollection(client, MaxBatchSize);
+        var steps = new List<(string StepId, string Key)>(chunk.Length);
+        foreach (var (key, request) in chunk)
+            steps.Add((await content.AddBatchRequestStepAsync(request).ConfigureAwait(false), key));
+
+        var response = await client.Batch.PostAsync(content, cancellationToken).ConfigureAwait(false);
+        var results = new Dictionary<string, BatchStepResult>(chunk.Length, StringComparer.Ordinal);
+        foreach (var (stepId, key) in steps)
+        {
+            using var message = await response.GetResponseByIdAsync(stepId).ConfigureAwait(false);
+            if (message is null)
+            {
+                results[key] = new BatchStepResult(0, "", null);
+                continue;
+            }
+            var body = message.Content is null ? "" : await message.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            results[key] = new BatchStepResult((int)message.StatusCode, body, RetryAfterOf(message));
+        }
+        return results;
+    }
+
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage message)
+    {
+        if (message.Headers.RetryAfter is { } ra)
+            return ra.Delta ?? (ra.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        // Some batch responses carry Retry-After only as a plain header string.
+        return message.Headers.TryGetValues("Retry-After", out var values) && int.TryParse(values.FirstOrDefault(), out var seconds) ? TimeSpan.FromSeconds(seconds) : null;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using EntraProvisioningExporter.Sources.Graph;
+using Microsoft.Graph;
+using Microsoft.Kiota.Abstractions;
+
+namespace EntraProvisioningExporter.Sources.Jobs;
+
+/// <summary>What one fetch of a set of service principals' jobs gave: the jobs of those that answered, and the failures.</summary>
+public sealed record JobFetchResult(
+    IReadOnlyDictionary<string, IReadOnlyList<JobState>> JobsByServicePrincipal,
+    IReadOnlyDictionary<string, string> FailedServicePrincipals,
+    IReadOnlyList<JobParseProblem> Problems);
+
+/// <summary>
+/// Reads a tenant's provisioning jobs from Graph with the Microsoft.Graph SDK: discovery of the service
+/// principals that have jobs (or names of the configured ones), then the jobs of each through $batch.
+/// </summary>
+public sealed class GraphJobSource(string tenantId, GraphServiceClient client, GraphBatchRunner batch)
+{
+    /// <summary>A guard against a next-link that never ends (a loop is caught sooner, by the visited set).</summary>
+    public const int MaxPages = 10_000;
+
+    /// <summary>
+    /// Lists every service principal (id and name only) and asks each for its jobs, 20 to a $batch.
+    /// Returns those that have jobs, with the jobs already fetched so the cycle need not ask again.
+    /// </summary>
+    public async Task<(IReadOnlyList<ServicePrincipalRef> WithJobs, JobFetchResult Jobs)> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        var all = new List<ServicePrincipalRef>();
+        var page = await client.ServicePrincipals.GetAsync(r =>
+        {
+            r.QueryParameters.Select = ["id", "displayName"];
+            r.QueryParameters.Top = 999;
+        }, cancellationToken).ConfigureAwait(false);
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        while (page is not null)
+        {
+            foreach (var sp in page.Value ?? [])
+                if (!string.IsNullOrEmpty(sp.Id)) all.Add(new ServicePrincipalRef(sp.Id, sp.DisplayName ?? sp.Id));
+            if (string.IsNullOrEmpty(page.OdataNextLink)) break;
+            if (!visited.Add(page.OdataNextLink) || visited.Count > MaxPages)
+                throw new InvalidDataException("Graph's service principal paging did not end: a next-link repeated.");
+            page = await client.ServicePrincipals.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        var jobs = await FetchJobsAsync(all, cancellationToken).ConfigureAwait(false);
+        var withJobs = all.Where(sp => jobs.JobsByServicePrincipal.TryGetValue(sp.Id, out var j) && j.Count > 0 || jobs.FailedServicePrincipals.ContainsKey(sp.Id)).ToList();
+        return (withJobs, jobs);
+    }
+
+    /// <summary>Looks up the display names of explicitly configured service principals (one $batch per 20).</summary>
+    public async Task<IReadOnlyList<ServicePrincipalRef>> ResolveAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var requests = ids.Select(id => (id, client.ServicePrincipals[id].ToGetRequestInformation(r => r.QueryParameters.Select = ["id", "displayName"]))).ToList();
+        var results = await batch.GetAllAsync(requests, cancellationToken).ConfigureAwait(false);
+        return ids.Select(id => new ServicePrincipalRef(id, results.TryGetValue(id, out var r) && r.IsSuccess ? DisplayNameOf(r.Body) ?? id : id)).ToList();
+    }
+
+    public async Task<JobFetchResult> FetchJobsAsync(IReadOnlyList<ServicePrincipalRef> servicePrincipals, CancellationToken cancellationToken)
+    {
+        var requests = servicePrincipals.Select(sp => (sp.Id, client.ServicePrincipals[sp.Id].Synchronization.Jobs.ToGetRequestInformation())).ToList();
+        var results = await batch.GetAllAsync(requests, cancellationToken).ConfigureAwait(false);
+        var jobs = new Dictionary<string, IReadOnlyList<JobState>>(StringComparer.OrdinalIgnoreCase);
+        var failed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var problems = new List<JobParseProblem>();
+        foreach (var sp in servicePrincipals)
+        {
+            var result = results[sp.Id];
+            if (result.Status == 404)
+            {
+                jobs[sp.Id] = []; // deleted since discovery: its jobs are gone
+                continue;
+            }
+            if (!result.IsSuccess)
+            {
+                failed[sp.Id] = PollErrorReason.FromStatus(result.Status);
+                continue;
+            }
+            try
+            {
+                var parsed = JobPayloadParser.Parse(tenantId, sp, result.Body);
+                jobs[sp.Id] = parsed.Jobs;
+                problems.AddRange(parsed.Problems);
+            }
+            catch (JsonException ex)
+            {
+                failed[sp.Id] = PollErrorReason.BadResponse;
+                problems.Add(new JobParseProblem(sp.Id, null, ex.Message));
+            }
+        }
+        return new JobFetchResult(jobs, failed, problems);
+    }
+
+    private static string? DisplayNameOf(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("displayName", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+
+namespace EntraProvisioningExporter.Sources;
+
+public static class SourceNames
+{
+    /// <summary>Job status from Graph (servicePrincipals/{id}/synchronization/jobs).</summary>
+    public const string GraphJobs = "graph_jobs";
+}
+
+/// <summary>The health of one source of one tenant as of its last cycle. Immutable.</summary>
+public sealed record SourceHealth(string TenantId, string Source, bool Up, DateTimeOffset? LastSuccess, string? LastErrorReason, bool FirstCycleDone);
+
+/// <summary>
+/// Per tenant and source: up or not, since when data is good, why not. Feeds the source self-metrics and
+/// readiness (ready once every registered source has finished its first cycle, successful or not).
+/// </summary>
+public sealed class SourceHealthRegistry
+{
+    private readonly ConcurrentDictionary<(string Tenant, string Source), SourceHealth> entries = new();
+
+    public void Register(string tenantId, string source) =>
+        entries.TryAdd((tenantId, source), new SourceHealth(tenantId, source, false, null, null, false));
+
+    public void ReportSuccess(string tenantId, string source, DateTimeOffset at) =>
+        entries.AddOrUpdate((tenantId, source),
+            _ => new SourceHealth(tenantId, source, true, at, null, true),
+            (_, old) => old with { Up = true, LastSuccess = at, LastErrorReason = null, FirstCycleDone = true });
+
+    public void ReportFailure(string tenantId, string source, string reason) =>
+        entries.AddOrUpdate((tenantId, source),
+            _ => new SourceHealth(tenantId, source, false, null, reason, true),
+            (_, old) => old with { Up = false, LastErrorReason = reason, FirstCycleDone = true });
+
+    public IReadOnlyCollection<SourceHealth> All => entries.Values.OrderBy(e => e.TenantId, StringComparer.Ordinal).ThenBy(e => e.Source, StringComparer.Ordinal).ToList();
+
+    public bool AllFirstCyclesDone => !entries.IsEmpty && entries.Values.All(e => e.FirstCycleDone);
+}
