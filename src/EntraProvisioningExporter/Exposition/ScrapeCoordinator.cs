@@ -4,14 +4,26 @@ namespace EntraProvisioningExporter.Exposition;
 
 /// <summary>
 /// Collects on demand for /metrics. Concurrent scrapes (two Prometheus replicas) share one in-flight
-/// collection instead of collecting twice at once; collection never waits for a poll (instruments read the
-/// latest snapshot).
+/// collection instead of collecting twice at once; a scrape that arrives after it finished starts a new one,
+/// so no scrape ever gets a result older than its own arrival. Collection never waits for a poll
+/// (instruments read the latest snapshot).
 /// </summary>
-public sealed class ScrapeCoordinator(MetricReader reader, PrometheusPullExporter exporter)
+public sealed class ScrapeCoordinator
 {
     private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(10);
+    private readonly Func<ExpositionSnapshot> collect;
     private readonly object gate = new();
     private Task<ExpositionSnapshot>? inflight;
+
+    public ScrapeCoordinator(MetricReader reader, PrometheusPullExporter exporter)
+        : this(() => reader.Collect((int)CollectTimeout.TotalMilliseconds) && exporter.Last is { } snapshot
+            ? snapshot
+            : throw new InvalidOperationException("Metric collection did not complete."))
+    {
+    }
+
+    /// <summary>For tests: any collection function.</summary>
+    public ScrapeCoordinator(Func<ExpositionSnapshot> collect) => this.collect = collect;
 
     public Task<ExpositionSnapshot> CollectAsync(CancellationToken cancellationToken)
     {
@@ -24,20 +36,14 @@ public sealed class ScrapeCoordinator(MetricReader reader, PrometheusPullExporte
         }
         _ = Task.Run(() =>
         {
-            try
-            {
-                if (!reader.Collect((int)CollectTimeout.TotalMilliseconds) || exporter.Last is not { } snapshot)
-                    throw new InvalidOperationException("Metric collection did not complete.");
-                mine.SetResult(snapshot);
-            }
-            catch (Exception ex)
-            {
-                mine.SetException(ex);
-            }
-            finally
-            {
-                lock (gate) inflight = null;
-            }
+            ExpositionSnapshot? result = null;
+            Exception? error = null;
+            try { result = collect(); }
+            catch (Exception ex) { error = ex; }
+            // Stop sharing before completing, so nobody who arrives from now on is handed this result.
+            lock (gate) inflight = null;
+            if (error is null) mine.SetResult(result!);
+            else mine.SetException(error);
         }, CancellationToken.None);
         return mine.Task.WaitAsync(cancellationToken);
     }

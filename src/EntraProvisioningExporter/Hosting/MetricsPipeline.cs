@@ -23,9 +23,11 @@ public sealed class MetricsPipeline : IDisposable
         Reader = new BaseExportingMetricReader(Exporter) { TemporalityPreference = MetricReaderTemporalityPreference.Cumulative };
         var builder = Sdk.CreateMeterProviderBuilder()
             .AddMeter(meter.Meter.Name)
-            .AddView(instrument => instrument.Meter == meter.Meter && meter.CardinalityLimitOf(instrument.Name) is { } limit
-                ? new MetricStreamConfiguration { CardinalityLimit = limit }
-                : null)
+            // Only this meter instance (another host in the same process has its own), each instrument sized
+            // so no series is dropped up to MaxJobs jobs.
+            .AddView(instrument => instrument.Meter != meter.Meter
+                ? MetricStreamConfiguration.Drop
+                : meter.CardinalityLimitOf(instrument.Name) is { } limit ? new MetricStreamConfiguration { CardinalityLimit = limit } : null)
             .AddReader(Reader);
         OtlpEnabled = IsOtlpConfigured(configuration);
         if (OtlpEnabled)
