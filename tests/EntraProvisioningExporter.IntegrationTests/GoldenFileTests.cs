@@ -1,0 +1,61 @@
+using EntraProvisioningExporter.IntegrationTests.Infrastructure;
+using EntraProvisioningExporter.Simulator.Time;
+
+namespace EntraProvisioningExporter.IntegrationTests;
+
+/// <summary>
+/// The whole /metrics output of the demo scenario at a fixed instant, over real HTTP end to end (simulator →
+/// Graph SDK → snapshot → instruments → OpenTelemetry → serializer), compared with Golden/metrics.txt.
+/// Regenerate after an intended change with:
+///   UPDATE_GOLDEN=1 dotnet test tests/EntraProvisioningExporter.IntegrationTests --filter "FullyQualifiedName~GoldenFile"
+/// </summary>
+public class GoldenFileTests
+{
+    public static readonly DateTimeOffset FixedNow = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly string GoldenSource = Repo.Path("tests", "EntraProvisioningExporter.IntegrationTests", "Golden", "metrics.txt");
+
+    public static async Task<string> RenderDemoAtFixedTimeAsync(TimeSpan elapsed)
+    {
+        var time = new ManualTimeProvider(FixedNow);
+        await using var host = await ExporterHost.StartAsync(["--demo"], time);
+        await host.WaitReadyAsync();
+        if (elapsed > TimeSpan.Zero)
+        {
+            // Scenario time moves; the next poll (due after the 30 s demo interval) sees it.
+            time.Advance(elapsed);
+            await Tools.Eventually(async () => (await host.MetricsAsync()).Contains("entra_exporter_poll_duration_seconds_count{source=\"graph_jobs\",tenant_id=\"6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e\"} 2", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), "the second poll cycle");
+        }
+        return await host.MetricsAsync();
+    }
+
+    [Fact]
+    public async Task Metrics_output_of_the_demo_scenario_matches_the_golden_file()
+    {
+        var actual = await RenderDemoAtFixedTimeAsync(TimeSpan.Zero);
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            await File.WriteAllTextAsync(GoldenSource, actual);
+            return;
+        }
+        var expected = await File.ReadAllTextAsync(GoldenSource);
+        if (expected != actual)
+        {
+            var actualPath = Path.Combine(Path.GetTempPath(), "entra-metrics.actual.txt");
+            await File.WriteAllTextAsync(actualPath, actual);
+            Assert.Fail($"/metrics differs from {GoldenSource}; the actual output is in {actualPath} (diff them). If the change is intended, regenerate with UPDATE_GOLDEN=1 (see this class's summary).");
+        }
+    }
+
+    [Fact]
+    public async Task The_escrow_job_is_quarantined_once_scenario_time_passes_its_threshold()
+    {
+        // Same pipeline, 20 scenario minutes later: the escrow-climbing app crosses 40 % at minute 16.
+        var samples = MetricsText.Parse(await RenderDemoAtFixedTimeAsync(TimeSpan.FromMinutes(20)));
+        var salesforce = samples.Named("entra_provisioning_job_info").Single(s => s.Labels["app_name"] == "Salesforce").Labels["job_id"];
+        Assert.Equal(1, samples.Named("entra_provisioning_job_quarantined").Single(s => s.Labels["job_id"] == salesforce).Value);
+        Assert.Equal(1, samples.Named("entra_provisioning_job_quarantine_reason").Single(s => s.Labels["job_id"] == salesforce).Labels["reason"] == "EncounteredEscrowProportionThreshold" ? 1 : 0);
+        var proportion = samples.Named("entra_provisioning_job_escrow_threshold_proximity").Single(s => s.Labels["job_id"] == salesforce && s.Labels["threshold"] == "proportion").Value;
+        Assert.True(proportion >= 1.0, $"proportion proximity {proportion} should have reached 1");
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace EntraProvisioningExporter.IntegrationTests.Infrastructure;
+
+/// <summary>A child process whose output is captured and which is killed (with its children) on dispose.</summary>
+public sealed class ManagedProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder stdout = new();
+    private readonly StringBuilder stderr = new();
+
+    private ManagedProcess(Process process) => this.process = process;
+
+    public static ManagedProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+        };
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        // Keep the child's behaviour independent of the developer's shell.
+        info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        info.Environment.Remove("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        var p = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var managed = new ManagedProcess(p);
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (managed.stdout) managed.stdout.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (managed.stderr) managed.stderr.AppendLine(e.Data); };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return managed;
+    }
+
+    /// <summary>Runs the exporter's build output with `dotnet`, as the Dockerfile does.</summary>
+    public static ManagedProcess StartExporter(IEnumerable<string> arguments, IDictionary<string, string>? environment = null) =>
+        Start("dotnet", [Repo.ExporterDll, .. arguments], environment);
+
+    public string StandardOutput { get { lock (stdout) return stdout.ToString(); } }
+    public string StandardError { get { lock (stderr) return stderr.ToString(); } }
+    public bool HasExited => process.HasExited;
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        process.WaitForExit(); // drains the output readers
+        return process.ExitCode;
+    }
+
+    public string Describe() => $"exit={(process.HasExited ? process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "running")}\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+        process.Dispose();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using EntraProvisioningExporter.IntegrationTests.Infrastructure;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EntraProvisioningExporter.IntegrationTests;
+
+/// <summary>
+/// "One instrumentation, two exporters": an OTLP/HTTP receiver started by the test gets the same metric
+/// names that /metrics serves, from an exporter configured only by the standard OTEL_EXPORTER_OTLP_* variables.
+/// </summary>
+public class OtlpTests
+{
+    [Fact]
+    public async Task Otlp_receiver_gets_the_same_metric_names_as_the_metrics_endpoint()
+    {
+        var received = new ConcurrentDictionary<string, bool>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var receiver = builder.Build();
+        receiver.MapPost("/v1/metrics", async (HttpContext context) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            foreach (var name in OtlpMetricNames(body.ToArray())) received[name] = true;
+            context.Response.ContentType = "application/x-protobuf";
+        });
+        await receiver.StartAsync();
+        var receiverUrl = receiver.Urls.First();
+
+        var port = Tools.FreePort();
+        await using var exporter = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"], new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiverUrl,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
+        });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the exporter to be ready: " + exporter.Describe());
+        var prometheusNames = MetricsText.FamilyNames(await http.GetStringAsync("metrics"));
+        Assert.Contains("entra_provisioning_job_quarantined", prometheusNames);
+
+        await Tools.Eventually(() => Task.FromResult(prometheusNames.All(received.ContainsKey)), TimeSpan.FromSeconds(30),
+            "OTLP to deliver every metric; missing: " + string.Join(", ", prometheusNames.Where(n => !received.ContainsKey(n))));
+        Assert.Empty(received.Keys.Where(n => n.StartsWith("entra_", StringComparison.Ordinal)).Except(prometheusNames));
+    }
+
+    /// <summary>ExportMetricsServiceRequest → resource_metrics(1) → scope_metrics(2) → metrics(2) → name(1).</summary>
+    private static IEnumerable<string> OtlpMetricNames(byte[] request) =>
+        Fields(request, 1).SelectMany(rm => Fields(rm, 2)).SelectMany(sm => Fields(sm, 2)).SelectMany(m => Fields(m, 1)).Select(b => System.Text.Encoding.UTF8.GetString(b));
+
+    private static List<byte[]> Fields(byte[] message, int number)
+    {
+        var result = new List<byte[]>();
+        var input = new CodedInputStream(message);
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if (WireFormat.GetTagFieldNumber(tag) == number && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+                result.Add(input.ReadBytes().ToByteArray());
+            else
+                input.SkipLastField();
+        }
+        return result;
+    }
+}

@@ -1,0 +1,75 @@
+using EntraProvisioningExporter.IntegrationTests.Infrastructure;
+
+namespace EntraProvisioningExporter.IntegrationTests;
+
+/// <summary>The process as users start it: bad configuration is listed by key with a non-zero exit and no stack trace; --demo says where /metrics is.</summary>
+public class StartupTests
+{
+    [Fact]
+    public async Task Invalid_configuration_lists_every_error_by_key_and_exits_2_without_a_stack_trace()
+    {
+        await using var p = ManagedProcess.StartExporter(
+        [
+            "--Exporter:PollInterval", "-00:00:05",
+            "--Exporter:Tenants:0:TenantId", "contoso.onmicrosoft.com",
+            "--Exporter:Tenants:0:Credential:Kind", "Password",
+            "--Exporter:Tenants:1:TenantId", "11111111-2222-3333-4444-555555555555",
+            "--Exporter:Tenants:1:GraphEndpoint", "https://graph.example.com/v1.0",
+        ]);
+        var exit = await p.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, exit);
+        var err = p.StandardError;
+        Assert.Contains("Configuration is invalid:", err, StringComparison.Ordinal);
+        Assert.Contains("Exporter:PollInterval: must be a positive duration", err, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Tenants:0:TenantId: 'contoso.onmicrosoft.com' is not a GUID", err, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Tenants:0:Credential:Kind: 'Password' is not a known credential kind", err, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Tenants:1:GraphEndpoint: tokens are only sent over HTTPS to a Microsoft Graph host", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", p.StandardOutput + err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_value_of_the_wrong_type_names_its_key()
+    {
+        await using var p = ManagedProcess.StartExporter(["--Exporter:PollInterval", "every minute", "--Exporter:Tenants:0:TenantId", "11111111-2222-3333-4444-555555555555"]);
+        Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Exporter:PollInterval", p.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_tenant_configured_says_how_to_try_the_demo()
+    {
+        await using var p = ManagedProcess.StartExporter([]);
+        Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Exporter:Tenants: at least one tenant is required (or start with --demo", p.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_mode_prints_where_metrics_are_and_serves_them()
+    {
+        var port = Tools.FreePort();
+        await using var p = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"]);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "demo to be ready: " + p.Describe());
+        Assert.Contains($"Serving metrics at http://127.0.0.1:{port}/metrics", p.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("Healthy", await http.GetStringAsync("healthz"));
+        Assert.Contains("/metrics", await http.GetStringAsync(""), StringComparison.Ordinal);
+        var metrics = await http.GetAsync("metrics");
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metrics.Content.Headers.ContentType!.ToString());
+        Assert.Contains("entra_provisioning_job_quarantined{", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_are_gzip_compressed_when_the_scraper_accepts_it()
+    {
+        await using var host = await ExporterHost.StartAsync(["--demo"]);
+        await host.WaitReadyAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var response = await host.Http.SendAsync(request);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+        await using var gz = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gz);
+        Assert.Contains("entra_provisioning_job_info{", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics.Metrics;
+using System.Text.RegularExpressions;
+using EntraProvisioningExporter.Tests.Metrics;
+
+namespace EntraProvisioningExporter.Tests;
+
+/// <summary>The README's metric reference table and the instruments in the code name the same metrics.</summary>
+public partial class ReadmeMetricTableTests
+{
+    [GeneratedRegex(@"^\| `(?<name>(entra)_[a-z0-9_]+)` \| (?<type>counter|gauge|histogram) \|", RegexOptions.Multiline)]
+    private static partial Regex TableRow();
+
+    private static string ReadmeText()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Exporter.sln"))) return File.ReadAllText(Path.Combine(dir.FullName, "README.md"));
+        throw new InvalidOperationException("README.md not found");
+    }
+
+    private static Dictionary<string, string> InstrumentsInCode()
+    {
+        using var harness = new MetricsHarness();
+        var found = new Dictionary<string, string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter != harness.Meter.Meter) return;
+                found[instrument.Name] = instrument switch
+                {
+                    Counter<long> or Counter<double> or ObservableCounter<long> or ObservableCounter<double> => "counter",
+                    Histogram<double> or Histogram<long> => "histogram",
+                    _ => "gauge",
+                };
+            },
+        };
+        listener.Start();
+        return found;
+    }
+
+    [Fact]
+    public void Every_metric_in_the_code_is_documented_with_its_type_and_no_other()
+    {
+        var documented = TableRow().Matches(ReadmeText()).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["type"].Value);
+        var inCode = InstrumentsInCode();
+        Assert.True(inCode.Count >= 39, $"only {inCode.Count} instruments found");
+        var undocumented = inCode.Keys.Except(documented.Keys).Order().ToList();
+        Assert.True(undocumented.Count == 0, "Missing from the README's metric table: " + string.Join(", ", undocumented));
+        var stale = documented.Keys.Except(inCode.Keys).Order().ToList();
+        Assert.True(stale.Count == 0, "In the README's metric table but not in the code: " + string.Join(", ", stale));
+        Assert.All(inCode, kv => Assert.Equal(kv.Value, documented[kv.Key]));
+    }
+}

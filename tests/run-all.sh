@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh machine: installs the real tools the tests use (Prometheus and
+# promtool 2.42, Alertmanager 0.25, from Debian), builds the solution and runs every test project.
+# A missing tool is a failure, never a skip. Ends with one line: "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*"; }
+
+install_debian_packages() {
+  local need=()
+  command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+  command -v alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+  command -v jq >/dev/null 2>&1 || need+=(jq)
+  ((${#need[@]} == 0)) && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  log "installing ${need[*]}"
+  $sudo apt-get update -qq || return 1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || return 1
+}
+
+install_debian_packages || { echo "tests: 0 passed, 1 failed (could not install the test tools)"; exit 1; }
+log "tools: $(promtool --version 2>&1 | head -1); $(amtool --version 2>&1 | head -1)"
+
+log "building"
+dotnet build Exporter.sln -c Release -nologo -clp:ErrorsOnly || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
+
+results="$(mktemp)"
+status=0
+for project in tests/EntraProvisioningExporter.Tests tests/EntraProvisioningExporter.IntegrationTests; do
+  log "testing $project"
+  dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee -a "$results"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
+
+passed=$(grep -Eo 'Passed: +[0-9]+' "$results" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$results" | awk '{s+=$2} END {print s+0}')
+rm -f "$results"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "tests: ${passed} passed, ${failed} failed"
+exit "$status"
