@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Graph;
+using EntraProvisioningExporter.Simulator.Logs;
 using EntraProvisioningExporter.Simulator.Scenario;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -23,8 +24,10 @@ namespace EntraProvisioningExporter.Simulator;
 public sealed class SimulatorServer : IAsyncDisposable
 {
     private readonly WebApplication app;
-    private readonly List<(SimulatedTenant Tenant, GraphApi Api)> tenants;
-    private readonly Dictionary<int, (SimulatedTenant Tenant, GraphApi Api)> byPort = [];
+    private sealed record TenantApis(SimulatedTenant Tenant, GraphApi Api, LogAnalyticsApi LogAnalytics, ProvisioningLogsApi ProvisioningLogs);
+
+    private readonly List<TenantApis> tenants;
+    private readonly Dictionary<int, TenantApis> byPort = [];
     private readonly Dictionary<string, Uri> endpoints = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider time;
 
@@ -32,10 +35,15 @@ public sealed class SimulatorServer : IAsyncDisposable
     {
         this.app = app;
         this.time = time;
-        this.tenants = tenants.Select(t => (t, new GraphApi(t, time))).ToList();
+        this.tenants = tenants.Select(t => new TenantApis(t, new GraphApi(t, time), new LogAnalyticsApi(t, time), new ProvisioningLogsApi(t, time))).ToList();
     }
 
+    private int inFlight;
+
     public FaultInjector Faults { get; } = new();
+
+    /// <summary>Requests being answered right now (a test's clock driver waits for zero before moving time).</summary>
+    public int InFlight => Volatile.Read(ref inFlight);
     public RequestLog Requests { get; } = new();
     /// <summary>The first tenant's address (its Graph is at {BaseAddress}v1.0).</summary>
     public Uri BaseAddress => endpoints.Values.First();
@@ -43,6 +51,12 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     /// <summary>The Graph base URL (…/v1.0) of one simulated tenant, as the exporter's GraphEndpoint.</summary>
     public Uri GraphEndpoint(string tenantId) => new(endpoints[tenantId], "v1.0");
+
+    /// <summary>The Log Analytics query endpoint of one simulated tenant (its workspace is the tenant's WorkspaceId).</summary>
+    public Uri LogAnalyticsEndpoint(string tenantId) => endpoints[tenantId];
+
+    /// <summary>The Log Analytics API of one tenant, e.g. to register canned answers for custom queries.</summary>
+    public LogAnalyticsApi LogAnalytics(string tenantId) => tenants.Single(t => t.Tenant.TenantId.Equals(tenantId, StringComparison.OrdinalIgnoreCase)).LogAnalytics;
 
     /// <summary>Starts on loopback: tenant i on <paramref name="firstPort"/> + i, or on ephemeral ports when it is 0.</summary>
     public static async Task<SimulatorServer> StartAsync(IEnumerable<SimulatedTenant> tenants, TimeProvider time, int firstPort = 0, CancellationToken cancellationToken = default)
@@ -73,6 +87,20 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        Interlocked.Increment(ref inFlight);
+        try
+        {
+            await HandleCoreAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext context)
+    {
+        var arrived = time.GetUtcNow();
         var path = context.Request.Path.Value ?? "/";
         if (path.StartsWith("/_sim/faults", StringComparison.Ordinal))
         {
@@ -80,7 +108,7 @@ public sealed class SimulatorServer : IAsyncDisposable
             return;
         }
         var parts = path.Trim('/').Split('/', 2);
-        if (!byPort.TryGetValue(context.Connection.LocalPort, out var entry) || parts[0] != "v1.0")
+        if (!byPort.TryGetValue(context.Connection.LocalPort, out var entry) || parts[0] is not ("v1.0" or "v1"))
         {
             await WriteAsync(context, GraphResponse.Error(404, "NotFound", "Unknown API version (the simulator serves /v1.0).")).ConfigureAwait(false);
             return;
@@ -88,7 +116,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         var tenantId = entry.Tenant.TenantId;
         var rest = "/" + (parts.Length > 1 ? parts[1] : "");
         var pathAndQuery = rest + context.Request.QueryString.Value;
-        var baseUrl = $"{context.Request.Scheme}://{context.Request.Host}/v1.0";
+        var baseUrl = $"{context.Request.Scheme}://{context.Request.Host}/{parts[0]}";
 
         GraphResponse response;
         var fault = Faults.Next(pathAndQuery, inBatch: false);
@@ -107,32 +135,45 @@ public sealed class SimulatorServer : IAsyncDisposable
                 response = GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage);
                 break;
             case FaultKind.TruncatedJson:
-                var full = await AnswerAsync(context, tenantId, entry.Api, rest, baseUrl).ConfigureAwait(false);
+                var full = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false);
                 response = full with { Body = full.Body[..(full.Body.Length / 2)] };
                 break;
             case FaultKind.NotJson:
                 response = new GraphResponse(200, "<html><body>Service temporarily unavailable</body></html>", GraphResponse.Empty);
                 break;
             default:
-                response = await AnswerAsync(context, tenantId, entry.Api, rest, baseUrl).ConfigureAwait(false);
+                response = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: fault?.Kind == FaultKind.PartialError).ConfigureAwait(false);
                 break;
         }
-        Requests.Add(new RecordedRequest(time.GetUtcNow(), tenantId, context.Request.Method, pathAndQuery, InBatch: false, response.Status));
+        Requests.Add(new RecordedRequest(arrived, tenantId, context.Request.Method, pathAndQuery, InBatch: false, response.Status));
         await WriteAsync(context, response).ConfigureAwait(false);
     }
 
-    private async Task<GraphResponse> AnswerAsync(HttpContext context, string tenantId, GraphApi api, string rest, string baseUrl)
+    private async Task<GraphResponse> AnswerAsync(HttpContext context, TenantApis entry, string version, string rest, string baseUrl, bool partial)
     {
-        if (HttpMethods.IsPost(context.Request.Method) && rest.Equals("/$batch", StringComparison.OrdinalIgnoreCase))
+        if (version == "v1")
         {
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-            return BatchHandler.Handle(tenantId, baseUrl, body, api, Faults, Requests, time);
+            // Log Analytics: POST /v1/workspaces/{workspaceId}/query
+            var segments = rest.Trim('/').Split('/');
+            if (!HttpMethods.IsPost(context.Request.Method) || segments.Length != 3 || segments[0] != "workspaces" || segments[2] != "query")
+                return GraphResponse.Error(404, "PathNotFoundError", "The requested path does not exist.");
+            var body = await ReadBodyAsync(context).ConfigureAwait(false);
+            return entry.LogAnalytics.Query(segments[1], body, partial);
         }
+        if (HttpMethods.IsPost(context.Request.Method) && rest.Equals("/$batch", StringComparison.OrdinalIgnoreCase))
+            return BatchHandler.Handle(entry.Tenant.TenantId, baseUrl, await ReadBodyAsync(context).ConfigureAwait(false), entry.Api, Faults, Requests, time);
         if (!HttpMethods.IsGet(context.Request.Method))
             return GraphResponse.Error(405, "MethodNotAllowed", "The simulator only serves reads.");
         var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        return api.Get(baseUrl, rest, query);
+        if (rest.Equals("/auditLogs/provisioning", StringComparison.OrdinalIgnoreCase))
+            return entry.ProvisioningLogs.List(baseUrl, query);
+        return entry.Api.Get(baseUrl, rest, query);
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        return await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task HandleControlAsync(HttpContext context)

@@ -37,6 +37,11 @@ public class PrometheusScrapeTests
         Assert.Equal(1, Assert.Single(quarantined).Value);
         var reason = Assert.Single(await prometheus.QueryAsync("entra_provisioning_job_quarantine_reason"));
         Assert.Equal("EncounteredQuarantineException", reason.Labels["reason"]);
+        // The provisioning-log series (the demo reads them from the simulated Log Analytics workspace).
+        var boxFailures = await prometheus.QueryAsync(
+            "entra_provisioning_window_events{status=\"failure\"} * on(job_id) group_left(app_name) entra_provisioning_job_info{app_name=\"Box\"}");
+        Assert.True(Assert.Single(boxFailures).Value > 0);
+        Assert.Equal(1, Assert.Single(await prometheus.QueryAsync("entra_exporter_source_up{source=\"loganalytics\"}")).Value);
         // The counter arrives with its _total name over OpenMetrics too.
         Assert.NotEmpty(await prometheus.QueryAsync("entra_exporter_http_requests_total{status_code=\"200\"}"));
         // Every sample of the scrape was ingested.

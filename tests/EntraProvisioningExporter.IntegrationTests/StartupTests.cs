@@ -37,6 +37,26 @@ public class StartupTests
     }
 
     [Fact]
+    public async Task An_invalid_custom_query_fails_start_up_naming_the_query()
+    {
+        await using var p = ManagedProcess.StartExporter(
+        [
+            "--Exporter:Tenants:0:TenantId", "11111111-2222-3333-4444-555555555555",
+            "--Exporter:Tenants:0:Logs:Source", "LogAnalytics",
+            "--Exporter:Tenants:0:Logs:WorkspaceId", "22222222-2222-3333-4444-555555555555",
+            "--Exporter:Tenants:0:Logs:CustomQueries:0:Name", "entra_provisioning_failures",
+            "--Exporter:Tenants:0:Logs:CustomQueries:0:Query", "AADProvisioningLogs | count",
+            "--Exporter:Tenants:0:Logs:CustomQueries:0:ValueColumn", "Count",
+            "--Exporter:Tenants:0:Logs:CustomQueries:1:Name", "contoso_failures",
+            "--Exporter:Tenants:0:Logs:CustomQueries:1:ValueColumn", "Count",
+        ]);
+        Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'entra_provisioning_failures' clashes with the exporter's built-in metrics", p.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:1 ('contoso_failures'):Query: is required", p.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_tenant_configured_says_how_to_try_the_demo()
     {
         await using var p = ManagedProcess.StartExporter([]);

@@ -15,6 +15,8 @@ public enum FaultKind
     TruncatedJson,
     /// <summary>200 with a body that is not JSON at all.</summary>
     NotJson,
+    /// <summary>Log Analytics only: HTTP 200 with an "error" of code PartialError and only part of the rows.</summary>
+    PartialError,
 }
 
 /// <summary>One scripted fault: which requests it hits (a regex over the path and query), how, and how many times.</summary>

@@ -1,3 +1,5 @@
+using EntraProvisioningExporter.Simulator.Logs;
+
 namespace EntraProvisioningExporter.Simulator.Scenario;
 
 /// <summary>
@@ -20,27 +22,27 @@ public static class DemoScenario
         var start = scenarioStart;
         var sps = new List<SimulatedServicePrincipal>
         {
-            App(tenantId, "Contoso SCIM App", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 3, users: 1200, groups: 40)),
-            App(tenantId, "Workday to Microsoft Entra ID", "Workday", (now, _) => HrInbound(now, start)),
+            App(tenantId, "Contoso SCIM App", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 3, users: 1200, groups: 40), Log(start, 3, 2, HealthyMix)),
+            App(tenantId, "Workday to Microsoft Entra ID", "Workday", (now, _) => HrInbound(now, start), Log(start, 11, 6, _ => HrInboundMix, "Workday")),
             App(tenantId, "ServiceNow", "ServiceNowOutDelta", (now, _) => Paused(now, start)),
-            App(tenantId, "Salesforce", "salesforce", (now, elapsed) => EscrowClimbing(now, start, elapsed)),
-            App(tenantId, "Dropbox Business", "dropboxBusiness", (now, _) => InvalidCredentials(now, start)),
+            App(tenantId, "Salesforce", "salesforce", (now, elapsed) => EscrowClimbing(now, start, elapsed), Log(start, 5, 4, run => EscrowClimbingMix(run, start), interval: EscrowRunInterval)),
+            App(tenantId, "Dropbox Business", "dropboxBusiness", (now, _) => InvalidCredentials(now, start), InvalidCredentialsLog(start)),
             App(tenantId, "Zoom", "zoom", (now, _) => Stalled(start)),
             App(tenantId, "GitHub Enterprise Managed User", "gitHubEnterpriseManagedUser", (_, _) => NotRun()),
             App(tenantId, "Atlassian Cloud", "atlassianCloud", (_, _) => NotConfigured()),
-            App(tenantId, "Box", "box", (now, _) => EntryLevelErrors(now, start)),
-            App(tenantId, "Slack", "slack", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 17, users: 860, groups: 12)),
+            App(tenantId, "Box", "box", (now, _) => EntryLevelErrors(now, start), Log(start, 31, 3, _ => EntryLevelErrorsMix)),
+            App(tenantId, "Slack", "slack", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 17, users: 860, groups: 12), Log(start, 17, 2, HealthyMix)),
             new(SimulatedTenant.StableGuid(tenantId + "Fabrikam cross-tenant sync"), SimulatedTenant.StableGuid("app:Fabrikam cross-tenant sync"), "Fabrikam cross-tenant sync",
             [
-                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam users"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 9, users: 3400, groups: 0)),
-                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam guests"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 29, users: 220, groups: 0)),
+                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam users"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 9, users: 3400, groups: 0), Log(start, 9, 2, HealthyMix, "Microsoft Entra ID")),
+                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam guests"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 29, users: 220, groups: 0), Log(start, 29, 2, HealthyMix, "Microsoft Entra ID")),
             ]),
-            App(tenantId, "SAP SuccessFactors to Microsoft Entra ID", "SuccessFactorsToAzureADUserProvisioning", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 23, users: 5100, groups: 0)),
+            App(tenantId, "SAP SuccessFactors to Microsoft Entra ID", "SuccessFactorsToAzureADUserProvisioning", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 23, users: 5100, groups: 0), Log(start, 23, 2, _ => HrWritebackMix, "SAP SuccessFactors")),
         };
         for (var i = 0; i < syntheticJobs; i++)
         {
             var phase = i % 40;
-            sps.Add(App(tenantId, $"Synthetic SCIM App {i:D5}", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase, users: 100 + phase, groups: 5)));
+            sps.Add(App(tenantId, $"Synthetic SCIM App {i:D5}", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase, users: 100 + phase, groups: 5), Log(start, phase, 2, HealthyMix)));
         }
         string[] withoutJobs = ["Microsoft Graph Explorer", "Office 365 Exchange Online", "Microsoft Teams", "Azure Portal", "SharePoint Online", "Power BI Service", "Microsoft Intune", "Azure DevOps"];
         for (var i = 0; i < servicePrincipalsWithoutJobs; i++)
@@ -51,9 +53,52 @@ public static class DemoScenario
         return new SimulatedTenant(tenantId, scenarioStart, sps);
     }
 
-    private static SimulatedServicePrincipal App(string tenantId, string name, string templateId, JobScript script) =>
+    private static SimulatedServicePrincipal App(string tenantId, string name, string templateId, JobScript script, EventScript? events = null) =>
         new(SimulatedTenant.StableGuid(tenantId + name), SimulatedTenant.StableGuid("app:" + name), name,
-            [new(SimulatedTenant.JobId(templateId, tenantId + name), templateId, script)]);
+            [new(SimulatedTenant.JobId(templateId, tenantId + name), templateId, script, events)]);
+
+    /// <summary>How often the escrow-climbing app runs (shorter than the others, so its failures visibly climb).</summary>
+    public static readonly TimeSpan EscrowRunInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>A job's log on the same run grid as its executions (see <see cref="LastRun"/>).</summary>
+    private static EventScript Log(DateTimeOffset start, int phase, int durationMinutes, Func<DateTimeOffset, IReadOnlyList<EventMix>> mix, string target = "SCIM", TimeSpan? interval = null) =>
+        new(start - TimeSpan.FromDays(1) + TimeSpan.FromMinutes(phase), interval ?? TimeSpan.FromMinutes(40), TimeSpan.FromMinutes(durationMinutes), mix, target);
+
+    private static IReadOnlyList<EventMix> HealthyMix(DateTimeOffset run) =>
+        [new("update", "success", 12), new("create", "success", 1), new("other", "skipped", 2)];
+
+    private static readonly IReadOnlyList<EventMix> HrInboundMix =
+        [new("update", "success", 30), new("create", "success", 7), new("other", "skipped", 3), new("disable", "success", 1)];
+
+    private static readonly IReadOnlyList<EventMix> HrWritebackMix =
+        [new("update", "success", 10), new("create", "success", 2), new("disable", "success", 1)];
+
+    private static readonly IReadOnlyList<EventMix> EntryLevelErrorsMix =
+    [
+        new("update", "failure", 30, "SystemForCrossDomainIdentityManagementBadRequest"),
+        new("update", "failure", 12, "SystemForCrossDomainIdentityManagementServiceIncompatible"),
+        new("update", "success", 18), new("other", "skipped", 5), new("update", "warning", 2),
+        new("disable", "success", 1), new("delete", "success", 1), new("stageddelete", "success", 1),
+    ];
+
+    /// <summary>Failures climb by 30 a scenario minute until the job is quarantined; then the log goes quiet.</summary>
+    private static IReadOnlyList<EventMix> EscrowClimbingMix(DateTimeOffset run, DateTimeOffset start)
+    {
+        if (run >= start + EscrowQuarantineAt) return [];
+        var failures = 60 + (int)Math.Max(0, 30 * (run - start).TotalMinutes);
+        return
+        [
+            new("update", "failure", failures * 6 / 10, "SalesforceDuplicateValue"),
+            new("create", "failure", failures * 3 / 10, "SalesforceRequiredFieldMissing"),
+            new("update", "failure", failures - failures * 6 / 10 - failures * 3 / 10, "SalesforceRequestLimitExceeded"),
+            new("update", "success", 100), new("create", "success", 5),
+        ];
+    }
+
+    /// <summary>One failed attempt at each daily quarantine retry.</summary>
+    private static EventScript InvalidCredentialsLog(DateTimeOffset start) =>
+        new(start - CredentialsQuarantineAge + TimeSpan.FromHours(42), TimeSpan.FromDays(1), TimeSpan.FromSeconds(20),
+            _ => [new("other", "failure", 1, "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable")]);
 
     private static string T(DateTimeOffset value) => GraphTime.Format(value);
 
@@ -125,7 +170,7 @@ public static class DemoScenario
     private static JobView EscrowClimbing(DateTimeOffset now, DateTimeOffset start, TimeSpan elapsed)
     {
         var escrowed = 2000 + (long)(250 * Math.Max(0, elapsed.TotalMinutes));
-        var (began, ended) = LastRun(now, start, TimeSpan.FromMinutes(40), 5, TimeSpan.FromMinutes(4));
+        var (began, ended) = LastRun(now, start, EscrowRunInterval, 5, TimeSpan.FromMinutes(4));
         var exec = new ExecutionView
         {
             State = "EntryLevelErrors", TimeBegan = T(began), TimeEnded = T(ended),
@@ -138,7 +183,7 @@ public static class DemoScenario
         var began0 = start + EscrowQuarantineAt;
         return new JobView
         {
-            Code = quarantined ? "Quarantine" : "Active", ScheduleInterval = "PT40M",
+            Code = quarantined ? "Quarantine" : "Active", ScheduleInterval = "PT10M",
             LastExecution = exec,
             LastSuccessfulExecution = exec with { State = "Succeeded" },
             LastSuccessfulExecutionWithExports = exec with { State = "Succeeded" },

@@ -6,7 +6,8 @@ namespace EntraProvisioningExporter.Simulator.Scenario;
 /// <summary>A job's behaviour over time: its view at a wall-clock instant, given how long the scenario has run.</summary>
 public delegate JobView JobScript(DateTimeOffset now, TimeSpan elapsed);
 
-public sealed record SimulatedJob(string Id, string TemplateId, JobScript Script);
+/// <summary>A job: its status over time, and (optionally) the provisioning log it writes.</summary>
+public sealed record SimulatedJob(string Id, string TemplateId, JobScript Script, Logs.EventScript? Events = null);
 
 public sealed record SimulatedServicePrincipal(string Id, string AppId, string DisplayName, IReadOnlyList<SimulatedJob> Jobs);
 
@@ -28,6 +29,15 @@ public sealed class SimulatedTenant
     public IReadOnlyList<SimulatedServicePrincipal> ServicePrincipals { get; }
 
     public SimulatedServicePrincipal? Find(string id) => byId.GetValueOrDefault(id);
+
+    /// <summary>The workspace the tenant's provisioning logs stream to (a stable GUID per tenant).</summary>
+    public string WorkspaceId => StableGuid("workspace:" + TenantId);
+
+    /// <summary>Every event of every job with activity time in (from, to], in time order.</summary>
+    public IEnumerable<Logs.ProvisioningEvent> Events(DateTimeOffset from, DateTimeOffset to) =>
+        ServicePrincipals.SelectMany(sp => sp.Jobs.Where(j => j.Events is not null)
+                .SelectMany(j => j.Events!.Between(TenantId, sp.Id, sp.DisplayName, j.Id, from, to)))
+            .OrderBy(e => e.ActivityDateTime).ThenBy(e => e.Id, StringComparer.Ordinal);
 
     /// <summary>A stable GUID from a name, so scenario ids are the same on every run (golden files depend on it).</summary>
     public static string StableGuid(string name)

@@ -17,6 +17,25 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
+    /// <summary>When the earliest pending one-shot timer (a Task.Delay on this clock) is due, if any.</summary>
+    public DateTimeOffset? NextOneShotDue
+    {
+        get { lock (gate) return timers.Where(t => t.DueAt is not null && !t.IsPeriodic).Select(t => t.DueAt).Min(); }
+    }
+
+    /// <summary>When the earliest pending periodic timer (a PeriodicTimer on this clock) is due, if any.</summary>
+    public DateTimeOffset? NextPeriodicDue
+    {
+        get { lock (gate) return timers.Where(t => t.DueAt is not null && t.IsPeriodic).Select(t => t.DueAt).Min(); }
+    }
+
+    /// <summary>Moves the clock to <paramref name="instant"/> (if it is ahead), firing what falls due.</summary>
+    public void AdvanceTo(DateTimeOffset instant)
+    {
+        var by = instant - GetUtcNow();
+        if (by > TimeSpan.Zero) Advance(by);
+    }
+
     public void Advance(TimeSpan by)
     {
         List<ManualTimer> due;
@@ -39,6 +58,7 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
     {
         private TimeSpan period = Timeout.InfiniteTimeSpan;
         public DateTimeOffset? DueAt { get; private set; }
+        public bool IsPeriodic => period != Timeout.InfiniteTimeSpan && period != TimeSpan.Zero;
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {

@@ -28,6 +28,8 @@ public sealed class ExporterOptions
 
     public QuarantineOptions Quarantine { get; set; } = new();
 
+    public LogsOptions Logs { get; set; } = new();
+
     public List<TenantOptions> Tenants { get; set; } = [];
 
     public TimeSpan EffectivePollTimeout =>
@@ -70,6 +72,9 @@ public sealed class TenantOptions
 
     /// <summary>Service principal object ids to watch; empty means discover them.</summary>
     public List<string> ServicePrincipals { get; set; } = [];
+
+    /// <summary>Where the tenant's provisioning logs come from (None by default).</summary>
+    public TenantLogOptions Logs { get; set; } = new();
 
     public string DisplayName => string.IsNullOrWhiteSpace(Name) ? TenantId ?? "(no tenant id)" : Name;
 }

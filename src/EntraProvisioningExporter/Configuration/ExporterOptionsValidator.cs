@@ -39,11 +39,17 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
         if (q.TotalFailures <= 0) Error($"{S}:Quarantine:TotalFailures", "must be greater than zero.");
         Positive(errors, $"{S}:Quarantine:DisableAfter", q.DisableAfter);
 
+        ValidateLogs(options, Error);
+
         if (options.Tenants.Count == 0)
             Error($"{S}:Tenants", "at least one tenant is required (or start with --demo to watch a simulated tenant).");
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var customQueries = new Dictionary<string, (string Key, string Labels)>(StringComparer.Ordinal);
         for (var i = 0; i < options.Tenants.Count; i++)
+        {
             ValidateTenant($"{S}:Tenants:{i}", options.Tenants[i], seen, Error);
+            ValidateTenantLogs($"{S}:Tenants:{i}:Logs", options.Tenants[i], customQueries, Error);
+        }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -110,6 +116,91 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
         {
             if (!Guid.TryParse(tenant.ServicePrincipals[i], out _))
                 error($"{key}:ServicePrincipals:{i}", $"'{tenant.ServicePrincipals[i]}' is not a service principal object id (a GUID).");
+        }
+    }
+
+    private static void ValidateLogs(ExporterOptions options, Action<string, string> error)
+    {
+        var l = options.Logs;
+        var key = $"{S}:Logs";
+        if (l.Window <= TimeSpan.Zero) error($"{key}:Window", $"must be a positive duration such as 01:00:00; got {l.Window}.");
+        else if (l.Window < options.PollInterval) error($"{key}:Window", $"must be at least {S}:PollInterval ({options.PollInterval}); a window shorter than the interval misses events between polls.");
+        if (l.LastEventLookback < l.Window) error($"{key}:LastEventLookback", $"must be at least {key}:Window ({l.Window}).");
+        if (l.IngestionSettle < TimeSpan.Zero) error($"{key}:IngestionSettle", "must be zero or more.");
+        if (l.MaxIngestionDelay <= TimeSpan.Zero) error($"{key}:MaxIngestionDelay", "must be a positive duration.");
+        if (l.ServerTimeout < TimeSpan.FromSeconds(1) || l.ServerTimeout > TimeSpan.FromMinutes(10)) error($"{key}:ServerTimeout", "must be between 00:00:01 and 00:10:00 (the service's maximum).");
+        if (l.MaxErrorCodesPerJob is < 1 or > 1000) error($"{key}:MaxErrorCodesPerJob", "must be between 1 and 1000.");
+        if (l.GraphOverlap < TimeSpan.Zero) error($"{key}:GraphOverlap", "must be zero or more.");
+        if (l.GraphRequestsPer10Seconds is < 1 or > 100) error($"{key}:GraphRequestsPer10Seconds", "must be between 1 and 100.");
+        if (l.GraphPageSize is < 1 or > 1000) error($"{key}:GraphPageSize", "must be between 1 and 1000.");
+    }
+
+    private static void ValidateTenantLogs(string key, TenantOptions tenant, Dictionary<string, (string Key, string Labels)> customQueries, Action<string, string> error)
+    {
+        var logs = tenant.Logs;
+        var source = LogSourceKind.All.FirstOrDefault(k => k.Equals(logs.Source, StringComparison.OrdinalIgnoreCase));
+        if (source is null)
+        {
+            error($"{key}:Source", $"'{logs.Source}' is not a known log source; expected one of {string.Join(", ", LogSourceKind.All)}.");
+            return;
+        }
+        if (source == LogSourceKind.LogAnalytics)
+        {
+            if (string.IsNullOrWhiteSpace(logs.WorkspaceId)) error($"{key}:WorkspaceId", "is required for the LogAnalytics source (the workspace id, a GUID).");
+            else if (!Guid.TryParse(logs.WorkspaceId, out _)) error($"{key}:WorkspaceId", $"'{logs.WorkspaceId}' is not a GUID.");
+            if (logs.Endpoint is { } endpoint)
+            {
+                var none = string.Equals(tenant.Credential.Kind, CredentialKind.None, StringComparison.OrdinalIgnoreCase);
+                if (!endpoint.IsAbsoluteUri) error($"{key}:Endpoint", $"'{endpoint}' is not an absolute URL.");
+                else if (none && !GraphCloud.IsLoopback(endpoint))
+                    error($"{key}:Endpoint", $"the no-credential mode is only for a simulator on loopback; '{endpoint.Host}' is not a loopback host.");
+                else if (!none && !LogAnalyticsCloud.MayReceiveToken(endpoint))
+                    error($"{key}:Endpoint", $"tokens are only sent over HTTPS to a Log Analytics host ({string.Join(", ", LogAnalyticsCloud.Hosts)}); '{endpoint}' is not one.");
+            }
+            else if (string.Equals(tenant.Credential.Kind, CredentialKind.None, StringComparison.OrdinalIgnoreCase))
+            {
+                error($"{key}:Endpoint", "is required with Credential:Kind=None (the simulator's loopback URL).");
+            }
+        }
+        if (logs.CustomQueries.Count > 0 && source != LogSourceKind.LogAnalytics)
+            error($"{key}:CustomQueries", "custom queries are KQL and need Logs:Source=LogAnalytics.");
+        for (var i = 0; i < logs.CustomQueries.Count; i++)
+            ValidateCustomQuery($"{key}:CustomQueries:{i}", logs.CustomQueries[i], customQueries, error);
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex MetricName = new("^[a-zA-Z_:][a-zA-Z0-9_:]*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static readonly System.Text.RegularExpressions.Regex LabelName = new("^[a-zA-Z_][a-zA-Z0-9_]*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static void ValidateCustomQuery(string key, CustomQueryOptions q, Dictionary<string, (string Key, string Labels)> seen, Action<string, string> error)
+    {
+        var name = q.Name ?? "";
+        var label = string.IsNullOrEmpty(name) ? key : $"{key} ('{name}')";
+        if (string.IsNullOrWhiteSpace(q.Name)) error($"{key}:Name", "is required (the metric name).");
+        else if (!MetricName.IsMatch(name)) error($"{key}:Name", $"'{name}' is not a valid Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*).");
+        else if (name.StartsWith("entra_provisioning_", StringComparison.Ordinal) || name.StartsWith("entra_exporter_", StringComparison.Ordinal))
+            error($"{key}:Name", $"'{name}' clashes with the exporter's built-in metrics (entra_provisioning_*, entra_exporter_*); choose another prefix.");
+        else if (name.EndsWith("_total", StringComparison.Ordinal) || name.EndsWith("_count", StringComparison.Ordinal) || name.EndsWith("_sum", StringComparison.Ordinal) || name.EndsWith("_bucket", StringComparison.Ordinal))
+            error($"{key}:Name", $"'{name}' is exported as a gauge, so it must not end in _total, _count, _sum or _bucket.");
+        if (string.IsNullOrWhiteSpace(q.Query)) error($"{label}:Query", "is required (the KQL).");
+        if (string.IsNullOrWhiteSpace(q.ValueColumn)) error($"{label}:ValueColumn", "is required (the numeric column that is the value).");
+        var labels = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var column in q.LabelColumns)
+        {
+            if (!LabelName.IsMatch(column) || column.StartsWith("__", StringComparison.Ordinal))
+                error($"{label}:LabelColumns", $"'{column}' is not a valid Prometheus label name.");
+            else if (column == "tenant_id")
+                error($"{label}:LabelColumns", "'tenant_id' is added by the exporter; rename the column.");
+            else if (!labels.Add(column))
+                error($"{label}:LabelColumns", $"'{column}' is listed twice.");
+        }
+        if (q.MaxSeries is < 1 or > 10_000) error($"{label}:MaxSeries", "must be between 1 and 10000.");
+        if (q.TimeRange <= TimeSpan.Zero) error($"{label}:TimeRange", "must be a positive duration.");
+        if (!string.IsNullOrEmpty(name))
+        {
+            var signature = string.Join(",", q.LabelColumns.Order(StringComparer.Ordinal));
+            if (seen.TryGetValue(name, out var other) && other.Labels != signature)
+                error($"{key}:Name", $"'{name}' is also declared at {other.Key} with other label columns; one metric has one set of labels.");
+            else seen.TryAdd(name, (key, signature));
         }
     }
 

@@ -11,7 +11,8 @@ namespace EntraProvisioningExporter.Hosting;
 /// <summary>
 /// --demo: starts the simulated tenant in-process on loopback and points the exporter at it with the
 /// no-credential mode. Settings (all optional): Demo:TimeScale (scenario time runs this many times faster),
-/// Demo:Tenants (simulated tenants), Demo:SyntheticJobs (extra healthy jobs per tenant, for scale tests).
+/// Demo:Tenants (simulated tenants), Demo:SyntheticJobs (extra healthy jobs per tenant, for scale tests),
+/// Demo:LogSource (LogAnalytics, the default, Graph, or None: where the simulated tenants' logs are read from).
 /// </summary>
 public static class DemoMode
 {
@@ -23,6 +24,7 @@ public static class DemoMode
         var scale = double.TryParse(config["Demo:TimeScale"], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 1;
         var tenantCount = int.TryParse(config["Demo:Tenants"], out var t) ? Math.Max(1, t) : 1;
         var synthetic = int.TryParse(config["Demo:SyntheticJobs"], out var j) ? Math.Max(0, j) : 0;
+        var logSource = config["Demo:LogSource"] ?? Configuration.LogSourceKind.LogAnalytics;
         time ??= new AcceleratedTimeProvider(DateTimeOffset.UtcNow, scale);
 
         var start = time.GetUtcNow();
@@ -38,6 +40,12 @@ public static class DemoMode
             settings[$"Exporter:Tenants:{i}:TenantId"] = tenants[i].TenantId;
             settings[$"Exporter:Tenants:{i}:GraphEndpoint"] = simulator.GraphEndpoint(tenants[i].TenantId).ToString();
             settings[$"Exporter:Tenants:{i}:Credential:Kind"] = "None";
+            settings[$"Exporter:Tenants:{i}:Logs:Source"] = logSource;
+            if (logSource.Equals(Configuration.LogSourceKind.LogAnalytics, StringComparison.OrdinalIgnoreCase))
+            {
+                settings[$"Exporter:Tenants:{i}:Logs:WorkspaceId"] = tenants[i].WorkspaceId;
+                settings[$"Exporter:Tenants:{i}:Logs:Endpoint"] = simulator.LogAnalyticsEndpoint(tenants[i].TenantId).ToString();
+            }
         }
         if (config["Exporter:PollInterval"] is null) settings["Exporter:PollInterval"] = "00:00:30";
         config.AddInMemoryCollection(settings);

@@ -21,6 +21,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<JobSnapshotStore>();
+        services.AddSingleton<Sources.Logs.LogSnapshotStore>();
         services.AddSingleton<SourceHealthRegistry>();
         services.AddSingleton(sp => new ExporterMeter(sp.GetRequiredService<IOptions<ExporterOptions>>().Value));
         services.AddSingleton<ExporterSelfMetrics>();
@@ -32,6 +33,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IMetricCollector, LastExecutionCollector>();
         services.AddSingleton<IMetricCollector, JobActivityCollector>();
         services.AddSingleton<IMetricCollector, EscrowProximityCollector>();
+        services.AddSingleton<IMetricCollector, LogEventsCollector>();
+        services.AddSingleton<IMetricCollector, LogWindowCollector>();
+        services.AddSingleton<IMetricCollector, LogSourceCollector>();
+        services.AddSingleton<IMetricCollector, CustomQueryCollector>();
         services.AddSingleton<MetricsPipeline>();
         services.AddSingleton(sp =>
         {
@@ -59,7 +64,8 @@ internal sealed class MetricsPipelineStarter(MetricsPipeline pipeline, ExporterS
     {
         _ = pipeline;
         foreach (var tenant in options.Value.Tenants)
-            self.InitializePollErrors(tenant.TenantId!, SourceNames.GraphJobs);
+            foreach (var source in PollingWorker.SourceNamesOf(tenant))
+                self.InitializePollErrors(tenant.TenantId!, source);
         return Task.CompletedTask;
     }
 

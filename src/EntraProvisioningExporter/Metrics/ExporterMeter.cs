@@ -38,5 +38,9 @@ public sealed class ExporterMeter : IDisposable
     public string Polled(string what) =>
         $"{what} Polled from Microsoft Graph every {Options.PollInterval.TotalSeconds:0.###}s and cached between polls.";
 
+    /// <summary>HELP suffix for values read from the provisioning logs.</summary>
+    public string PolledLogs(string what) =>
+        $"{what} Read from the provisioning logs every {Options.PollInterval.TotalSeconds:0.###}s and cached between polls.";
+
     public void Dispose() => Meter.Dispose();
 }

@@ -18,9 +18,10 @@ public static class PollErrorReason
     public const string Network = "network";
     public const string BadResponse = "bad_response";
     public const string ClientError = "client_error";
+    public const string Partial = "partial";
     public const string Internal = "internal";
 
-    public static readonly IReadOnlyList<string> All = [Auth, Forbidden, Throttled, ServerError, Timeout, Network, BadResponse, ClientError, Internal];
+    public static readonly IReadOnlyList<string> All = [Auth, Forbidden, Throttled, ServerError, Timeout, Network, BadResponse, ClientError, Partial, Internal];
 
     public static string FromStatus(int status) => status switch
     {
@@ -38,6 +39,9 @@ public static class PollErrorClassifier
     /// <summary>The reason, and a one-line description safe to log (no tokens, no secrets: Graph error codes and messages only).</summary>
     public static (string Reason, string Detail) Classify(Exception ex) => ex switch
     {
+        LogAnalytics.LogsQueryPartialFailureException p => (PollErrorReason.Partial, p.Message),
+        Azure.RequestFailedException { Status: 0 } r => (PollErrorReason.Network, $"Network error: {FirstLine(r.Message)}"),
+        Azure.RequestFailedException r => (PollErrorReason.FromStatus(r.Status), $"Log Analytics answered {r.Status} {r.ErrorCode}."),
         ODataError o => (PollErrorReason.FromStatus(o.ResponseStatusCode), $"Graph answered {o.ResponseStatusCode} {o.Error?.Code}: {o.Error?.Message}"),
         ApiException a => (PollErrorReason.FromStatus(a.ResponseStatusCode), $"Graph answered {a.ResponseStatusCode}."),
         AuthenticationFailedException or CredentialUnavailableException => (PollErrorReason.Auth, $"Token acquisition failed: {FirstLine(ex.Message)}"),

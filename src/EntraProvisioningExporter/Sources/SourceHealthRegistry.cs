@@ -6,6 +6,12 @@ public static class SourceNames
 {
     /// <summary>Job status from Graph (servicePrincipals/{id}/synchronization/jobs).</summary>
     public const string GraphJobs = "graph_jobs";
+
+    /// <summary>Provisioning logs from a Log Analytics workspace (AADProvisioningLogs).</summary>
+    public const string LogAnalytics = "loganalytics";
+
+    /// <summary>Provisioning logs from Graph (/auditLogs/provisioning).</summary>
+    public const string GraphProvisioningLogs = "graph_provisioning_logs";
 }
 
 /// <summary>The health of one source of one tenant as of its last cycle. Immutable.</summary>

@@ -12,7 +12,8 @@ public class ExporterOptionsValidatorTests
         [
             new TenantOptions { TenantId = TenantId },
             new TenantOptions { TenantId = "11111111-2222-3333-4444-555555555555", Cloud = "USGovernment", GraphEndpoint = new Uri("https://graph.microsoft.us/v1.0"),
-                Credential = new CredentialOptions { Kind = "ClientSecret", ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", ClientSecret = "s3cret" } },
+                Credential = new CredentialOptions { Kind = "ClientSecret", ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", ClientSecret = "s3cret" },
+                Logs = new TenantLogOptions { Source = "LogAnalytics", WorkspaceId = "bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee", Endpoint = new Uri("https://api.loganalytics.us/"), CustomQueries = [Query("my_metric")] } },
             new TenantOptions { TenantId = "22222222-2222-3333-4444-555555555555", GraphEndpoint = new Uri("http://127.0.0.1:5080/v1.0"), Credential = new CredentialOptions { Kind = "None" } },
         ],
     };
@@ -56,7 +57,28 @@ public class ExporterOptionsValidatorTests
         { "zero total failures", o => o.Quarantine.TotalFailures = 0, "Exporter:Quarantine:TotalFailures", "greater than zero" },
         { "negative disable after", o => o.Quarantine.DisableAfter = TimeSpan.FromDays(-1), "Exporter:Quarantine:DisableAfter", "positive duration" },
         { "max jobs zero", o => o.MaxJobs = 0, "Exporter:MaxJobs", "between 1 and" },
+        { "window shorter than interval", o => o.Logs.Window = TimeSpan.FromSeconds(30), "Exporter:Logs:Window", "at least Exporter:PollInterval" },
+        { "lookback shorter than window", o => o.Logs.LastEventLookback = TimeSpan.FromMinutes(30), "Exporter:Logs:LastEventLookback", "at least Exporter:Logs:Window" },
+        { "server timeout too long", o => o.Logs.ServerTimeout = TimeSpan.FromMinutes(11), "Exporter:Logs:ServerTimeout", "between 00:00:01 and 00:10:00" },
+        { "no error codes", o => o.Logs.MaxErrorCodesPerJob = 0, "Exporter:Logs:MaxErrorCodesPerJob", "between 1 and 1000" },
+        { "graph budget zero", o => o.Logs.GraphRequestsPer10Seconds = 0, "Exporter:Logs:GraphRequestsPer10Seconds", "between 1 and 100" },
+        { "unknown log source", o => o.Tenants[0].Logs.Source = "Splunk", "Exporter:Tenants:0:Logs:Source", "expected one of None, LogAnalytics, Graph" },
+        { "workspace missing", o => o.Tenants[1].Logs.WorkspaceId = null, "Exporter:Tenants:1:Logs:WorkspaceId", "is required for the LogAnalytics source" },
+        { "workspace not a GUID", o => o.Tenants[1].Logs.WorkspaceId = "my-workspace", "Exporter:Tenants:1:Logs:WorkspaceId", "is not a GUID" },
+        { "LA token to another host", o => o.Tenants[1].Logs.Endpoint = new Uri("https://logs.example.com/"), "Exporter:Tenants:1:Logs:Endpoint", "only sent over HTTPS to a Log Analytics host" },
+        { "LA simulator off loopback", o => o.Tenants[2].Logs = new TenantLogOptions { Source = "LogAnalytics", WorkspaceId = Guid.Empty.ToString(), Endpoint = new Uri("http://10.1.1.1/") }, "Exporter:Tenants:2:Logs:Endpoint", "not a loopback host" },
+        { "custom query without LA", o => o.Tenants[0].Logs = new TenantLogOptions { Source = "Graph", CustomQueries = [Query("my_metric")] }, "Exporter:Tenants:0:Logs:CustomQueries", "need Logs:Source=LogAnalytics" },
+        { "custom query bad name", o => o.Tenants[1].Logs.CustomQueries.Add(Query("my-metric")), "Exporter:Tenants:1:Logs:CustomQueries:1:Name", "'my-metric' is not a valid Prometheus metric name" },
+        { "custom query clashes with built-in", o => o.Tenants[1].Logs.CustomQueries.Add(Query("entra_provisioning_job_info")), "Exporter:Tenants:1:Logs:CustomQueries:1:Name", "clashes with the exporter's built-in metrics" },
+        { "custom query named like a counter", o => o.Tenants[1].Logs.CustomQueries.Add(Query("failures_total")), "Exporter:Tenants:1:Logs:CustomQueries:1:Name", "must not end in _total" },
+        { "custom query without KQL", o => o.Tenants[1].Logs.CustomQueries.Add(Query("q2") with { Query = "" }), "Exporter:Tenants:1:Logs:CustomQueries:1 ('q2'):Query", "is required" },
+        { "custom query label tenant_id", o => o.Tenants[1].Logs.CustomQueries.Add(Query("q2") with { LabelColumns = ["tenant_id"] }), "Exporter:Tenants:1:Logs:CustomQueries:1 ('q2'):LabelColumns", "added by the exporter" },
+        { "custom query bad label", o => o.Tenants[1].Logs.CustomQueries.Add(Query("q2") with { LabelColumns = ["App Name"] }), "Exporter:Tenants:1:Logs:CustomQueries:1 ('q2'):LabelColumns", "not a valid Prometheus label name" },
+        { "custom query unbounded", o => o.Tenants[1].Logs.CustomQueries.Add(Query("q2") with { MaxSeries = 0 }), "Exporter:Tenants:1:Logs:CustomQueries:1 ('q2'):MaxSeries", "between 1 and 10000" },
+        { "custom query name reused with other labels", o => o.Tenants[1].Logs.CustomQueries.Add(Query("my_metric") with { LabelColumns = ["Other"] }), "Exporter:Tenants:1:Logs:CustomQueries:1:Name", "also declared at Exporter:Tenants:1:Logs:CustomQueries:0" },
     };
+
+    private static CustomQueryOptions Query(string name) => new() { Name = name, Help = "h", Query = "AADProvisioningLogs | count", ValueColumn = "Count", LabelColumns = ["App"] };
 
     [Theory]
     [MemberData(nameof(Invalid))]

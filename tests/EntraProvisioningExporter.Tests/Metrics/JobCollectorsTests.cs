@@ -167,3 +167,16 @@ public class JobCollectorsTests
         Assert.Empty(h.Pipeline.Exporter.Overflows);
     }
 }
+
+public class CollectorRegistrationTests
+{
+    [Fact]
+    public void Every_collector_type_is_registered_in_the_service_collection()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Hosting.ServiceCollectionExtensions.AddEntraProvisioningExporter(services, new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        var registered = services.Where(d => d.ServiceType == typeof(EntraProvisioningExporter.Metrics.Collectors.IMetricCollector)).Select(d => d.ImplementationType).ToHashSet();
+        Assert.True(MetricsHarness.CollectorTypes.Count >= 11);
+        Assert.All(MetricsHarness.CollectorTypes, t => Assert.Contains(t, registered));
+    }
+}

@@ -6,7 +6,9 @@ using EntraProvisioningExporter.Metrics.Collectors;
 using EntraProvisioningExporter.Simulator.Time;
 using EntraProvisioningExporter.Sources;
 using EntraProvisioningExporter.Sources.Jobs;
+using EntraProvisioningExporter.Sources.Logs;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EntraProvisioningExporter.Tests.Metrics;
 
@@ -19,13 +21,13 @@ internal sealed class MetricsHarness : IDisposable
     {
         Options = options ?? new ExporterOptions();
         Meter = new ExporterMeter(Options, $"test-{Guid.NewGuid():N}");
-        var instruments = new JobInstruments(Meter, Store, Time);
         Self = new ExporterSelfMetrics(Meter);
-        IMetricCollector[] collectors =
-        [
-            new ExporterHealthCollector(Meter, Health, Store), new JobInfoCollector(instruments, Store), new JobStatusCollector(instruments),
-            new QuarantineCollector(instruments), new LastExecutionCollector(instruments), new JobActivityCollector(instruments), new EscrowProximityCollector(instruments),
-        ];
+        // Every collector type in the exporter, so none can be missed by the tests (or the README check).
+        using var services = new ServiceCollection()
+            .AddSingleton(Meter).AddSingleton(Store).AddSingleton(Logs).AddSingleton(Health).AddSingleton<TimeProvider>(Time)
+            .AddSingleton<JobInstruments>()
+            .BuildServiceProvider();
+        var collectors = CollectorTypes.Select(t => (IMetricCollector)ActivatorUtilities.CreateInstance(services, t)).ToList();
         Pipeline = new MetricsPipeline(Meter, collectors, Self, new ConfigurationBuilder().Build());
         Coordinator = new ScrapeCoordinator(Pipeline.Reader, Pipeline.Exporter);
     }
@@ -33,6 +35,10 @@ internal sealed class MetricsHarness : IDisposable
     public ExporterOptions Options { get; }
     public ManualTimeProvider Time { get; } = new(Now);
     public JobSnapshotStore Store { get; } = new();
+    public LogSnapshotStore Logs { get; } = new();
+
+    public static IReadOnlyList<Type> CollectorTypes { get; } = typeof(IMetricCollector).Assembly.GetTypes()
+        .Where(t => typeof(IMetricCollector).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false }).OrderBy(t => t.Name).ToList();
     public SourceHealthRegistry Health { get; } = new();
     public ExporterMeter Meter { get; }
     public ExporterSelfMetrics Self { get; }

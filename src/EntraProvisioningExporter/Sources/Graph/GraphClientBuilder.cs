@@ -13,10 +13,11 @@ namespace EntraProvisioningExporter.Sources.Graph;
 /// </summary>
 public static class GraphClientBuilder
 {
-    public static GraphServiceClient Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source)
+    public static GraphServiceClient Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source, DelegatingHandler? innermost = null)
     {
         var endpoint = GraphCloud.GraphEndpointOf(tenant);
         var handlers = GraphClientFactory.CreateDefaultHandlers();
+        if (innermost is not null) handlers.Add(innermost);
         handlers.Add(new HttpStatusCountingHandler(metrics, source));
         handlers.Add(new TokenDestinationGuardHandler());
         var http = GraphClientFactory.Create(handlers, finalHandler: new SocketsHttpHandler

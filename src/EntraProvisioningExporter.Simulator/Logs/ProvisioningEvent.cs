@@ -1,0 +1,30 @@
+namespace EntraProvisioningExporter.Simulator.Logs;
+
+/// <summary>
+/// One provisioning log entry as the simulator holds it; written out as a Graph provisioningObjectSummary or
+/// an AADProvisioningLogs row. Action and status use Graph's lower-case spelling; Log Analytics rows use
+/// the table's capitalised spelling.
+/// </summary>
+public sealed record ProvisioningEvent
+{
+    public required string Id { get; init; }
+    public required DateTimeOffset ActivityDateTime { get; init; }
+    /// <summary>When the event reaches Log Analytics (minutes after it happened).</summary>
+    public required DateTimeOffset IngestionTime { get; init; }
+    /// <summary>When the event shows in Graph's /auditLogs/provisioning.</summary>
+    public required DateTimeOffset GraphVisibleTime { get; init; }
+    public required string TenantId { get; init; }
+    public required string JobId { get; init; }
+    public required string ServicePrincipalId { get; init; }
+    public required string ServicePrincipalName { get; init; }
+    public required string CycleId { get; init; }
+    public required string Action { get; init; }
+    public required string Status { get; init; }
+    public string? ErrorCode { get; init; }
+    public int DurationMs { get; init; }
+    public string SourceSystem { get; init; } = "Microsoft Entra ID";
+    public string TargetSystem { get; init; } = "SCIM";
+}
+
+/// <summary>What one run of a job logs: how many events of each action, status and error code.</summary>
+public sealed record EventMix(string Action, string Status, int Count, string? ErrorCode = null);

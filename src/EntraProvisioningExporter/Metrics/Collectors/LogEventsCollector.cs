@@ -1,0 +1,34 @@
+using System.Diagnostics.Metrics;
+using EntraProvisioningExporter.Sources.Logs;
+
+namespace EntraProvisioningExporter.Metrics.Collectors;
+
+/// <summary>Provisioning events counted from the logs, exactly once, by action and status, and failures by error code.</summary>
+public sealed class LogEventsCollector : IMetricCollector
+{
+    public LogEventsCollector(ExporterMeter meter, LogSnapshotStore store)
+    {
+        var m = meter.Meter;
+        meter.PlanSeries("entra_provisioning_events_total", LogNormalization.Actions.Count * (LogNormalization.Statuses.Count + 1));
+        m.CreateObservableCounter("entra_provisioning_events_total",
+            () => store.All.SelectMany(s => s.Events).Select(e => new Measurement<long>(e.Count, LogTags.Of(e.Job, ("action", e.Action), ("status", e.Status)))),
+            unit: null, description: meter.PolledLogs("Provisioning events from the provisioning logs, by action and status (counted once each, from when the exporter started)."));
+        meter.PlanSeries("entra_provisioning_event_errors_total", meter.Options.Logs.MaxErrorCodesPerJob + 2);
+        m.CreateObservableCounter("entra_provisioning_event_errors_total",
+            () => store.All.SelectMany(s => s.Errors).Select(e => new Measurement<long>(e.Count, LogTags.Of(e.Job, ("error_code", e.ErrorCode)))),
+            unit: null, description: meter.PolledLogs($"Failed provisioning events by error code; each job has at most {meter.Options.Logs.MaxErrorCodesPerJob} codes of its own, the rest count as \"other\"."));
+    }
+}
+
+internal static class LogTags
+{
+    public static KeyValuePair<string, object?>[] Of(JobKey job, params (string Key, string Value)[] extra)
+    {
+        var tags = new KeyValuePair<string, object?>[3 + extra.Length];
+        tags[0] = new("tenant_id", job.TenantId);
+        tags[1] = new("service_principal_id", job.ServicePrincipalId);
+        tags[2] = new("job_id", job.JobId);
+        for (var i = 0; i < extra.Length; i++) tags[3 + i] = new(extra[i].Key, extra[i].Value);
+        return tags;
+    }
+}

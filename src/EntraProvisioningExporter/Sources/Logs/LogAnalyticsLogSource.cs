@@ -1,0 +1,155 @@
+using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Sources.LogAnalytics;
+
+namespace EntraProvisioningExporter.Sources.Logs;
+
+/// <summary>
+/// A tenant's provisioning logs from Log Analytics. Each cycle:
+/// 1. counts the events ingested since the cursor, (cursor, now − IngestionSettle], by ingestion_time(): an event
+///    that arrives late is counted when it lands, and none twice. The cursor starts at "now" (history is not
+///    replayed) and moves only when a query returned complete data (a PartialError moves nothing);
+/// 2. reads the trailing window and each job's latest event, server-side, so they are right from the first cycle;
+/// 3. runs the user's custom queries.
+/// Each part fails on its own; what failed keeps its last good values and the cycle reports the first reason.
+/// </summary>
+public sealed class LogAnalyticsLogSource : IPolledSource
+{
+    private readonly TenantOptions tenant;
+    private readonly LogsOptions logs;
+    private readonly LogsQueryClient client;
+    private readonly LogSnapshotStore store;
+    private readonly TimeProvider time;
+    private readonly LogCounters counters;
+    private readonly string workspaceId;
+    private DateTimeOffset cursor;
+    private IReadOnlyList<JobWindow> windows = [];
+    private readonly Dictionary<string, CustomQueryResult> custom = new(StringComparer.Ordinal);
+
+    public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, LogSnapshotStore store, TimeProvider time)
+    {
+        this.tenant = tenant;
+        logs = options.Logs;
+        this.client = client;
+        this.store = store;
+        this.time = time;
+        counters = new LogCounters(logs.MaxErrorCodesPerJob);
+        workspaceId = tenant.Logs.WorkspaceId!;
+        TenantId = tenant.TenantId!;
+        cursor = time.GetUtcNow() - logs.IngestionSettle;
+    }
+
+    public string TenantId { get; }
+    public string TenantName => tenant.DisplayName;
+    public string Source => SourceNames.LogAnalytics;
+
+    /// <summary>Events ingested up to here are counted.</summary>
+    public DateTimeOffset Cursor => cursor;
+
+    public async Task<CycleOutcome> RunCycleAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var failures = new List<(string Reason, string Detail)>();
+
+        async Task Part(string what, Func<Task> run)
+        {
+            try
+            {
+                await run().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested || ex is not OperationCanceledException)
+            {
+                var (reason, detail) = PollErrorClassifier.Classify(ex);
+                failures.Add((reason, $"{what}: {detail}"));
+            }
+        }
+
+        await Part("event counts", () => CountIncrementsAsync(now, cancellationToken)).ConfigureAwait(false);
+        await Part("trailing window", () => ReadWindowAsync(now, cancellationToken)).ConfigureAwait(false);
+        foreach (var q in tenant.Logs.CustomQueries)
+            await Part($"custom query {q.Name}", () => RunCustomQueryAsync(q, now, cancellationToken)).ConfigureAwait(false);
+
+        store.Publish(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, 0,
+            new Dictionary<string, CustomQueryResult>(custom, StringComparer.Ordinal)));
+        return failures.Count == 0 ? CycleOutcome.Success : new CycleOutcome(failures[0].Reason, string.Join("; ", failures.Select(f => f.Detail)));
+    }
+
+    private async Task CountIncrementsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var upper = now - logs.IngestionSettle;
+        if (upper <= cursor) return;
+        var result = await client.QueryWorkspaceAsync(workspaceId, LogAnalyticsQueries.Increments(cursor, upper),
+            new QueryTimeRange(cursor - logs.MaxIngestionDelay, upper), Options(), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var row in result.Table.Rows)
+            {
+                var jobId = row.GetString("JobId");
+                if (string.IsNullOrEmpty(jobId)) continue; // not attributable to a job
+                var job = new JobKey(TenantId, row.GetString("ServicePrincipalId") ?? "", jobId);
+                counters.Stage(job, LogNormalization.Action(row.GetString("ProvisioningAction")), LogNormalization.Status(row.GetString("ResultType")),
+                    LogNormalization.ErrorCode(row.GetString("ResultSignature")), row.GetInt64("Events") ?? 0);
+            }
+        }
+        catch
+        {
+            counters.DiscardStaged();
+            throw;
+        }
+        counters.Commit();
+        cursor = upper;
+    }
+
+    private async Task ReadWindowAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lookback = now - logs.LastEventLookback;
+        var result = await client.QueryWorkspaceAsync(workspaceId, LogAnalyticsQueries.Window(lookback, now - logs.Window),
+            new QueryTimeRange(lookback, now), Options(), cancellationToken).ConfigureAwait(false);
+        windows = result.Table.Rows
+            .Where(r => !string.IsNullOrEmpty(r.GetString("JobId")))
+            .Select(r => new JobWindow(new JobKey(TenantId, r.GetString("ServicePrincipalId") ?? "", r.GetString("JobId")!),
+                r.GetInt64("Success") ?? 0, r.GetInt64("Failure") ?? 0, r.GetInt64("Skipped") ?? 0, r.GetInt64("Warning") ?? 0,
+                r.GetDateTimeOffset("LastEvent")))
+            .OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private async Task RunCustomQueryAsync(CustomQueryOptions q, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var result = await client.QueryWorkspaceAsync(workspaceId, q.Query!, new QueryTimeRange(now - q.TimeRange, now), Options(), cancellationToken).ConfigureAwait(false);
+        custom[q.Name!] = CustomQueryMapper.Map(TenantId, q, result.Table);
+    }
+
+    private LogsQueryOptions Options() => new() { ServerTimeout = logs.ServerTimeout, AllowPartialErrors = false };
+}
+
+/// <summary>Turns a custom query's table into gauge samples: one per row, labels from the declared columns, bounded.</summary>
+public static class CustomQueryMapper
+{
+    public static CustomQueryResult Map(string tenantId, CustomQueryOptions q, LogsTable table)
+    {
+        table.Ordinal(q.ValueColumn!);
+        foreach (var c in q.LabelColumns) table.Ordinal(c);
+        var samples = new List<CustomSample>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var dropped = 0;
+        foreach (var row in table.Rows)
+        {
+            if (row.GetDouble(q.ValueColumn!) is not { } value)
+            {
+                dropped++;
+                continue;
+            }
+            var labels = new KeyValuePair<string, string>[q.LabelColumns.Count + 1];
+            labels[0] = new("tenant_id", tenantId);
+            for (var i = 0; i < q.LabelColumns.Count; i++) labels[i + 1] = new(q.LabelColumns[i], row.GetString(q.LabelColumns[i]) ?? "");
+            var identity = string.Join("\u0001", labels.Select(l => l.Value));
+            if (!seen.Add(identity) || samples.Count >= q.MaxSeries)
+            {
+                dropped++;
+                continue;
+            }
+            samples.Add(new CustomSample(labels, value));
+        }
+        return new CustomQueryResult(samples, dropped);
+    }
+}

@@ -1,0 +1,31 @@
+using EntraProvisioningExporter.Sources.LogAnalytics;
+
+namespace EntraProvisioningExporter.Sources.Logs;
+
+/// <summary>
+/// The built-in KQL over AADProvisioningLogs. The action is in ProvisioningAction (Microsoft's sample queries
+/// filter a column "Action" the table does not have); the service principal id is inside the ServicePrincipal
+/// JSON string. The simulator answers exactly these shapes.
+/// </summary>
+public static class LogAnalyticsQueries
+{
+    /// <summary>Events whose ingestion_time() is in (from, to]: the increments that feed the counters, exactly once.</summary>
+    public static string Increments(DateTimeOffset from, DateTimeOffset to) => $"""
+        AADProvisioningLogs
+        | where ingestion_time() > datetime({QueryTimeRange.Iso(from)}) and ingestion_time() <= datetime({QueryTimeRange.Iso(to)})
+        | extend ServicePrincipalId = tostring(parse_json(ServicePrincipal).Id)
+        | summarize Events = count() by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature
+        """;
+
+    /// <summary>Per job: its latest event since <paramref name="lookback"/>, and its events per result since <paramref name="windowStart"/>.</summary>
+    public static string Window(DateTimeOffset lookback, DateTimeOffset windowStart)
+    {
+        var w = QueryTimeRange.Iso(windowStart);
+        return $"""
+            AADProvisioningLogs
+            | where TimeGenerated > datetime({QueryTimeRange.Iso(lookback)})
+            | extend ServicePrincipalId = tostring(parse_json(ServicePrincipal).Id)
+            | summarize LastEvent = max(TimeGenerated), Success = countif(ResultType == "Success" and TimeGenerated > datetime({w})), Failure = countif(ResultType == "Failure" and TimeGenerated > datetime({w})), Skipped = countif(ResultType == "Skipped" and TimeGenerated > datetime({w})), Warning = countif(ResultType == "Warning" and TimeGenerated > datetime({w})) by JobId, ServicePrincipalId
+            """;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+
+namespace EntraProvisioningExporter.Sources.Logs;
+
+/// <summary>The identity labels a log series shares with the job series.</summary>
+public readonly record struct JobKey(string TenantId, string ServicePrincipalId, string JobId);
+
+public sealed record EventCounter(JobKey Job, string Action, string Status, long Count);
+
+public sealed record ErrorCounter(JobKey Job, string ErrorCode, long Count);
+
+/// <summary>A job's events in the trailing window by status, and its latest event (within the lookback).</summary>
+public sealed record JobWindow(JobKey Job, long Success, long Failure, long Skipped, long Warning, DateTimeOffset? LastEvent)
+{
+    /// <summary>failures / (successes + failures + warnings); null when there were none.</summary>
+    public double? FailureRatio => Success + Failure + Warning is var d and > 0 ? (double)Failure / d : null;
+}
+
+public sealed record CustomSample(KeyValuePair<string, string>[] Labels, double Value);
+
+public sealed record CustomQueryResult(IReadOnlyList<CustomSample> Samples, int DroppedSeries);
+
+/// <summary>One tenant's provisioning-log aggregates as of one cycle. Immutable.</summary>
+public sealed record TenantLogSnapshot(
+    string TenantId,
+    string Source,
+    IReadOnlyList<EventCounter> Events,
+    IReadOnlyList<ErrorCounter> Errors,
+    IReadOnlyList<JobWindow> Windows,
+    DateTimeOffset Cursor,
+    long BudgetExhaustions,
+    IReadOnlyDictionary<string, CustomQueryResult> Custom);
+
+/// <summary>The latest log snapshot of every tenant (a reference swap per publish; readers never wait).</summary>
+public sealed class LogSnapshotStore
+{
+    private ImmutableDictionary<string, TenantLogSnapshot> tenants = ImmutableDictionary.Create<string, TenantLogSnapshot>(StringComparer.OrdinalIgnoreCase);
+
+    public void Publish(TenantLogSnapshot snapshot) =>
+        ImmutableInterlocked.AddOrUpdate(ref tenants, snapshot.TenantId, snapshot, (_, _) => snapshot);
+
+    public IReadOnlyList<TenantLogSnapshot> All =>
+        Volatile.Read(ref tenants).Values.OrderBy(s => s.TenantId, StringComparer.OrdinalIgnoreCase).ToList();
+}
+
+/// <summary>Action and status as the two sources spell them, made one lower-case vocabulary.</summary>
+public static class LogNormalization
+{
+    public static readonly IReadOnlyList<string> Actions = ["create", "update", "delete", "stageddelete", "disable", "other"];
+    public static readonly IReadOnlyList<string> Statuses = ["success", "failure", "skipped", "warning"];
+
+    /// <summary>A status neither source documents (e.g. Graph's unknownFutureValue) is counted as this.</summary>
+    public const string UnknownStatus = "unknown";
+
+    /// <summary>Error code of a failure that carries none (Log Analytics writes "None" or nothing).</summary>
+    public const string UnspecifiedErrorCode = "unspecified";
+
+    /// <summary>The error-code label of the codes past a job's budget.</summary>
+    public const string OtherErrorCode = "other";
+
+    /// <summary>"StagedDelete", "stagedDelete", "Update " → "stageddelete", "update"; anything else → "other".</summary>
+    public static string Action(string? raw)
+    {
+        var v = raw?.Trim().ToLowerInvariant();
+        return v is not null && Actions.Contains(v) ? v : "other";
+    }
+
+    public static string Status(string? raw)
+    {
+        var v = raw?.Trim().ToLowerInvariant();
+        return v is not null && Statuses.Contains(v) ? v : UnknownStatus;
+    }
+
+    public static string? ErrorCode(string? raw) =>
+        string.IsNullOrWhiteSpace(raw) || raw.Trim().Equals("None", StringComparison.OrdinalIgnoreCase) ? null : raw.Trim();
+}

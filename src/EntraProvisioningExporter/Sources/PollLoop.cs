@@ -1,0 +1,82 @@
+using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace EntraProvisioningExporter.Sources;
+
+/// <summary>How a cycle went: null reason for success; otherwise a <see cref="PollErrorReason"/> and a loggable detail.</summary>
+public sealed record CycleOutcome(string? FailureReason = null, string? Detail = null)
+{
+    public static readonly CycleOutcome Success = new();
+}
+
+/// <summary>One source of one tenant that is polled in cycles.</summary>
+public interface IPolledSource
+{
+    string TenantId { get; }
+    string TenantName { get; }
+    string Source { get; }
+
+    /// <summary>Reads, publishes a snapshot, and says how it went. Exceptions are classified by the loop.</summary>
+    Task<CycleOutcome> RunCycleAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The polling loop every source shares: a cycle at start, then one every PollInterval on TimeProvider time,
+/// each bounded by PollTimeout; duration recorded, health and errors reported, one log line per failure.
+/// </summary>
+public sealed partial class PollLoop(IPolledSource source, ExporterOptions options, SourceHealthRegistry health, ExporterSelfMetrics metrics, TimeProvider time, ILogger logger)
+{
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        health.Register(source.TenantId, source.Source);
+        using var timer = new PeriodicTimer(options.PollInterval, time);
+        do
+        {
+            await RunCycleAsync(stoppingToken).ConfigureAwait(false);
+        }
+        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
+    {
+        try { return await timer.WaitForNextTickAsync(token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { return false; }
+    }
+
+    public async Task RunCycleAsync(CancellationToken stoppingToken)
+    {
+        var started = time.GetTimestamp();
+        using var cycle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        cycle.CancelAfter(options.EffectivePollTimeout);
+        try
+        {
+            var outcome = await source.RunCycleAsync(cycle.Token).ConfigureAwait(false);
+            if (outcome.FailureReason is null) health.ReportSuccess(source.TenantId, source.Source, time.GetUtcNow());
+            else Fail(outcome.FailureReason, outcome.Detail ?? outcome.FailureReason);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            var (reason, detail) = PollErrorClassifier.Classify(ex);
+            Fail(reason, detail);
+        }
+        catch (OperationCanceledException)
+        {
+            // shutting down
+        }
+        finally
+        {
+            metrics.RecordPollDuration(source.TenantId, source.Source, time.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private void Fail(string reason, string detail)
+    {
+        health.ReportFailure(source.TenantId, source.Source, reason);
+        metrics.CountPollError(source.TenantId, source.Source, reason);
+        LogCycleFailed(logger, source.Source, source.TenantName, reason, detail);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source} of tenant {Tenant} failed ({Reason}): {Detail}")]
+    private static partial void LogCycleFailed(ILogger logger, string source, string tenant, string reason, string detail);
+}
