@@ -10,7 +10,7 @@ log() { printf '==> %s\n' "$*"; }
 install_debian_packages() {
   local need=()
   command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
-  command -v alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+  { command -v alertmanager || command -v prometheus-alertmanager; } >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
   command -v jq >/dev/null 2>&1 || need+=(jq)
   ((${#need[@]} == 0)) && return 0
   local sudo=""

@@ -6,14 +6,16 @@ namespace EntraProvisioningExporter.IntegrationTests.Infrastructure;
 /// </summary>
 public static class Tools
 {
-    public static string Require(string name)
+    /// <summary>The first of the names found on PATH (Debian calls Alertmanager "prometheus-alertmanager").</summary>
+    public static string Require(params string[] names)
     {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = System.IO.Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException($"'{name}' is not on PATH. Run the test suite with tests/run-all.sh, which installs it (see README).");
+        foreach (var name in names)
+            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            {
+                var candidate = System.IO.Path.Combine(dir, name);
+                if (File.Exists(candidate)) return candidate;
+            }
+        throw new InvalidOperationException($"'{names[0]}' is not on PATH. Run the test suite with tests/run-all.sh, which installs it (see README).");
     }
 
     public static int FreePort()

@@ -11,6 +11,8 @@ public sealed class ExporterHealthCollector : IMetricCollector
         var m = meter.Meter;
         m.CreateObservableGauge("entra_exporter_build_info", () => new Measurement<long>(1, new KeyValuePair<string, object?>("version", ExporterMeter.Version)),
             unit: null, description: "Exporter build information (value 1).");
+        m.CreateObservableGauge("entra_exporter_poll_interval_seconds", () => new Measurement<double>(meter.Options.PollInterval.TotalSeconds),
+            unit: null, description: "How often every source is polled, in seconds (Exporter:PollInterval): alert rules scale staleness by it.");
         meter.PlanSeries("entra_exporter_source_up", 0, 10_000);
         m.CreateObservableGauge("entra_exporter_source_up", () => health.All.Select(h => new Measurement<long>(h.Up ? 1 : 0, Tags(h))),
             unit: null, description: "Whether the source's last poll cycle succeeded completely (1) or not (0); see entra_exporter_poll_errors_total for why.");

@@ -1,0 +1,96 @@
+using YamlDotNet.RepresentationModel;
+
+namespace EntraProvisioningExporter.IntegrationTests.Infrastructure;
+
+/// <summary>The canonical monitoring files shipped in the chart (the one copy the chart and the docker stack use).</summary>
+public static class Monitoring
+{
+    public static string RulesFile => Repo.Path("charts", "entra-provisioning-exporter", "files", "prometheus", "alerts.yaml");
+    public static string RuleTestsFile => Repo.Path("tests", "prometheus", "alerts.test.yaml");
+    public static string DashboardFile => Repo.Path("charts", "entra-provisioning-exporter", "files", "grafana", "entra-provisioning.json");
+
+    public static YamlMappingNode LoadYaml(string path)
+    {
+        var stream = new YamlStream();
+        using var reader = new StreamReader(path);
+        stream.Load(reader);
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    /// <summary>Every alerting rule: name, expression, labels, annotations.</summary>
+    public static IReadOnlyList<(string Alert, string Expr, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations)> Alerts()
+    {
+        var root = LoadYaml(RulesFile);
+        return ((YamlSequenceNode)root["groups"]).Cast<YamlMappingNode>()
+            .SelectMany(g => ((YamlSequenceNode)g["rules"]).Cast<YamlMappingNode>())
+            .Where(r => r.Children.ContainsKey("alert"))
+            .Select(r => (((YamlScalarNode)r["alert"]).Value!, ((YamlScalarNode)r["expr"]).Value!,
+                Map(r, "labels"), Map(r, "annotations")))
+            .ToList();
+    }
+
+    private static IReadOnlyDictionary<string, string> Map(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(key, out var child)
+            ? ((YamlMappingNode)child).Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!)
+            : new Dictionary<string, string>();
+
+    /// <summary>GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to hyphens.</summary>
+    public static string Slug(string heading) =>
+        new string(heading.Trim().ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_').ToArray()).Replace(' ', '-');
+}
+
+/// <summary>A real Alertmanager (the Debian package, 0.25) on loopback, clustering off.</summary>
+public sealed class AlertmanagerServer : IAsyncDisposable
+{
+    private readonly ManagedProcess process;
+    private readonly string directory;
+
+    private AlertmanagerServer(ManagedProcess process, string directory, Uri address)
+    {
+        this.process = process;
+        this.directory = directory;
+        Address = address;
+        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri Address { get; }
+    public HttpClient Http { get; }
+
+    public static async Task<AlertmanagerServer> StartAsync(string configYaml)
+    {
+        var binary = Tools.Require("alertmanager", "prometheus-alertmanager");
+        var dir = Directory.CreateTempSubdirectory("entra-am-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(dir, "alertmanager.yml"), configYaml);
+        var port = Tools.FreePort();
+        var process = ManagedProcess.Start(binary,
+        [
+            $"--config.file={Path.Combine(dir, "alertmanager.yml")}",
+            $"--storage.path={Path.Combine(dir, "data")}",
+            $"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+            "--log.level=warn",
+        ], workingDirectory: dir);
+        var server = new AlertmanagerServer(process, dir, new Uri($"http://127.0.0.1:{port}/"));
+        await Tools.Eventually(async () => !process.HasExited && (await server.Http.GetAsync("-/ready")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), "Alertmanager to be ready: " + process.Describe());
+        return server;
+    }
+
+    /// <summary>The alerts Alertmanager holds (API v2).</summary>
+    public async Task<IReadOnlyList<(Dictionary<string, string> Labels, Dictionary<string, string> Annotations, string State)>> AlertsAsync()
+    {
+        var json = await Http.GetStringAsync("api/v2/alerts");
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.EnumerateArray().Select(a => (
+            a.GetProperty("labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""),
+            a.GetProperty("annotations").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""),
+            a.GetProperty("status").GetProperty("state").GetString() ?? "")).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await process.DisposeAsync();
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
