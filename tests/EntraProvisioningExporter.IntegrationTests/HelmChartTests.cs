@@ -1,0 +1,191 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+
+namespace EntraProvisioningExporter.IntegrationTests;
+
+/// <summary>The Helm chart, linted and rendered with the real helm (tests/run-all.sh fetches it when it is not on PATH).</summary>
+public class HelmChartTests
+{
+    private static readonly string Chart = Repo.Path("charts", "entra-provisioning-exporter");
+    private static string Scenario(string name) => Path.Combine(Chart, "ci", name);
+
+    private static async Task<(int Exit, string Out, string Err)> HelmAsync(params string[] args)
+    {
+        await using var p = ManagedProcess.Start(Tools.Require("helm"), args, new Dictionary<string, string> { ["HELM_CACHE_HOME"] = Path.GetTempPath() + "helm-cache", ["HELM_CONFIG_HOME"] = Path.GetTempPath() + "helm-config" });
+        var exit = await p.WaitForExitAsync(TimeSpan.FromSeconds(120));
+        return (exit, p.StandardOutput, p.StandardError);
+    }
+
+    private static async Task<IReadOnlyList<JsonObject>> RenderAsync(params string[] valuesFiles)
+    {
+        var args = new List<string> { "template", "demo", Chart, "--namespace", "monitoring" };
+        foreach (var f in valuesFiles) args.AddRange(["-f", f]);
+        var (exit, output, error) = await HelmAsync([.. args]);
+        Assert.True(exit == 0, error);
+        return Yaml.Documents(output);
+    }
+
+    private static JsonObject Single(IReadOnlyList<JsonObject> docs, string kind, string? nameSuffix = null) =>
+        Assert.Single(docs, d => (string?)d["kind"] == kind && (nameSuffix is null || ((string)d["metadata"]!["name"]!).EndsWith(nameSuffix, StringComparison.Ordinal)));
+
+    private static JsonObject Container(IReadOnlyList<JsonObject> docs) => (JsonObject)Single(docs, "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+
+    private static string Settings(IReadOnlyList<JsonObject> docs) => (string)Single(docs, "ConfigMap", "exporter")["data"]!["appsettings.Production.json"]!;
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("workload-identity-values.yaml")]
+    [InlineData("client-secret-existing-values.yaml")]
+    [InlineData("all-optional-values.yaml")]
+    public async Task Lint_strict_passes(string? scenario)
+    {
+        var (exit, output, error) = scenario is null ? await HelmAsync("lint", "--strict", Chart) : await HelmAsync("lint", "--strict", Chart, "-f", Scenario(scenario));
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("0 chart(s) failed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Defaults_render_a_hardened_deployment_with_probes_and_nothing_optional()
+    {
+        var docs = await RenderAsync();
+        var pod = Single(docs, "Deployment")["spec"]!["template"]!["spec"]!;
+        Assert.Equal("true", (string?)pod["securityContext"]!["runAsNonRoot"]);
+        Assert.Equal("RuntimeDefault", (string?)pod["securityContext"]!["seccompProfile"]!["type"]);
+        var c = Container(docs);
+        var sc = c["securityContext"]!;
+        Assert.Equal("true", (string?)sc["readOnlyRootFilesystem"]);
+        Assert.Equal("false", (string?)sc["allowPrivilegeEscalation"]);
+        Assert.Equal("true", (string?)sc["runAsNonRoot"]);
+        Assert.Equal(["ALL"], sc["capabilities"]!["drop"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal("/healthz", (string?)c["livenessProbe"]!["httpGet"]!["path"]);
+        Assert.Equal("/readyz", (string?)c["readinessProbe"]!["httpGet"]!["path"]);
+        Assert.Equal("9464", (string?)c["ports"]![0]!["containerPort"]);
+        Assert.NotNull(c["resources"]!["requests"]);
+        var mounts = c["volumeMounts"]!.AsArray().ToDictionary(m => (string)m!["mountPath"]!, m => (string)m!["name"]!);
+        Assert.Equal("tmp", mounts["/tmp"]);
+        Assert.Equal("config", mounts["/app/appsettings.Production.json"]);
+        Assert.Equal("9464", (string?)Single(docs, "Service")["spec"]!["ports"]![0]!["port"]);
+        Assert.Equal("1", (string?)Single(docs, "Deployment")["spec"]!["replicas"]);
+        Assert.DoesNotContain(docs, d => (string?)d["kind"] is "ServiceMonitor" or "PrometheusRule" or "NetworkPolicy" or "PodDisruptionBudget" or "Secret");
+    }
+
+    [Fact]
+    public async Task Workload_identity_annotates_the_service_account_and_labels_the_pod()
+    {
+        var docs = await RenderAsync(Scenario("workload-identity-values.yaml"));
+        var sa = Single(docs, "ServiceAccount");
+        Assert.Equal("8a6b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d", (string?)sa["metadata"]!["annotations"]!["azure.workload.identity/client-id"]);
+        Assert.Equal("true", (string?)Single(docs, "Deployment")["spec"]!["template"]!["metadata"]!["labels"]!["azure.workload.identity/use"]);
+        var tenant = JsonNode.Parse(Settings(docs))!["Exporter"]!["tenants"]![0]!;
+        Assert.Equal("WorkloadIdentity", (string?)tenant["credential"]!["kind"]);
+        Assert.Equal("LogAnalytics", (string?)tenant["logs"]!["source"]);
+    }
+
+    [Fact]
+    public async Task An_existing_secret_reaches_the_pod_as_an_environment_variable_and_nothing_secret_is_rendered()
+    {
+        var docs = await RenderAsync(Scenario("client-secret-existing-values.yaml"));
+        var env = Container(docs)["env"]!.AsArray().Single(e => (string?)e!["name"] == "Exporter__Tenants__0__Credential__ClientSecret")!;
+        Assert.Equal("fabrikam-exporter-credentials", (string?)env["valueFrom"]!["secretKeyRef"]!["name"]);
+        Assert.Equal("client-secret", (string?)env["valueFrom"]!["secretKeyRef"]!["key"]);
+        Assert.DoesNotContain(docs, d => (string?)d["kind"] == "Secret");
+    }
+
+    [Fact]
+    public async Task All_optional_objects_render_from_the_canonical_files_and_no_secret_is_in_a_ConfigMap()
+    {
+        var docs = await RenderAsync(Scenario("all-optional-values.yaml"));
+        Single(docs, "ServiceMonitor");
+        Single(docs, "NetworkPolicy");
+        Single(docs, "PodDisruptionBudget");
+
+        var rule = Single(docs, "PrometheusRule");
+        var canonicalRules = Yaml.Documents(await File.ReadAllTextAsync(Monitoring.RulesFile)).Single();
+        Assert.Equal(Yaml.Canonical(canonicalRules["groups"]), Yaml.Canonical(rule["spec"]!["groups"]));
+        Assert.Equal("kube-prometheus-stack", (string?)rule["metadata"]!["labels"]!["release"]);
+
+        var dashboard = Single(docs, "ConfigMap", "dashboard");
+        Assert.Equal("1", (string?)dashboard["metadata"]!["labels"]!["grafana_dashboard"]);
+        Assert.Equal(JsonNode.Parse(await File.ReadAllTextAsync(Monitoring.DashboardFile))!.ToJsonString(),
+            JsonNode.Parse((string)dashboard["data"]!["entra-provisioning.json"]!)!.ToJsonString());
+
+        // The inline client secret lives only in the chart's Secret, never in a ConfigMap.
+        const string secret = "Sup3rS3cret-inline-value";
+        var secretObject = Single(docs, "Secret");
+        Assert.Equal(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)), (string?)secretObject["data"]!["client-secret"]);
+        foreach (var cm in docs.Where(d => (string?)d["kind"] == "ConfigMap"))
+        {
+            var text = cm.ToJsonString();
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)), text, StringComparison.Ordinal);
+        }
+
+        // The certificate tenant: its Secret mounted read-only where the configuration points, its password as an env var.
+        var settings = JsonNode.Parse(Settings(docs))!["Exporter"]!["tenants"]![1]!["credential"]!;
+        Assert.Equal("/etc/entra-provisioning-exporter/tenants/1/exporter.pfx", (string?)settings["certificatePath"]);
+        var c = Container(docs);
+        Assert.Contains(c["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/etc/entra-provisioning-exporter/tenants/1" && (string?)m["readOnly"] == "true");
+        var password = c["env"]!.AsArray().Single(e => (string?)e!["name"] == "Exporter__Tenants__1__Credential__CertificatePassword")!;
+        Assert.Equal("northwind-exporter-certificate", (string?)password["valueFrom"]!["secretKeyRef"]!["name"]);
+        Assert.Contains(c["env"]!.AsArray(), e => (string?)e!["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+
+    [Theory]
+    [InlineData("workload-identity-values.yaml")]
+    [InlineData("client-secret-existing-values.yaml")]
+    [InlineData("all-optional-values.yaml")]
+    public async Task The_rendered_configuration_passes_the_exporters_own_validation(string scenario)
+    {
+        var docs = await RenderAsync(Scenario(scenario));
+        var configuration = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Settings(docs))))
+            // What the pod's environment adds from Secrets.
+            .AddInMemoryCollection(Container(docs)["env"]!.AsArray()
+                .Where(e => ((string)e!["name"]!).StartsWith("Exporter__", StringComparison.Ordinal))
+                .Select(e => KeyValuePair.Create(((string)e!["name"]!).Replace("__", ":", StringComparison.Ordinal), (string?)"from-a-secret")))
+            .Build();
+        var options = new ExporterOptions();
+        configuration.GetSection(ExporterOptions.SectionName).Bind(options);
+        var result = new ExporterOptionsValidator().Validate(null, options);
+        // A certificate file exists only inside the pod, where its Secret is mounted.
+        var errors = (result.Failures ?? []).Where(f => !f.Contains(":Credential:CertificatePath: file '/etc/entra-provisioning-exporter/", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.NotEmpty(options.Tenants);
+    }
+
+    [Fact]
+    public async Task Bad_values_are_rejected_by_the_schema_with_a_clear_message()
+    {
+        var bad = Path.GetTempFileName();
+        await File.WriteAllTextAsync(bad, """
+            exporter:
+              pollInterval: "-00:00:05"
+              tenants:
+                - tenantId: not-a-guid
+                  credential:
+                    kind: Password
+            """);
+        var (exit, _, error) = await HelmAsync("template", "demo", Chart, "-f", bad);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("values don't meet the specifications of the schema", error, StringComparison.Ordinal);
+        Assert.Contains("/exporter/pollInterval", error, StringComparison.Ordinal);
+        Assert.Contains("/exporter/tenants/0/credential/kind", error, StringComparison.Ordinal);
+        Assert.Contains("'Default', 'WorkloadIdentity', 'ManagedIdentity', 'ClientSecret', 'ClientCertificate'", error, StringComparison.Ordinal);
+        Assert.Contains("/exporter/tenants/0/tenantId", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_runbook_base_url_rewrites_the_rules_links()
+    {
+        var values = Path.GetTempFileName();
+        await File.WriteAllTextAsync(values, "prometheusRule:\n  enabled: true\n  runbookBaseUrl: https://wiki.example.com/entra/runbooks\n");
+        var rule = Single(await RenderAsync(values), "PrometheusRule");
+        var urls = rule["spec"]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).Where(r => r!["alert"] is not null)
+            .Select(r => (string)r!["annotations"]!["runbook_url"]!).ToList();
+        Assert.Equal(11, urls.Count);
+        Assert.All(urls, u => Assert.StartsWith("https://wiki.example.com/entra/runbooks#", u, StringComparison.Ordinal));
+    }
+}
