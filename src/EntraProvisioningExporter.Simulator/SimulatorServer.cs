@@ -44,6 +44,12 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     /// <summary>Requests being answered right now (a test's clock driver waits for zero before moving time).</summary>
     public int InFlight => Volatile.Read(ref inFlight);
+
+    /// <summary>When set, a request must carry one of these bearer tokens, or it gets Graph's 401 (tokens can be revoked mid-run).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, bool>? AcceptedBearerTokens { get; set; }
+
+    /// <summary>Every Authorization header value the simulator has seen (tests check where tokens went).</summary>
+    public System.Collections.Concurrent.ConcurrentBag<string> AuthorizationHeaders { get; } = [];
     public RequestLog Requests { get; } = new();
     /// <summary>The first tenant's address (its Graph is at {BaseAddress}v1.0).</summary>
     public Uri BaseAddress => endpoints.Values.First();
@@ -118,8 +124,18 @@ public sealed class SimulatorServer : IAsyncDisposable
         var pathAndQuery = rest + context.Request.QueryString.Value;
         var baseUrl = $"{context.Request.Scheme}://{context.Request.Host}/{parts[0]}";
 
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (authorization.Length > 0) AuthorizationHeaders.Add(authorization);
+        if (AcceptedBearerTokens is { } accepted && !(authorization.StartsWith("Bearer ", StringComparison.Ordinal) && accepted.ContainsKey(authorization[7..])))
+        {
+            var denied = GraphResponse.Error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.");
+            Requests.Add(new RecordedRequest(arrived, tenantId, context.Request.Method, pathAndQuery, InBatch: false, 401));
+            await WriteAsync(context, denied).ConfigureAwait(false);
+            return;
+        }
+
         GraphResponse response;
-        var fault = Faults.Next(pathAndQuery, inBatch: false);
+        var fault = Faults.Next(pathAndQuery, inBatch: false, tenantId);
         if (fault is { Kind: FaultKind.Delay })
         {
             try { await Task.Delay(fault.Delay, context.RequestAborted).ConfigureAwait(false); }
@@ -140,6 +156,15 @@ public sealed class SimulatorServer : IAsyncDisposable
                 break;
             case FaultKind.NotJson:
                 response = new GraphResponse(200, "<html><body>Service temporarily unavailable</body></html>", GraphResponse.Empty);
+                break;
+            case FaultKind.Body:
+                response = new GraphResponse(fault.BodyStatus, fault.Body, GraphResponse.Empty);
+                break;
+            case FaultKind.LoopingNextLink:
+                var page = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false);
+                var node = System.Text.Json.Nodes.JsonNode.Parse(page.Body)!.AsObject();
+                node["@odata.nextLink"] = $"{baseUrl}{rest}{context.Request.QueryString.Value}";
+                response = page with { Body = node.ToJsonString() };
                 break;
             default:
                 response = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: fault?.Kind == FaultKind.PartialError).ConfigureAwait(false);

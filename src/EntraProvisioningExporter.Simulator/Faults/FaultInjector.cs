@@ -17,6 +17,10 @@ public enum FaultKind
     NotJson,
     /// <summary>Log Analytics only: HTTP 200 with an "error" of code PartialError and only part of the rows.</summary>
     PartialError,
+    /// <summary>Answer with <see cref="FaultRule.Body"/> and <see cref="FaultRule.BodyStatus"/> (odd shapes, nulls, new enum values…).</summary>
+    Body,
+    /// <summary>A list answered normally, except that its @odata.nextLink points back at itself (top-level only).</summary>
+    LoopingNextLink,
 }
 
 /// <summary>One scripted fault: which requests it hits (a regex over the path and query), how, and how many times.</summary>
@@ -28,10 +32,15 @@ public sealed record FaultRule
     public int RetryAfterSeconds { get; init; } = 1;
     public TimeSpan Delay { get; init; } = TimeSpan.FromSeconds(5);
     public string ErrorCode { get; init; } = "";
+    public string Body { get; init; } = "{}";
+    public int BodyStatus { get; init; } = 200;
     public string ErrorMessage { get; init; } = "";
     /// <summary>Whether the rule hits requests made directly (true) and/or inner requests of a $batch.</summary>
     public bool TopLevel { get; init; } = true;
     public bool InBatch { get; init; } = true;
+    /// <summary>Only this tenant's requests (null: every tenant's).</summary>
+    public string? TenantId { get; init; }
+
     /// <summary>How many requests it hits before it clears itself; null for as long as it is installed.</summary>
     public int? Times { get; init; }
 }
@@ -53,11 +62,12 @@ public sealed class FaultInjector
     public void Clear() => rules.Clear();
 
     /// <summary>The first rule that matches and still has hits left, consuming one hit.</summary>
-    public FaultRule? Next(string pathAndQuery, bool inBatch)
+    public FaultRule? Next(string pathAndQuery, bool inBatch, string? tenantId = null)
     {
         foreach (var e in rules)
         {
             if (inBatch ? !e.Rule.InBatch : !e.Rule.TopLevel) continue;
+            if (e.Rule.TenantId is { } only && !only.Equals(tenantId, StringComparison.OrdinalIgnoreCase)) continue;
             if (!e.Pattern.IsMatch(pathAndQuery)) continue;
             if (Interlocked.Decrement(ref e.Remaining) >= 0) return e.Rule;
         }

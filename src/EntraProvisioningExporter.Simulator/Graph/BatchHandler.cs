@@ -40,7 +40,7 @@ public static class BatchHandler
                     var method = request.TryGetProperty("method", out var m) ? m.GetString() ?? "GET" : "GET";
                     var url = request.TryGetProperty("url", out var u) ? u.GetString() ?? "/" : "/";
                     if (!url.StartsWith('/')) url = "/" + url;
-                    var response = Answer(method, url, baseUrl, api, faults);
+                    var response = Answer(tenantId, method, url, baseUrl, api, faults);
                     log.Add(new RecordedRequest(time.GetUtcNow(), tenantId, method, url, InBatch: true, response.Status));
                     w.WriteStartObject();
                     w.WriteString("id", id);
@@ -60,9 +60,9 @@ public static class BatchHandler
         }
     }
 
-    private static GraphResponse Answer(string method, string url, string baseUrl, GraphApi api, FaultInjector faults)
+    private static GraphResponse Answer(string tenantId, string method, string url, string baseUrl, GraphApi api, FaultInjector faults)
     {
-        if (faults.Next(url, inBatch: true) is { } fault)
+        if (faults.Next(url, inBatch: true, tenantId) is { } fault)
         {
             switch (fault.Kind)
             {
@@ -70,6 +70,8 @@ public static class BatchHandler
                     return GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string> { ["Retry-After"] = fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
                 case FaultKind.Status:
                     return GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage);
+                case FaultKind.Body:
+                    return new GraphResponse(fault.BodyStatus, fault.Body, GraphResponse.Empty);
                 case FaultKind.TruncatedJson:
                 case FaultKind.NotJson:
                     // Inside a batch the body is embedded JSON, so a broken body is sent as a string the client cannot parse as the model.

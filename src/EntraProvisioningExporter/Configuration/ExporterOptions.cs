@@ -23,6 +23,15 @@ public sealed class ExporterOptions
     /// <summary>Retries of throttled or failed requests inside a $batch before a service principal's jobs count as failed for the cycle.</summary>
     public int MaxBatchRetries { get; set; } = 3;
 
+    /// <summary>Retries of a throttled or unavailable (429, 503, 504) HTTP request; Retry-After is honoured, else exponential backoff.</summary>
+    public int HttpMaxRetries { get; set; } = 3;
+
+    /// <summary>First backoff of those retries when the service gives no Retry-After.</summary>
+    public TimeSpan HttpRetryDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Optional protection of /metrics (off by default).</summary>
+    public MetricsAuthOptions MetricsAuth { get; set; } = new();
+
     /// <summary>Sizes the OpenTelemetry cardinality limits: no series is dropped up to this many jobs.</summary>
     public int MaxJobs { get; set; } = 10_000;
 
@@ -73,6 +82,12 @@ public sealed class TenantOptions
     /// <summary>Service principal object ids to watch; empty means discover them.</summary>
     public List<string> ServicePrincipals { get; set; } = [];
 
+    /// <summary>
+    /// Allow this tenant's token to be sent to a loopback endpoint over plain HTTP (a local proxy or a simulator
+    /// that checks tokens). Refused for any non-loopback endpoint. Off by default.
+    /// </summary>
+    public bool AllowTokenToLoopback { get; set; }
+
     /// <summary>Where the tenant's provisioning logs come from (None by default).</summary>
     public TenantLogOptions Logs { get; set; } = new();
 
@@ -103,4 +118,25 @@ public static class CredentialKind
     public const string None = "None";
 
     public static readonly IReadOnlyList<string> All = [Default, ClientSecret, ClientCertificate, WorkloadIdentity, ManagedIdentity, None];
+}
+
+/// <summary>Protection of /metrics for exporters exposed beyond the cluster. /healthz and /readyz stay open for probes.</summary>
+public sealed class MetricsAuthOptions
+{
+    /// <summary>None (default), Bearer or Basic.</summary>
+    public string Mode { get; set; } = MetricsAuthMode.None;
+
+    /// <summary>Bearer: the token scrapers send (at least 16 characters). Prefer setting it from a Secret via the environment.</summary>
+    public string? BearerToken { get; set; }
+
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+}
+
+public static class MetricsAuthMode
+{
+    public const string None = "None";
+    public const string Bearer = "Bearer";
+    public const string Basic = "Basic";
+    public static readonly IReadOnlyList<string> All = [None, Bearer, Basic];
 }

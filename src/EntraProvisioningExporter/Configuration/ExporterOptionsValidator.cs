@@ -29,6 +29,18 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
             Error($"{S}:MaxConcurrentRequestsPerTenant", "must be between 1 and 20.");
         if (options.MaxBatchRetries is < 0 or > 10)
             Error($"{S}:MaxBatchRetries", "must be between 0 and 10.");
+        if (options.HttpMaxRetries is < 0 or > 10)
+            Error($"{S}:HttpMaxRetries", "must be between 0 and 10.");
+        if (options.HttpRetryDelay < TimeSpan.Zero || options.HttpRetryDelay > TimeSpan.FromMinutes(1))
+            Error($"{S}:HttpRetryDelay", "must be between 00:00:00 and 00:01:00.");
+        var auth = options.MetricsAuth;
+        var mode = MetricsAuthMode.All.FirstOrDefault(m => m.Equals(auth.Mode, StringComparison.OrdinalIgnoreCase));
+        if (mode is null)
+            Error($"{S}:MetricsAuth:Mode", $"'{auth.Mode}' is not a known mode; expected one of {string.Join(", ", MetricsAuthMode.All)}.");
+        else if (mode == MetricsAuthMode.Bearer && (auth.BearerToken?.Length ?? 0) < 16)
+            Error($"{S}:MetricsAuth:BearerToken", "is required for Mode=Bearer and must be at least 16 characters.");
+        else if (mode == MetricsAuthMode.Basic && (string.IsNullOrEmpty(auth.Username) || (auth.Password?.Length ?? 0) < 12 || auth.Username.Contains(':', StringComparison.Ordinal)))
+            Error($"{S}:MetricsAuth", "Mode=Basic needs Username (without ':') and a Password of at least 12 characters.");
         if (options.MaxJobs is < 1 or > 1_000_000)
             Error($"{S}:MaxJobs", "must be between 1 and 1000000.");
 
@@ -81,6 +93,11 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
             {
                 if (!GraphCloud.IsLoopback(endpoint))
                     error(endpointKey, $"the no-credential mode (Credential:Kind=None) is only for a simulator on loopback; '{endpoint.Host}' is not a loopback host.");
+            }
+            else if (knownKind is not null && tenant.AllowTokenToLoopback)
+            {
+                if (!GraphCloud.IsLoopback(endpoint))
+                    error($"{key}:AllowTokenToLoopback", $"only allows a loopback endpoint; '{endpoint.Host}' is not one.");
             }
             else if (knownKind is not null && !GraphCloud.MayReceiveToken(endpoint))
             {

@@ -33,6 +33,9 @@ public static class GraphCloud
     /// <summary>Where a token may go: HTTPS and a Microsoft Graph host of any cloud.</summary>
     public static bool MayReceiveToken(Uri uri) => uri.Scheme == Uri.UriSchemeHttps && IsMicrosoftGraphHost(uri.Host);
 
+    /// <summary>Where this tenant's token may go: a Microsoft Graph host, or loopback when the tenant explicitly allows it.</summary>
+    public static bool MayReceiveToken(Uri uri, TenantOptions tenant) => MayReceiveToken(uri) || (tenant.AllowTokenToLoopback && IsLoopback(uri));
+
     public static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 

@@ -11,7 +11,7 @@ public static class EndpointRouteBuilderExtensions
 {
     public static IEndpointRouteBuilder MapExporterEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/metrics", WriteMetricsAsync);
+        endpoints.MapGet("/metrics", WriteMetricsAsync).AddEndpointFilter<MetricsAuthFilter>();
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         endpoints.MapGet("/", () => Results.Content(LandingPage, "text/html; charset=utf-8"));

@@ -19,6 +19,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<ExporterOptions>().Bind(configuration.GetSection(ExporterOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ExporterOptions>, ExporterOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<CredentialFactory>(Sources.Graph.TokenCredentialFactory.Create);
 
         services.AddSingleton<JobSnapshotStore>();
         services.AddSingleton<Sources.Logs.LogSnapshotStore>();

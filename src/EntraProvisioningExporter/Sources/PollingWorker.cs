@@ -10,6 +10,9 @@ using Microsoft.Extensions.Options;
 
 namespace EntraProvisioningExporter.Sources;
 
+/// <summary>Makes a tenant's Azure.Identity credential (null: no token). A seam so tests can supply a failing or expiring one.</summary>
+public delegate Azure.Core.TokenCredential? CredentialFactory(TenantOptions tenant);
+
 /// <summary>
 /// Runs every source of every tenant in its own loop, side by side: one tenant's or source's failure or
 /// slowness never holds up another.
@@ -21,7 +24,8 @@ public sealed class PollingWorker(
     SourceHealthRegistry health,
     ExporterSelfMetrics metrics,
     TimeProvider time,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    CredentialFactory credentials) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -45,27 +49,28 @@ public sealed class PollingWorker(
 
     private IEnumerable<IPolledSource> Sources(TenantOptions tenant, ExporterOptions o)
     {
-        var client = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs);
+        var credential = credentials(tenant);
+        var client = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential);
         var batch = new GraphBatchRunner(client, o.MaxConcurrentRequestsPerTenant, o.MaxBatchRetries, time);
         yield return new TenantJobPoller(tenant, o, new GraphJobSource(tenant.TenantId!, client, batch), jobs, time, loggers.CreateLogger<TenantJobPoller>());
 
         if (LogSourceKind.LogAnalytics.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
-            var credential = TokenCredentialFactory.Create(tenant);
             var la = new LogsQueryClient(LogAnalyticsCloud.EndpointOf(tenant), credential, new LogsQueryClientOptions
             {
                 Scope = LogAnalyticsCloud.Scope(tenant.Cloud),
+                Retry = { MaxRetries = o.HttpMaxRetries, Delay = o.HttpRetryDelay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : o.HttpRetryDelay },
                 Transport = new Azure.Core.Pipeline.HttpClientTransport(new HttpClient(new HttpStatusCountingHandler(metrics, SourceNames.LogAnalytics) { InnerHandler = new SocketsHttpHandler() })
                 {
                     Timeout = Timeout.InfiniteTimeSpan, // the pipeline's per-try network timeout applies
                 }),
-            });
+            }, uri => LogAnalyticsCloud.MayReceiveToken(uri) || (tenant.AllowTokenToLoopback && GraphCloud.IsLoopback(uri)));
             yield return new LogAnalyticsLogSource(tenant, o, la, logs, time);
         }
         else if (LogSourceKind.Graph.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
             var budget = new RequestBudget(o.Logs.GraphRequestsPer10Seconds, time);
-            var logsClient = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, new RequestBudgetHandler(budget));
+            var logsClient = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, new RequestBudgetHandler(budget));
             yield return new GraphLogSource(tenant, o, logsClient, budget, logs, time);
         }
     }

@@ -20,9 +20,9 @@ public sealed class ExporterHost : IAsyncDisposable
     public Uri Address { get; }
     public HttpClient Http { get; }
 
-    public static async Task<ExporterHost> StartAsync(IEnumerable<string> args, TimeProvider? time = null)
+    public static async Task<ExporterHost> StartAsync(IEnumerable<string> args, TimeProvider? time = null, Action<WebApplicationBuilder>? configure = null)
     {
-        var app = await ExporterApplication.BuildAsync([.. args, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], new ExporterHostOptions { Time = time });
+        var app = await ExporterApplication.BuildAsync([.. args, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], new ExporterHostOptions { Time = time, Configure = configure });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ExporterHost(app, new Uri(address));

@@ -1,6 +1,9 @@
+using Azure.Core;
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Metrics;
 using Microsoft.Graph;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Authentication.Azure;
 
@@ -13,13 +16,22 @@ namespace EntraProvisioningExporter.Sources.Graph;
 /// </summary>
 public static class GraphClientBuilder
 {
-    public static GraphServiceClient Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source, DelegatingHandler? innermost = null)
+    public static GraphServiceClient Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source, TokenCredential? credential, DelegatingHandler? innermost = null)
     {
         var endpoint = GraphCloud.GraphEndpointOf(tenant);
+        // Retries of 429/503/504, honouring Retry-After: bounded by HttpMaxRetries.
         var handlers = GraphClientFactory.CreateDefaultHandlers();
+        var retry = handlers.ToList().FindIndex(h => h is RetryHandler);
+        var bounded = new RetryHandler(new RetryHandlerOption
+        {
+            MaxRetry = options.HttpMaxRetries,
+            Delay = Math.Max(1, (int)Math.Ceiling(options.HttpRetryDelay.TotalSeconds)),
+        });
+        if (retry >= 0) handlers[retry] = bounded;
+        else handlers.Insert(0, bounded);
         if (innermost is not null) handlers.Add(innermost);
         handlers.Add(new HttpStatusCountingHandler(metrics, source));
-        handlers.Add(new TokenDestinationGuardHandler());
+        handlers.Add(new TokenDestinationGuardHandler(uri => GraphCloud.MayReceiveToken(uri, tenant)));
         var http = GraphClientFactory.Create(handlers, finalHandler: new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
@@ -27,7 +39,6 @@ public static class GraphClientBuilder
         });
         http.Timeout = options.RequestTimeout;
 
-        var credential = TokenCredentialFactory.Create(tenant);
         IAuthenticationProvider auth = credential is null
             ? new AnonymousAuthenticationProvider()
             : new AzureIdentityAuthenticationProvider(credential, allowedHosts: [endpoint.Host], scopes: [$"https://{endpoint.Host}/.default"]);

@@ -36,12 +36,12 @@ public sealed class LogsQueryClient
     private readonly Uri endpoint;
     private readonly HttpPipeline pipeline;
 
-    public LogsQueryClient(Uri endpoint, TokenCredential? credential, LogsQueryClientOptions options)
+    public LogsQueryClient(Uri endpoint, TokenCredential? credential, LogsQueryClientOptions options, Func<Uri, bool>? mayReceiveToken = null)
     {
         this.endpoint = endpoint;
         HttpPipelinePolicy[] perRetry = credential is null
             ? []
-            : [new BearerTokenAuthenticationPolicy(credential, options.Scope), new TokenDestinationGuardPolicy()];
+            : [new BearerTokenAuthenticationPolicy(credential, options.Scope), new TokenDestinationGuardPolicy(mayReceiveToken ?? LogAnalyticsCloud.MayReceiveToken)];
         pipeline = HttpPipelineBuilder.Build(options, perCallPolicies: [], perRetryPolicies: perRetry, new ResponseClassifier());
     }
 
@@ -59,7 +59,7 @@ public sealed class LogsQueryClient
         request.Headers.Add("Prefer", $"wait={(int)Math.Ceiling(serverTimeout.TotalSeconds)}");
         request.Content = RequestContent.Create(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["query"] = query, ["timespan"] = timeRange.ToIsoString() }));
         // The network must wait a little longer than the server may take.
-        message.NetworkTimeout = serverTimeout + TimeSpan.FromSeconds(15);
+        message.NetworkTimeout = serverTimeout + TimeSpan.FromSeconds(5);
 
         await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
         var response = message.Response;
@@ -104,11 +104,11 @@ public sealed class LogsQueryClient
     }
 
     /// <summary>A request carrying a token leaves only over HTTPS for a Log Analytics host.</summary>
-    private sealed class TokenDestinationGuardPolicy : HttpPipelineSynchronousPolicy
+    private sealed class TokenDestinationGuardPolicy(Func<Uri, bool> mayReceiveToken) : HttpPipelineSynchronousPolicy
     {
         public override void OnSendingRequest(HttpMessage message)
         {
-            if (message.Request.Headers.Contains("Authorization") && !LogAnalyticsCloud.MayReceiveToken(message.Request.Uri.ToUri()))
+            if (message.Request.Headers.Contains("Authorization") && !mayReceiveToken(message.Request.Uri.ToUri()))
                 throw new Graph.TokenDestinationRefusedException($"Refused to send a Log Analytics token to {message.Request.Uri.Scheme}://{message.Request.Uri.Host}: tokens go only over HTTPS to Log Analytics hosts.");
         }
     }
