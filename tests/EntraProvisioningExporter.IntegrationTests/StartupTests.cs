@@ -27,6 +27,33 @@ public class StartupTests
         Assert.DoesNotContain("   at ", p.StandardOutput + err, StringComparison.Ordinal);
     }
 
+    private const string Tenant = "11111111-2222-3333-4444-555555555555";
+
+    public static TheoryData<string, string[], string> BadConfigurations => new()
+    {
+        { "missing tenant id", ["--Exporter:Tenants:0:Name", "contoso"], "Exporter:Tenants:0:TenantId: is required" },
+        { "bad GUID", ["--Exporter:Tenants:0:TenantId", "1234-not-a-guid"], "Exporter:Tenants:0:TenantId: '1234-not-a-guid' is not a GUID" },
+        { "bad URL", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "graph dot microsoft"], "Exporter:Tenants:0:GraphEndpoint: 'graph dot microsoft' is not an absolute URL" },
+        { "token to a non-Microsoft host", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "https://graph.evil.example/v1.0"], "Exporter:Tenants:0:GraphEndpoint: tokens are only sent over HTTPS to a Microsoft Graph host" },
+        { "negative interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "-00:01:00"], "Exporter:PollInterval: must be a positive duration" },
+        { "zero interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "00:00:00"], "Exporter:PollInterval: must be a positive duration" },
+        { "window shorter than the interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Logs:Window", "00:00:30"], "Exporter:Logs:Window: must be at least Exporter:PollInterval" },
+        { "invalid custom query name", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Logs:Source", "LogAnalytics", "--Exporter:Tenants:0:Logs:WorkspaceId", Tenant, "--Exporter:Tenants:0:Logs:CustomQueries:0:Name", "failures-by-app", "--Exporter:Tenants:0:Logs:CustomQueries:0:Query", "T | count", "--Exporter:Tenants:0:Logs:CustomQueries:0:ValueColumn", "Count"], "Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'failures-by-app' is not a valid Prometheus metric name" },
+        { "unknown credential kind", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Credential:Kind", "Kerberos"], "Exporter:Tenants:0:Credential:Kind: 'Kerberos' is not a known credential kind" },
+        { "metrics token too short", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:MetricsAuth:Mode", "Bearer", "--Exporter:MetricsAuth:BearerToken", "short"], "Exporter:MetricsAuth:BearerToken: is required for Mode=Bearer and must be at least 16 characters" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadConfigurations))]
+    public async Task Bad_configuration_fails_start_up_naming_the_key(string _, string[] args, string expected)
+    {
+        await using var p = ManagedProcess.StartExporter(args);
+        Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(expected, p.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("short\n", p.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_value_of_the_wrong_type_names_its_key()
     {

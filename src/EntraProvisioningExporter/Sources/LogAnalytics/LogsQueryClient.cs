@@ -80,12 +80,13 @@ public sealed class LogsQueryClient
         var parsed = new List<LogsTable>();
         foreach (var t in tables.EnumerateArray())
         {
-            var name = t.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "";
+            if (t.ValueKind != JsonValueKind.Object) throw new InvalidDataException("A table is not a JSON object.");
+            var name = Text(t, "name");
             if (!t.TryGetProperty("columns", out var cols) || cols.ValueKind != JsonValueKind.Array || !t.TryGetProperty("rows", out var rows) || rows.ValueKind != JsonValueKind.Array)
                 throw new InvalidDataException($"Table '{name}' has no columns or rows.");
-            var columns = cols.EnumerateArray().Select(c => new LogsTableColumn(
-                c.TryGetProperty("name", out var cn) ? cn.GetString() ?? "" : "",
-                c.TryGetProperty("type", out var ct) ? ct.GetString() ?? "" : "")).ToList();
+            var columns = cols.EnumerateArray().Select(c => c.ValueKind == JsonValueKind.Object
+                ? new LogsTableColumn(Text(c, "name"), Text(c, "type"))
+                : throw new InvalidDataException($"A column of table '{name}' is not a JSON object.")).ToList();
             var rowList = new List<LogsTableRow>(rows.GetArrayLength());
             foreach (var r in rows.EnumerateArray())
             {
@@ -99,9 +100,15 @@ public sealed class LogsQueryClient
         }
         LogsQueryError? error = null;
         if (root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object)
-            error = new LogsQueryError(e.TryGetProperty("code", out var c) ? c.GetString() ?? "" : "", e.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "");
+            error = new LogsQueryError(Text(e, "code"), Text(e, "message"));
         return new LogsQueryResult(error is null ? LogsQueryResultStatus.Success : LogsQueryResultStatus.PartialFailure, error, parsed);
     }
+
+    /// <summary>A string property, "" when absent; any other type is invalid data (never an InvalidOperationException).</summary>
+    private static string Text(JsonElement element, string property) =>
+        !element.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null ? ""
+        : value.ValueKind == JsonValueKind.String ? value.GetString() ?? ""
+        : throw new InvalidDataException($"'{property}' is not a string.");
 
     /// <summary>A request carrying a token leaves only over HTTPS for a Log Analytics host.</summary>
     private sealed class TokenDestinationGuardPolicy(Func<Uri, bool> mayReceiveToken) : HttpPipelineSynchronousPolicy
