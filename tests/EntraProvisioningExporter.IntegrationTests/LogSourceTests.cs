@@ -176,27 +176,7 @@ public class LogSourceTests
             "--Exporter:PollInterval", "00:01:00",
         ], time);
 
-        // Discrete-event clock, so every request arrives at exactly the scenario instant the budget granted it,
-        // however fast this machine is: a pending Task.Delay (a budget wait) is jumped to at once; the next poll
-        // tick only once every source has finished the cycle of the previous tick.
-        using var stop = new CancellationTokenSource();
-        var clock = Task.Run(async () =>
-        {
-            var ticks = 0;
-            while (!stop.IsCancellationRequested)
-            {
-                if (time.NextOneShotDue is { } wait)
-                {
-                    time.AdvanceTo(wait);
-                }
-                else if (simulator.InFlight == 0 && await AllSourcesFinishedAsync(exporter, ticks + 1) && time.NextPeriodicDue is { } tick)
-                {
-                    time.AdvanceTo(tick);
-                    ticks++;
-                }
-                await Task.Delay(2);
-            }
-        });
+        var clock = new DiscreteEventClock(time, simulator, exporter, sources: 2);
         try
         {
             await Tools.Eventually(async () =>
@@ -209,8 +189,7 @@ public class LogSourceTests
         }
         finally
         {
-            await stop.CancelAsync();
-            await clock;
+            await clock.DisposeAsync();
         }
 
         var samples = MetricsText.Parse(await exporter.MetricsAsync());
@@ -228,12 +207,6 @@ public class LogSourceTests
         var worst = windows.MaxBy(w => w.Count)!;
         Assert.True(worst.Count <= 5, $"{worst.Count} requests to the reports endpoint within 10 s: {string.Join(", ", worst.Select(t => t.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))} " +
             string.Join(" | ", simulator.Requests.Snapshot().Where(r => r.At == worst[0] && r.PathAndQuery.StartsWith("/auditLogs", StringComparison.Ordinal)).Select(r => r.PathAndQuery)));
-    }
-
-    private static async Task<bool> AllSourcesFinishedAsync(ExporterHost exporter, int cycles)
-    {
-        var counts = MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count").ToList();
-        return counts.Count == 2 && counts.All(c => c.Value >= cycles);
     }
 
     /// <summary>Many jobs logging a lot, with errors, until <paramref name="stopAt"/>; then silence, so the truth is fixed.</summary>
