@@ -48,6 +48,7 @@ public static class PollErrorClassifier
         Azure.RequestFailedException { Status: 0 } r => (PollErrorReason.Network, $"Network error: {FirstLine(r.Message)}"),
         Azure.RequestFailedException r => (PollErrorReason.FromStatus(r.Status), $"Log Analytics answered {r.Status} {r.ErrorCode}."),
         ODataError o => (PollErrorReason.FromStatus(o.ResponseStatusCode), $"Graph answered {o.ResponseStatusCode} {o.Error?.Code}: {o.Error?.Message}"),
+        ApiException { ResponseStatusCode: 0 } a => (PollErrorReason.BadResponse, $"Graph's response could not be read: {FirstLine(a.Message)}"),
         ApiException a => (PollErrorReason.FromStatus(a.ResponseStatusCode), $"Graph answered {a.ResponseStatusCode}."),
         AuthenticationFailedException or CredentialUnavailableException => (PollErrorReason.Auth, $"Token acquisition failed: {FirstLine(ex.Message)}"),
         TokenDestinationRefusedException => (PollErrorReason.Auth, ex.Message),
