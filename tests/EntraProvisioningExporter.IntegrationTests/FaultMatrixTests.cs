@@ -148,7 +148,11 @@ public class FaultMatrixTests
         var port = Tools.FreePort();
         var tenant = DemoScenario.Create(DateTimeOffset.UtcNow);
         var args = extra.Contains("logs") ? LogAnalytics(tenant, port).Concat(extra.Where(e => e != "logs")).ToArray() : extra;
-        await using var h = await StartAsync(args, tenant: tenant, simulatorPort: port);
+        // Graph rows run with a client secret in the configuration and a bearer token on every request, so the
+        // scan below covers them under every fault. Azure.Core refuses bearer tokens over plain HTTP, so the Log
+        // Analytics rows talk to the loopback simulator without one (the metrics token is still scanned for).
+        var credential = source == "graph_jobs" ? new ScriptedCredential() : null;
+        await using var h = await StartAsync(args, credential, tenant, port);
         await h.Exporter.WaitReadyAsync();
         await Tools.Eventually(async () => await h.ValueAsync("entra_exporter_source_up", source) == 1, TimeSpan.FromSeconds(30), $"{source} up before the fault");
         var before = await h.MetricsAsync();
@@ -168,14 +172,28 @@ public class FaultMatrixTests
             throw new TimeoutException($"{ex.Message}; counted instead: {string.Join(", ", counted)}; log: {h.Logs.Lines.LastOrDefault(l => l.Contains("failed", StringComparison.Ordinal))}");
         }
 
+        // A cycle already under way when the fault was installed may still have succeeded; from here on every
+        // cycle fails, and across another failing cycle the last good values and their time stay as they were.
+        double LastSuccess(IReadOnlyList<MetricsText.Sample> m) => m.Named("entra_exporter_source_last_success_timestamp_seconds").Single(x => x.Labels["source"] == source).Value;
         var during = await h.MetricsAsync();
-        Assert.Equal(jobs, during.Named("entra_provisioning_job_info").Count());
-        Assert.Equal(lastSuccess, during.Named("entra_exporter_source_last_success_timestamp_seconds").Single(s => s.Labels["source"] == source).Value);
+        var frozen = LastSuccess(during);
+        Assert.True(frozen >= lastSuccess);
+        var errorsDuring = await h.ValueAsync("entra_exporter_poll_errors_total", source, reason);
+        await Tools.Eventually(async () => await h.ValueAsync("entra_exporter_poll_errors_total", source, reason) > errorsDuring, TimeSpan.FromSeconds(40), $"{name}: another failing cycle");
+        var later = await h.MetricsAsync();
+        Assert.Equal(frozen, LastSuccess(later));
+        Assert.Equal(jobs, later.Named("entra_provisioning_job_info").Count());
+        Assert.Equal(0, later.Named("entra_exporter_source_up").Single(x => x.Labels["source"] == source).Value);
         Assert.Equal(HttpStatusCode.OK, (await h.Exporter.Http.GetAsync("/readyz")).StatusCode);
+
+        if (reason == "forbidden")
+            Assert.Contains(h.Logs.Lines, l => l.Contains("(forbidden)", StringComparison.Ordinal) && l.Contains("Authorization_RequestDenied", StringComparison.Ordinal) && l.Contains("Synchronization.Read.All", StringComparison.Ordinal));
 
         h.Simulator!.Faults.Clear();
         await Tools.Eventually(async () => await h.ValueAsync("entra_exporter_source_up", source) == 1, TimeSpan.FromSeconds(40), $"{name}: {source} recovers by itself");
-        Assert.True((await h.MetricsAsync()).Named("entra_exporter_source_last_success_timestamp_seconds").Single(s => s.Labels["source"] == source).Value > lastSuccess);
+        if (credential is not null)
+            Assert.Contains(h.Simulator!.AuthorizationHeaders, a => a.StartsWith($"Bearer {AccessToken}", StringComparison.Ordinal));
+        Assert.True(LastSuccess(await h.MetricsAsync()) > frozen);
         h.AssertNoSecretInLogs();
     }
 

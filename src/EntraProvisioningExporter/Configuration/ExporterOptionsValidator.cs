@@ -171,6 +171,13 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
                 if (!endpoint.IsAbsoluteUri) error($"{key}:Endpoint", $"'{endpoint}' is not an absolute URL.");
                 else if (none && !GraphCloud.IsLoopback(endpoint))
                     error($"{key}:Endpoint", $"the no-credential mode is only for a simulator on loopback; '{endpoint.Host}' is not a loopback host.");
+                else if (!none && tenant.AllowTokenToLoopback)
+                {
+                    if (!GraphCloud.IsLoopback(endpoint))
+                        error($"{key}:Endpoint", $"AllowTokenToLoopback only allows a loopback endpoint; '{endpoint.Host}' is not one.");
+                    else if (endpoint.Scheme != Uri.UriSchemeHttps)
+                        error($"{key}:Endpoint", "Log Analytics tokens need HTTPS even to loopback (Azure.Core refuses bearer tokens over plain HTTP).");
+                }
                 else if (!none && !LogAnalyticsCloud.MayReceiveToken(endpoint))
                     error($"{key}:Endpoint", $"tokens are only sent over HTTPS to a Log Analytics host ({string.Join(", ", LogAnalyticsCloud.Hosts)}); '{endpoint}' is not one.");
             }

@@ -49,7 +49,8 @@ public static class PollErrorClassifier
         Azure.RequestFailedException r => (PollErrorReason.FromStatus(r.Status), $"Log Analytics answered {r.Status} {r.ErrorCode}."),
         ODataError o => (PollErrorReason.FromStatus(o.ResponseStatusCode), $"Graph answered {o.ResponseStatusCode} {o.Error?.Code}: {o.Error?.Message}"),
         ApiException { ResponseStatusCode: 0 } a => (PollErrorReason.BadResponse, $"Graph's response could not be read: {FirstLine(a.Message)}"),
-        ApiException a => (PollErrorReason.FromStatus(a.ResponseStatusCode), $"Graph answered {a.ResponseStatusCode}."),
+        // The SDK's ServiceException (e.g. a failed $batch) carries Graph's error body in its inner exception.
+        ApiException a => (PollErrorReason.FromStatus(a.ResponseStatusCode), $"Graph answered {a.ResponseStatusCode}: {Bounded(a.InnerException?.Message ?? a.Message)}"),
         AuthenticationFailedException or CredentialUnavailableException => (PollErrorReason.Auth, $"Token acquisition failed: {FirstLine(ex.Message)}"),
         TokenDestinationRefusedException => (PollErrorReason.Auth, ex.Message),
         TimeoutException or TaskCanceledException or OperationCanceledException => (PollErrorReason.Timeout, "The request or cycle timed out."),
@@ -70,6 +71,8 @@ public static class PollErrorClassifier
         }
         return null;
     }
+
+    private static string Bounded(string message) => message.Length <= 400 ? message : message[..400] + "…";
 
     private static string FirstLine(string message)
     {
