@@ -40,41 +40,17 @@ public static class Monitoring
 }
 
 /// <summary>A real Alertmanager (the Debian package, 0.25) on loopback, clustering off.</summary>
-public sealed class AlertmanagerServer : IAsyncDisposable
+public sealed class AlertmanagerServer : ToolServer
 {
-    private readonly ManagedProcess process;
-    private readonly string directory;
-
-    private AlertmanagerServer(ManagedProcess process, string directory, Uri address)
-    {
-        this.process = process;
-        this.directory = directory;
-        Address = address;
-        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
-    }
-
-    public Uri Address { get; }
-    public HttpClient Http { get; }
-
-    public static async Task<AlertmanagerServer> StartAsync(string configYaml)
-    {
-        var binary = Tools.Require("alertmanager", "prometheus-alertmanager");
-        var dir = Directory.CreateTempSubdirectory("entra-am-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(dir, "alertmanager.yml"), configYaml);
-        var port = Tools.FreePort();
-        var process = ManagedProcess.Start(binary,
+    public static Task<AlertmanagerServer> StartAsync(string configYaml) =>
+        StartAsync(new AlertmanagerServer(), ["alertmanager", "prometheus-alertmanager"], "alertmanager.yml", configYaml, null, (dir, port) =>
         [
             $"--config.file={Path.Combine(dir, "alertmanager.yml")}",
             $"--storage.path={Path.Combine(dir, "data")}",
             $"--web.listen-address=127.0.0.1:{port}",
             "--cluster.listen-address=",
             "--log.level=warn",
-        ], workingDirectory: dir);
-        var server = new AlertmanagerServer(process, dir, new Uri($"http://127.0.0.1:{port}/"));
-        await Tools.Eventually(async () => !process.HasExited && (await server.Http.GetAsync("-/ready")).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), "Alertmanager to be ready: " + process.Describe());
-        return server;
-    }
+        ], "Alertmanager");
 
     /// <summary>The alerts Alertmanager holds (API v2).</summary>
     public async Task<IReadOnlyList<(Dictionary<string, string> Labels, Dictionary<string, string> Annotations, string State)>> AlertsAsync()
@@ -85,12 +61,5 @@ public sealed class AlertmanagerServer : IAsyncDisposable
             a.GetProperty("labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""),
             a.GetProperty("annotations").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""),
             a.GetProperty("status").GetProperty("state").GetString() ?? "")).ToList();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        await process.DisposeAsync();
-        try { Directory.Delete(directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
