@@ -14,12 +14,16 @@ public sealed class JobInstruments(ExporterMeter meter, JobSnapshotStore store, 
     public ExporterMeter Meter => meter;
     public TimeProvider Time => time;
 
-    public static KeyValuePair<string, object?>[] Identity(JobState job, int extra = 0)
+    public static KeyValuePair<string, object?>[] Identity(JobState job, int extra = 0) =>
+        Identity(job.TenantId, job.ServicePrincipalId, job.JobId, extra);
+
+    /// <summary>The identity labels every job and log series carries, with room for <paramref name="extra"/> more.</summary>
+    public static KeyValuePair<string, object?>[] Identity(string tenantId, string servicePrincipalId, string jobId, int extra = 0)
     {
         var tags = new KeyValuePair<string, object?>[3 + extra];
-        tags[0] = new("tenant_id", job.TenantId);
-        tags[1] = new("service_principal_id", job.ServicePrincipalId);
-        tags[2] = new("job_id", job.JobId);
+        tags[0] = new("tenant_id", tenantId);
+        tags[1] = new("service_principal_id", servicePrincipalId);
+        tags[2] = new("job_id", jobId);
         return tags;
     }
 

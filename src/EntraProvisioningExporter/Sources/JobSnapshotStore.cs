@@ -9,19 +9,19 @@ public sealed record TenantJobSnapshot(string TenantId, IReadOnlyList<JobState> 
 /// <summary>The latest job snapshot of every tenant. Publishing swaps a reference; readers never wait for a poll.</summary>
 public sealed class JobSnapshotStore
 {
-    private ImmutableDictionary<string, TenantJobSnapshot> tenants = ImmutableDictionary.Create<string, TenantJobSnapshot>(StringComparer.OrdinalIgnoreCase);
+    // Sorted by tenant id, so every instrument reads jobs in a stable order without sorting at each collection.
+    private ImmutableSortedDictionary<string, TenantJobSnapshot> tenants = ImmutableSortedDictionary.Create<string, TenantJobSnapshot>(StringComparer.OrdinalIgnoreCase);
 
     public void Publish(TenantJobSnapshot snapshot) =>
-        ImmutableInterlocked.AddOrUpdate(ref tenants, snapshot.TenantId, snapshot, (_, _) => snapshot);
+        ImmutableInterlocked.Update(ref tenants, (all, s) => all.SetItem(s.TenantId, s), snapshot);
 
     public TenantJobSnapshot? Get(string tenantId) => Volatile.Read(ref tenants).GetValueOrDefault(tenantId);
 
     /// <summary>Every job of every tenant, in a stable order (tenant, service principal, job).</summary>
     public IEnumerable<JobState> AllJobs()
     {
-        var current = Volatile.Read(ref tenants);
-        foreach (var key in current.Keys.Order(StringComparer.OrdinalIgnoreCase))
-            foreach (var job in current[key].Jobs)
+        foreach (var snapshot in Volatile.Read(ref tenants).Values)
+            foreach (var job in snapshot.Jobs)
                 yield return job;
     }
 

@@ -22,12 +22,10 @@ public sealed class LogEventsCollector : IMetricCollector
 
 internal static class LogTags
 {
+    /// <summary>A log series' labels: the same identity labels as the job series, plus its own.</summary>
     public static KeyValuePair<string, object?>[] Of(JobKey job, params (string Key, string Value)[] extra)
     {
-        var tags = new KeyValuePair<string, object?>[3 + extra.Length];
-        tags[0] = new("tenant_id", job.TenantId);
-        tags[1] = new("service_principal_id", job.ServicePrincipalId);
-        tags[2] = new("job_id", job.JobId);
+        var tags = JobInstruments.Identity(job.TenantId, job.ServicePrincipalId, job.JobId, extra.Length);
         for (var i = 0; i < extra.Length; i++) tags[3 + i] = new(extra[i].Key, extra[i].Value);
         return tags;
     }
