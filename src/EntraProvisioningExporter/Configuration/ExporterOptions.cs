@@ -41,6 +41,9 @@ public sealed class ExporterOptions
 
     public List<TenantOptions> Tenants { get; set; } = [];
 
+    /// <summary>Splitting the tenants across replicas (off: Count = 1).</summary>
+    public ShardingOptions Sharding { get; set; } = new();
+
     public TimeSpan EffectivePollTimeout =>
         PollTimeout ?? TimeSpan.FromTicks(Math.Min(PollInterval.Ticks / 10 * 9, TimeSpan.FromMinutes(5).Ticks));
 }

@@ -53,6 +53,14 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
 
         ValidateLogs(options, Error);
 
+        var sharding = options.Sharding;
+        if (sharding.Count is < 1 or > 1000)
+            Error($"{S}:Sharding:Count", "must be between 1 and 1000.");
+        else if (sharding.Index is { } index && (index < 0 || index >= sharding.Count))
+            Error($"{S}:Sharding:Index", $"must be between 0 and {S}:Sharding:Count - 1 ({sharding.Count - 1}); got {index}.");
+        else if (sharding.Count > 1 && sharding.Index is null)
+            Error($"{S}:Sharding:Index", $"is required with {S}:Sharding:Count > 1 when the hostname does not end in a StatefulSet ordinal (such as exporter-0).");
+
         if (options.Tenants.Count == 0)
             Error($"{S}:Tenants", "at least one tenant is required (or start with --demo to watch a simulated tenant).");
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -10,7 +10,7 @@ namespace EntraProvisioningExporter.Exposition;
 /// metric points into an <see cref="ExpositionSnapshot"/> for the serializer. The official
 /// OpenTelemetry.Exporter.Prometheus packages are absent from this registry; this is the seam one would replace.
 /// </summary>
-public sealed class PrometheusPullExporter : BaseExporter<Metric>
+public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? reportOverflows = null) : BaseExporter<Metric>
 {
     /// <summary>The tag OpenTelemetry puts on the series that absorbs measurements past a cardinality limit.</summary>
     public const string OverflowTag = "otel.metric.overflow";
@@ -55,6 +55,7 @@ public sealed class PrometheusPullExporter : BaseExporter<Metric>
         }
         Last = new ExpositionSnapshot(families);
         Overflows = overflows;
+        reportOverflows?.Invoke(overflows.Keys);
         return ExportResult.Success;
     }
 

@@ -15,11 +15,11 @@ namespace EntraProvisioningExporter.Hosting;
 /// </summary>
 public sealed class MetricsPipeline : IDisposable
 {
-    public MetricsPipeline(ExporterMeter meter, IEnumerable<IMetricCollector> collectors, ExporterSelfMetrics self, IConfiguration configuration)
+    public MetricsPipeline(ExporterMeter meter, IEnumerable<IMetricCollector> collectors, ExporterSelfMetrics self, CardinalityOverflows overflows, IConfiguration configuration)
     {
         _ = collectors.ToList(); // instruments are created by the collectors' constructors
         _ = self;
-        Exporter = new PrometheusPullExporter();
+        Exporter = new PrometheusPullExporter(overflows.Update);
         Reader = new BaseExportingMetricReader(Exporter) { TemporalityPreference = MetricReaderTemporalityPreference.Cumulative };
         var builder = Sdk.CreateMeterProviderBuilder()
             .AddMeter(meter.Meter.Name)

@@ -18,6 +18,12 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<ExporterOptions>().Bind(configuration.GetSection(ExporterOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ExporterOptions>, ExporterOptionsValidator>();
+        // In a StatefulSet the pod's hostname ends in its ordinal: that is the shard index unless one is set.
+        services.PostConfigure<ExporterOptions>(o =>
+        {
+            if (o.Sharding.Count > 1 && o.Sharding.Index is null) o.Sharding.Index = ShardingOptions.OrdinalOf(Environment.MachineName);
+        });
+        services.AddSingleton(sp => new TenantSharding(sp.GetRequiredService<IOptions<ExporterOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CredentialFactory>(Sources.Graph.TokenCredentialFactory.Create);
 
@@ -38,6 +44,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IMetricCollector, LogWindowCollector>();
         services.AddSingleton<IMetricCollector, LogSourceCollector>();
         services.AddSingleton<IMetricCollector, CustomQueryCollector>();
+        services.AddSingleton<CardinalityOverflows>();
+        services.AddSingleton<IMetricCollector, CardinalityCollector>();
         services.AddSingleton<MetricsPipeline>();
         services.AddSingleton(sp =>
         {
@@ -59,12 +67,12 @@ public static class ServiceCollectionExtensions
 }
 
 /// <summary>Builds the metrics pipeline (and so every instrument) at start, before the first scrape or poll.</summary>
-internal sealed class MetricsPipelineStarter(MetricsPipeline pipeline, ExporterSelfMetrics self, IOptions<ExporterOptions> options) : Microsoft.Extensions.Hosting.IHostedService
+internal sealed class MetricsPipelineStarter(MetricsPipeline pipeline, ExporterSelfMetrics self, TenantSharding sharding) : Microsoft.Extensions.Hosting.IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = pipeline;
-        foreach (var tenant in options.Value.Tenants)
+        foreach (var tenant in sharding.Assigned)
             foreach (var source in PollingWorker.SourceNamesOf(tenant))
                 self.InitializePollErrors(tenant.TenantId!, source);
         return Task.CompletedTask;

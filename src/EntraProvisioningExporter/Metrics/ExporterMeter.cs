@@ -32,6 +32,9 @@ public sealed class ExporterMeter : IDisposable
     public void PlanSeries(string instrument, int perJob, int fixedSeries = 0) =>
         cardinality[instrument] = checked(perJob * Options.MaxJobs + fixedSeries + 2);
 
+    /// <summary>The instruments with a planned cardinality limit, by name.</summary>
+    public IEnumerable<string> LimitedInstruments => cardinality.Keys.Order(StringComparer.Ordinal);
+
     public int? CardinalityLimitOf(string instrument) => cardinality.TryGetValue(instrument, out var limit) ? limit : null;
 
     /// <summary>HELP suffix for polled values: they are cached between polls.</summary>

@@ -16,9 +16,11 @@ public delegate Azure.Core.TokenCredential? CredentialFactory(TenantOptions tena
 /// <summary>
 /// Runs every source of every tenant in its own loop, side by side: one tenant's or source's failure or
 /// slowness never holds up another.
+/// With sharding, only this replica's share of the tenants.
 /// </summary>
-public sealed class PollingWorker(
+public sealed partial class PollingWorker(
     IOptions<ExporterOptions> options,
+    TenantSharding sharding,
     JobSnapshotStore jobs,
     LogSnapshotStore logs,
     SourceHealthRegistry health,
@@ -31,7 +33,10 @@ public sealed class PollingWorker(
     {
         var o = options.Value;
         var loopLogger = loggers.CreateLogger<PollLoop>();
-        var loops = o.Tenants.SelectMany(t => Sources(t, o)).Select(source =>
+        if (sharding.Count > 1)
+            LogShard(loggers.CreateLogger<PollingWorker>(), sharding.Index, sharding.Count, sharding.Assigned.Count, sharding.Configured,
+                string.Join(", ", sharding.Assigned.Select(t => t.DisplayName)));
+        var loops = sharding.Assigned.SelectMany(t => Sources(t, o)).Select(source =>
         {
             health.Register(source.TenantId, source.Source);
             return new PollLoop(source, o, health, metrics, time, loopLogger);
@@ -74,4 +79,7 @@ public sealed class PollingWorker(
             yield return new GraphLogSource(tenant, o, logsClient, budget, logs, time);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Index} of {Count}: polling {Assigned} of {Configured} tenants: {Tenants}")]
+    private static partial void LogShard(ILogger logger, int index, int count, int assigned, int configured, string tenants);
 }

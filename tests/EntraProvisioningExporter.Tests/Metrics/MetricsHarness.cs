@@ -26,13 +26,15 @@ internal sealed class MetricsHarness : IDisposable
         using var services = new ServiceCollection()
             .AddSingleton(Meter).AddSingleton(Store).AddSingleton(Logs).AddSingleton(Health).AddSingleton<TimeProvider>(Time)
             .AddSingleton<JobInstruments>()
+            .AddSingleton(new TenantSharding(Options)).AddSingleton(Overflows)
             .BuildServiceProvider();
         var collectors = CollectorTypes.Select(t => (IMetricCollector)ActivatorUtilities.CreateInstance(services, t)).ToList();
-        Pipeline = new MetricsPipeline(Meter, collectors, Self, new ConfigurationBuilder().Build());
+        Pipeline = new MetricsPipeline(Meter, collectors, Self, Overflows, new ConfigurationBuilder().Build());
         Coordinator = new ScrapeCoordinator(Pipeline.Reader, Pipeline.Exporter);
     }
 
     public ExporterOptions Options { get; }
+    public CardinalityOverflows Overflows { get; } = new(Microsoft.Extensions.Logging.Abstractions.NullLogger<CardinalityOverflows>.Instance);
     public ManualTimeProvider Time { get; } = new(Now);
     public JobSnapshotStore Store { get; } = new();
     public LogSnapshotStore Logs { get; } = new();
