@@ -31,7 +31,10 @@ public class HelmChartTests
     private static JsonObject Single(IReadOnlyList<JsonObject> docs, string kind, string? nameSuffix = null) =>
         Assert.Single(docs, d => (string?)d["kind"] == kind && (nameSuffix is null || ((string)d["metadata"]!["name"]!).EndsWith(nameSuffix, StringComparison.Ordinal)));
 
-    private static JsonObject Container(IReadOnlyList<JsonObject> docs) => (JsonObject)Single(docs, "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+    /// <summary>The exporter's workload: a Deployment, or with sharding a StatefulSet (never both).</summary>
+    private static JsonObject Workload(IReadOnlyList<JsonObject> docs) => Assert.Single(docs, d => (string?)d["kind"] is "Deployment" or "StatefulSet");
+
+    private static JsonObject Container(IReadOnlyList<JsonObject> docs) => (JsonObject)Workload(docs)["spec"]!["template"]!["spec"]!["containers"]![0]!;
 
     private static string Settings(IReadOnlyList<JsonObject> docs) => (string)Single(docs, "ConfigMap", "exporter")["data"]!["appsettings.Production.json"]!;
 
@@ -40,6 +43,7 @@ public class HelmChartTests
     [InlineData("workload-identity-values.yaml")]
     [InlineData("client-secret-existing-values.yaml")]
     [InlineData("all-optional-values.yaml")]
+    [InlineData("sharded-values.yaml")]
     public async Task Lint_strict_passes(string? scenario)
     {
         var (exit, output, error) = scenario is null ? await HelmAsync("lint", "--strict", Chart) : await HelmAsync("lint", "--strict", Chart, "-f", Scenario(scenario));
@@ -140,6 +144,48 @@ public class HelmChartTests
     public async Task The_rendered_configuration_passes_the_exporters_own_validation(string scenario)
     {
         var docs = await RenderAsync(Scenario(scenario));
+        var options = BindRenderedOptions(docs);
+        var result = new ExporterOptionsValidator().Validate(null, options);
+        // A certificate file exists only inside the pod, where its Secret is mounted.
+        var errors = (result.Failures ?? []).Where(f => !f.Contains(":Credential:CertificatePath: file '/etc/entra-provisioning-exporter/", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.NotEmpty(options.Tenants);
+    }
+
+    [Fact]
+    public async Task Sharding_renders_a_StatefulSet_whose_pods_each_poll_their_share_of_the_tenants()
+    {
+        var docs = await RenderAsync(Scenario("sharded-values.yaml"));
+        Assert.DoesNotContain(docs, d => (string?)d["kind"] == "Deployment");
+        var set = Single(docs, "StatefulSet");
+        Assert.Equal("3", (string?)set["spec"]!["replicas"]);
+        Assert.Equal("Parallel", (string?)set["spec"]!["podManagementPolicy"]);
+        var headless = Single(docs, "Service", "-shards");
+        Assert.Equal((string?)headless["metadata"]!["name"], (string?)set["spec"]!["serviceName"]);
+        Assert.Equal("None", (string?)headless["spec"]!["clusterIP"]);
+        // The scraped Service (and so the ServiceMonitor) selects every shard's pod.
+        var scraped = Assert.Single(docs, d => (string?)d["kind"] == "Service" && (string?)d["spec"]!["clusterIP"] != "None");
+        Assert.Equal(set["spec"]!["selector"]!["matchLabels"]!.ToJsonString(), scraped["spec"]!["selector"]!.ToJsonString());
+
+        // Each pod is named <statefulset>-<ordinal>: the exporter takes its shard from that hostname, validates,
+        // and the three shards together poll each of the four tenants once.
+        var polled = new List<string>();
+        for (var ordinal = 0; ordinal < 3; ordinal++)
+        {
+            var options = BindRenderedOptions(docs);
+            Assert.Equal(3, options.Sharding.Count);
+            Assert.Null(options.Sharding.Index);
+            options.Sharding.Index = ShardingOptions.OrdinalOf($"{(string)set["metadata"]!["name"]!}-{ordinal}");
+            Assert.Equal(ordinal, options.Sharding.Index);
+            var result = new ExporterOptionsValidator().Validate(null, options);
+            Assert.True(result.Succeeded, result.FailureMessage);
+            polled.AddRange(new Sources.TenantSharding(options).Assigned.Select(t => t.TenantId!));
+        }
+        Assert.Equal(BindRenderedOptions(docs).Tenants.Select(t => t.TenantId!).Order(), polled.Order());
+    }
+
+    private static ExporterOptions BindRenderedOptions(IReadOnlyList<JsonObject> docs)
+    {
         var configuration = new ConfigurationBuilder()
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Settings(docs))))
             // What the pod's environment adds from Secrets.
@@ -149,11 +195,7 @@ public class HelmChartTests
             .Build();
         var options = new ExporterOptions();
         configuration.GetSection(ExporterOptions.SectionName).Bind(options);
-        var result = new ExporterOptionsValidator().Validate(null, options);
-        // A certificate file exists only inside the pod, where its Secret is mounted.
-        var errors = (result.Failures ?? []).Where(f => !f.Contains(":Credential:CertificatePath: file '/etc/entra-provisioning-exporter/", StringComparison.Ordinal)).ToList();
-        Assert.True(errors.Count == 0, string.Join("\n", errors));
-        Assert.NotEmpty(options.Tenants);
+        return options;
     }
 
     [Fact]

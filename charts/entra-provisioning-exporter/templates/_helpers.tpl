@@ -80,6 +80,10 @@ variables, certificates as mounted files whose path is set here.
 {{- $_ := set $exporter "pollInterval" .Values.exporter.pollInterval }}
 {{- $_ := set $exporter "discoveryInterval" .Values.exporter.discoveryInterval }}
 {{- $_ := set $exporter "tenants" $tenants }}
+{{- if .Values.sharding.enabled }}
+{{- /* The count is in the ConfigMap, so its checksum restarts every pod when it changes: all shards must agree on it. */}}
+{{- $_ := set $exporter "sharding" (dict "count" (int .Values.replicaCount)) }}
+{{- end }}
 {{- with .Values.exporter.logs }}{{ $_ := set $exporter "logs" . }}{{ end }}
 {{- with .Values.exporter.quarantine }}{{ $_ := set $exporter "quarantine" . }}{{ end }}
 {{- dict "Exporter" $exporter | toPrettyJson }}
