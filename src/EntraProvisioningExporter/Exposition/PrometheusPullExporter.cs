@@ -15,6 +15,8 @@ public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? 
     /// <summary>The tag OpenTelemetry puts on the series that absorbs measurements past a cardinality limit.</summary>
     public const string OverflowTag = "otel.metric.overflow";
 
+    private readonly Dictionary<string, int> lastCounts = new(StringComparer.Ordinal);
+
     public ExpositionSnapshot? Last { get; private set; }
 
     /// <summary>Series merged into an overflow series at the last collection, by metric (should always be empty).</summary>
@@ -32,7 +34,8 @@ public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? 
                 MetricType.Histogram => MetricKind.Histogram,
                 _ => MetricKind.Gauge,
             };
-            var samples = new List<Sample>();
+            // Sized as the metric was last time: a 50,000-series family then fills one array instead of growing through 16.
+            var samples = new List<Sample>(lastCounts.GetValueOrDefault(metric.Name));
             foreach (ref readonly var point in metric.GetMetricPoints())
             {
                 var labels = Labels(point.Tags, out var overflow);
@@ -51,6 +54,7 @@ public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? 
                     _ => new Sample(labels, double.NaN),
                 });
             }
+            lastCounts[metric.Name] = samples.Count;
             families.Add(new MetricFamily(metric.Name, metric.Description ?? "", kind, samples));
         }
         Last = new ExpositionSnapshot(families);

@@ -20,6 +20,16 @@ public static class PrometheusSerializer
     public static void WriteFamily(IBufferWriter<byte> w, MetricFamily family, ExpositionFormat format)
     {
         if (family.Samples.Count == 0) return;
+        var names = WriteHeader(w, family, format);
+        WriteSamples(w, family, names, 0, family.Samples.Count);
+    }
+
+    /// <summary>The UTF-8 names a family's samples are written under, computed once per family.</summary>
+    public readonly record struct SampleNames(byte[] Sample, byte[] Bucket, byte[] Sum, byte[] Count);
+
+    /// <summary>Writes HELP and TYPE, and returns the sample names for <see cref="WriteSamples"/>.</summary>
+    public static SampleNames WriteHeader(IBufferWriter<byte> w, MetricFamily family, ExpositionFormat format)
+    {
         var om = format == ExpositionFormat.OpenMetrics100;
         var name = SanitizeName(family.Name, allowColon: true);
         var familyName = family.Kind == MetricKind.Counter && om && name.EndsWith("_total", StringComparison.Ordinal) ? name[..^6] : name;
@@ -33,29 +43,27 @@ public static class PrometheusSerializer
         Ascii(w, "\n# TYPE ");
         Ascii(w, familyName);
         Ascii(w, family.Kind switch { MetricKind.Counter => " counter\n", MetricKind.Histogram => " histogram\n", _ => " gauge\n" });
+        return family.Kind == MetricKind.Histogram
+            ? new SampleNames(Utf8.GetBytes(sampleName), Utf8.GetBytes(name + "_bucket"), Utf8.GetBytes(name + "_sum"), Utf8.GetBytes(name + "_count"))
+            : new SampleNames(Utf8.GetBytes(sampleName), [], [], []);
+    }
 
-        foreach (var sample in family.Samples)
+    /// <summary>Writes samples [from, to) of a family, so a caller can stream a large family in pieces.</summary>
+    public static void WriteSamples(IBufferWriter<byte> w, MetricFamily family, SampleNames names, int from, int to)
+    {
+        for (var s = from; s < to; s++)
         {
+            var sample = family.Samples[s];
             if (sample.Histogram is { } h)
             {
                 for (var i = 0; i < h.CumulativeCounts.Length; i++)
-                {
-                    Series(w, name + "_bucket", sample.Labels, "le", i < h.Bounds.Length ? Number(h.Bounds[i]) : "+Inf");
-                    Long(w, h.CumulativeCounts[i]);
-                    Ascii(w, "\n");
-                }
-                Series(w, name + "_sum", sample.Labels, null, null);
-                Double(w, h.Sum);
-                Ascii(w, "\n");
-                Series(w, name + "_count", sample.Labels, null, null);
-                Long(w, h.Count);
-                Ascii(w, "\n");
+                    Line(w, names.Bucket, sample.Labels, i < h.Bounds.Length ? Number(h.Bounds[i]) : "+Inf", h.CumulativeCounts[i]);
+                Line(w, names.Sum, sample.Labels, null, h.Sum);
+                Line(w, names.Count, sample.Labels, null, h.Count);
             }
             else
             {
-                Series(w, sampleName, sample.Labels, null, null);
-                Double(w, sample.Value);
-                Ascii(w, "\n");
+                Line(w, names.Sample, sample.Labels, null, sample.Value);
             }
         }
     }
@@ -74,33 +82,74 @@ public static class PrometheusSerializer
         return Utf8.GetString(buffer.WrittenSpan);
     }
 
-    private static void Series(IBufferWriter<byte> w, string name, KeyValuePair<string, string>[] labels, string? extraKey, string? extraValue)
+    /// <summary>
+    /// One sample line, written into a single span sized for the worst case (escaping can at most double a
+    /// label value, UTF-8 at most triples a char), so the writer is asked for memory once per line, not per piece.
+    /// </summary>
+    private static void Line(IBufferWriter<byte> w, byte[] name, KeyValuePair<string, string>[] labels, string? le, double value)
     {
-        Ascii(w, name);
-        if (labels.Length > 0 || extraKey is not null)
+        var max = name.Length + 2 + 32 + 1 + (le is null ? 0 : 6 + le.Length);
+        foreach (var (key, v) in labels) max += key.Length + 4 + v.Length * 3; // an escaped ASCII char takes 2 bytes, any other char at most 3
+        var span = w.GetSpan(max);
+        name.CopyTo(span);
+        var n = name.Length;
+        if (labels.Length > 0 || le is not null)
         {
-            Ascii(w, "{");
-            var first = true;
-            foreach (var (key, value) in labels)
+            span[n++] = (byte)'{';
+            for (var i = 0; i < labels.Length; i++)
             {
-                if (!first) Ascii(w, ",");
-                first = false;
-                Ascii(w, SanitizeName(key, allowColon: false));
-                Ascii(w, "=\"");
-                Escaped(w, value, escapeQuote: true);
-                Ascii(w, "\"");
+                if (i > 0) span[n++] = (byte)',';
+                var key = LabelKey(labels[i].Key);
+                key.CopyTo(span[n..]);
+                n += key.Length;
+                n += EscapedValue(span[n..], labels[i].Value);
+                span[n++] = (byte)'"';
             }
-            if (extraKey is not null)
+            if (le is not null)
             {
-                if (!first) Ascii(w, ",");
-                Ascii(w, extraKey);
-                Ascii(w, "=\"");
-                Ascii(w, extraValue!);
-                Ascii(w, "\"");
+                if (labels.Length > 0) span[n++] = (byte)',';
+                n += Utf8.GetBytes("le=\"", span[n..]);
+                n += Utf8.GetBytes(le, span[n..]);
+                span[n++] = (byte)'"';
             }
-            Ascii(w, "}");
+            span[n++] = (byte)'}';
         }
-        Ascii(w, " ");
+        span[n++] = (byte)' ';
+        if (double.IsFinite(value))
+        {
+            if (!value.TryFormat(span[n..], out var written, "R", CultureInfo.InvariantCulture)) throw new InvalidOperationException("A number did not fit.");
+            n += written;
+        }
+        else
+        {
+            n += Utf8.GetBytes(Number(value), span[n..]);
+        }
+        span[n++] = (byte)'\n';
+        w.Advance(n);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> LabelKeys = new(StringComparer.Ordinal);
+
+    /// <summary>A label's sanitized name followed by =" as UTF-8, built once per distinct label name.</summary>
+    private static byte[] LabelKey(string key) =>
+        LabelKeys.TryGetValue(key, out var bytes) ? bytes
+        : LabelKeys.Count < 1024 ? LabelKeys.GetOrAdd(key, k => Utf8.GetBytes(SanitizeName(k, allowColon: false) + "=\""))
+        : Utf8.GetBytes(SanitizeName(key, allowColon: false) + "=\"");
+
+    /// <summary>A label value, escaped (backslash, quote, newline), as UTF-8; returns the bytes written.</summary>
+    private static int EscapedValue(Span<byte> span, string value)
+    {
+        var rest = value.AsSpan();
+        var n = 0;
+        while (true)
+        {
+            var i = rest.IndexOfAny('\\', '\n', '"');
+            if (i < 0) return n + Utf8.GetBytes(rest, span[n..]);
+            n += Utf8.GetBytes(rest[..i], span[n..]);
+            span[n++] = (byte)'\\';
+            span[n++] = rest[i] == '\n' ? (byte)'n' : (byte)rest[i];
+            rest = rest[(i + 1)..];
+        }
     }
 
     internal static string Number(double value) => value switch
@@ -110,25 +159,6 @@ public static class PrometheusSerializer
         _ when double.IsNaN(value) => "NaN",
         _ => value.ToString("R", CultureInfo.InvariantCulture),
     };
-
-    private static void Double(IBufferWriter<byte> w, double value)
-    {
-        if (!double.IsFinite(value))
-        {
-            Ascii(w, Number(value));
-            return;
-        }
-        var span = w.GetSpan(32);
-        if (!value.TryFormat(span, out var written, "R", CultureInfo.InvariantCulture)) throw new InvalidOperationException("A number did not fit.");
-        w.Advance(written);
-    }
-
-    private static void Long(IBufferWriter<byte> w, long value)
-    {
-        var span = w.GetSpan(24);
-        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
-        w.Advance(written);
-    }
 
     private static void Ascii(IBufferWriter<byte> w, string text)
     {

@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using EntraProvisioningExporter.Exposition;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -34,14 +33,6 @@ public static class EndpointRouteBuilderExtensions
         var format = ExpositionFormatNegotiator.Choose(context.Request.Headers.Accept.ToString());
         context.Response.ContentType = ExpositionFormatNegotiator.ContentType(format);
         context.Response.Headers.CacheControl = "no-store";
-        PipeWriter body = context.Response.BodyWriter;
-        foreach (var family in snapshot.Families)
-        {
-            PrometheusSerializer.WriteFamily(body, family, format);
-            if (body.CanGetUnflushedBytes && body.UnflushedBytes > 32 * 1024)
-                await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        PrometheusSerializer.WriteEnd(body, format);
-        await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        await ExpositionStreamer.WriteAsync(context.Response.BodyWriter, snapshot, format, context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using EntraProvisioningExporter.Sources;
 using EntraProvisioningExporter.Sources.Jobs;
@@ -14,23 +15,20 @@ public sealed class JobInstruments(ExporterMeter meter, JobSnapshotStore store, 
     public ExporterMeter Meter => meter;
     public TimeProvider Time => time;
 
-    public static KeyValuePair<string, object?>[] Identity(JobState job, int extra = 0) =>
-        Identity(job.TenantId, job.ServicePrincipalId, job.JobId, extra);
+    /// <summary>
+    /// The identity labels every job and log series carries. A TagList keeps up to eight tags inline, so building
+    /// the labels allocates nothing (Measurement makes the one copy it keeps): at 10,000 jobs a collection takes
+    /// about 440,000 measurements, and an array per label set was a third of the allocations per scrape.
+    /// </summary>
+    public static TagList Identity(string tenantId, string servicePrincipalId, string jobId) =>
+        new() { { "tenant_id", tenantId }, { "service_principal_id", servicePrincipalId }, { "job_id", jobId } };
 
-    /// <summary>The identity labels every job and log series carries, with room for <paramref name="extra"/> more.</summary>
-    public static KeyValuePair<string, object?>[] Identity(string tenantId, string servicePrincipalId, string jobId, int extra = 0)
-    {
-        var tags = new KeyValuePair<string, object?>[3 + extra];
-        tags[0] = new("tenant_id", tenantId);
-        tags[1] = new("service_principal_id", servicePrincipalId);
-        tags[2] = new("job_id", jobId);
-        return tags;
-    }
+    public static TagList Identity(JobState job) => Identity(job.TenantId, job.ServicePrincipalId, job.JobId);
 
-    public static KeyValuePair<string, object?>[] Identity(JobState job, string key, string value)
+    public static TagList Identity(JobState job, string key, string value)
     {
-        var tags = Identity(job, 1);
-        tags[3] = new(key, value);
+        var tags = Identity(job);
+        tags.Add(key, value);
         return tags;
     }
 

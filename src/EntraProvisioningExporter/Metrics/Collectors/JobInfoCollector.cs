@@ -12,9 +12,9 @@ public sealed class JobInfoCollector : IMetricCollector
         instruments.Meter.PlanSeries(name, 1);
         instruments.Meter.Meter.CreateObservableGauge(name, () => store.AllJobs().Select(job =>
         {
-            var tags = JobInstruments.Identity(job, 2);
-            tags[3] = new("app_name", job.AppName);
-            tags[4] = new("template_id", job.TemplateId);
+            var tags = JobInstruments.Identity(job);
+            tags.Add("app_name", job.AppName);
+            tags.Add("template_id", job.TemplateId);
             return new Measurement<long>(1, tags);
         }), unit: null, description: instruments.Meter.Polled("Provisioning job information (value 1): the app (service principal) name and sync template."));
     }

@@ -23,10 +23,10 @@ public sealed class LogEventsCollector : IMetricCollector
 internal static class LogTags
 {
     /// <summary>A log series' labels: the same identity labels as the job series, plus its own.</summary>
-    public static KeyValuePair<string, object?>[] Of(JobKey job, params (string Key, string Value)[] extra)
+    public static System.Diagnostics.TagList Of(JobKey job, params (string Key, string Value)[] extra)
     {
-        var tags = JobInstruments.Identity(job.TenantId, job.ServicePrincipalId, job.JobId, extra.Length);
-        for (var i = 0; i < extra.Length; i++) tags[3 + i] = new(extra[i].Key, extra[i].Value);
+        var tags = JobInstruments.Identity(job.TenantId, job.ServicePrincipalId, job.JobId);
+        foreach (var (key, value) in extra) tags.Add(key, value);
         return tags;
     }
 }

@@ -1,0 +1,5 @@
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project tests/EntraProvisioningExporter.Benchmarks -- --filter '*'
+// (README: Performance, for the figures and what each benchmark measures).
+BenchmarkSwitcher.FromAssembly(typeof(EntraProvisioningExporter.Benchmarks.ScrapeBenchmarks).Assembly).Run(args);
