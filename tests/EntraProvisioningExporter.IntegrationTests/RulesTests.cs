@@ -11,7 +11,7 @@ public partial class RulesTests
     [
         "EntraProvisioningJobQuarantined", "EntraProvisioningJobNearQuarantine", "EntraProvisioningJobDisableImminent",
         "EntraProvisioningHighFailureRate", "EntraProvisioningFailureSpike", "EntraProvisioningDeleteSpike",
-        "EntraProvisioningNoActivity", "EntraProvisioningJobFailing", "EntraExporterSourceDown", "EntraExporterDataStale", "EntraExporterDown",
+        "EntraProvisioningNoActivity", "EntraProvisioningJobFailing", "EntraExporterSourceDown", "EntraExporterDataStale", "EntraExporterShardMissing", "EntraExporterDown",
     ];
 
     [Fact]

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Measures the exporter as a user runs it (README: Performance): start-up, scrape cost and size, scrape
+# latency under load (wrk), poll-cycle cost with network latency, and memory over many cycles. The exporter
+# runs as its own process against the simulator in another process, so RSS and CPU are the exporter's alone.
+#
+#   bash tests/bench/measure.sh                 # everything, about 20 minutes on 2 cores
+#   bash tests/bench/measure.sh startup scrape  # only some: startup scrape load poll memory
+#   CYCLES=100 MEMORY_JOBS="1000 10000" LATENCY_MS=100 CONCURRENCY=4 bash tests/bench/measure.sh memory poll
+#
+# Needs curl, jq-free shell tools, wrk (apt-get install wrk) for "load". Prints one "result:" line per figure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+parts="${*:-startup scrape load poll memory}"
+CYCLES="${CYCLES:-100}"
+MEMORY_JOBS="${MEMORY_JOBS:-1000 10000}"
+LATENCY_MS="${LATENCY_MS:-100}"
+CONCURRENCY="${CONCURRENCY:-4}"
+SCENARIO_JOBS=13 # the demo tenant's own jobs; synthetic ones make up the rest
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+dotnet build -c Release -nologo -clp:ErrorsOnly src/EntraProvisioningExporter src/EntraProvisioningExporter.Simulator >/dev/null
+exporter_dll="src/EntraProvisioningExporter/bin/Release/net10.0/EntraProvisioningExporter.dll"
+simulator_dll="src/EntraProvisioningExporter.Simulator/bin/Release/net10.0/EntraProvisioningExporter.Simulator.dll"
+ticks="$(getconf CLK_TCK)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), .NET $(dotnet --version)"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now_ms() { date +%s%3N; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mib() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+metric() { # metric <port> <name{labels} prefix>: sum of the matching samples
+  curl -sf "http://127.0.0.1:$1/metrics" | awk -v p="$2" 'index($0, p) == 1 {s += $NF} END {printf "%.6f\n", s}'
+}
+wait_ready() { # wait_ready <port> <pid>: until /readyz answers 200
+  for _ in $(seq 1200); do
+    curl -sf "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$2" 2>/dev/null || { echo "exporter exited" >&2; return 1; }
+    sleep 0.05
+  done
+  return 1
+}
+start_simulator() { # start_simulator <jobs> <latency-ms> <log-source>: sets sim_pid, writes $work/exporter.json
+  rm -f "$work/exporter.json"
+  dotnet "$simulator_dll" --port "$(free_port)" --synthetic-jobs "$(($1 - SCENARIO_JOBS))" --latency-ms "$2" --log-source "$3" --config-out "$work/exporter.json" >"$work/simulator.log" 2>&1 &
+  sim_pid=$!; pids+=("$sim_pid")
+  for _ in $(seq 600); do [ -s "$work/exporter.json" ] && return 0; sleep 0.1; done
+  echo "simulator did not start: $(cat "$work/simulator.log")" >&2; return 1
+}
+start_exporter() { # start_exporter <port> <args…>: exporter against $work/exporter.json; sets exp_pid
+  local port="$1"; shift
+  # The settings file is the content root's appsettings.Production.json, as in the container.
+  mkdir -p "$work/app" && cp -r "$(dirname "$exporter_dll")"/. "$work/app/" && cp "$work/exporter.json" "$work/app/appsettings.Production.json"
+  DOTNET_ENVIRONMENT=Production dotnet "$work/app/EntraProvisioningExporter.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning "$@" >"$work/exporter.log" 2>&1 &
+  exp_pid=$!; pids+=("$exp_pid")
+}
+stop() { kill "$@" 2>/dev/null || true; for p in "$@"; do wait "$p" 2>/dev/null || true; done; }
+
+# Start-up: process start to the first /metrics with every job and a successful cycle of every source.
+measure_startup() {
+  for jobs in 13 1000; do
+    local samples=()
+    for _ in 1 2 3; do
+      local port; port="$(free_port)"
+      local t0; t0="$(now_ms)"
+      dotnet "$exporter_dll" --demo --urls "http://127.0.0.1:$port" --Demo:SyntheticJobs "$((jobs - SCENARIO_JOBS))" --Logging:LogLevel:Default=Warning >"$work/startup.log" 2>&1 &
+      local pid=$!; pids+=("$pid")
+      until [ "$(curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -c '^entra_provisioning_job_info{')" = "$jobs" ] &&
+            ! curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^entra_exporter_source_up{.*} 0$'; do sleep 0.02; done
+      samples+=("$(( $(now_ms) - t0 ))")
+      stop "$pid"
+    done
+    echo "result: startup_to_first_complete_metrics jobs=$jobs median_ms=$(printf '%s\n' "${samples[@]}" | median) runs_ms=${samples[*]}"
+  done
+}
+
+# Scrape cost: body size per job, and the exporter's CPU per scrape (from /proc), plain and gzip.
+measure_scrape() {
+  for jobs in 100 1000 10000; do
+    start_simulator "$jobs" 0 LogAnalytics
+    local port; port="$(free_port)"
+    start_exporter "$port" --Exporter:PollInterval 01:00:00
+    wait_ready "$port" "$exp_pid"
+    local raw gz
+    raw="$(curl -sf "http://127.0.0.1:$port/metrics" | wc -c)"
+    gz="$(curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" | wc -c)"
+    local series; series="$(curl -sf "http://127.0.0.1:$port/metrics" | grep -vc '^#')"
+    echo "result: body jobs=$jobs series=$series raw_bytes=$raw gzip_bytes=$gz raw_per_job=$((raw / jobs)) gzip_per_job=$((gz / jobs))"
+    local n=$(( jobs >= 10000 ? 10 : 50 ))
+    for enc in identity gzip; do
+      for _ in 1 2 3; do curl -sf -H "Accept-Encoding: $enc" -o /dev/null "http://127.0.0.1:$port/metrics"; done # warm up
+      local c0 t0; c0="$(cpu_ticks "$exp_pid")"; t0="$(now_ms)"
+      for _ in $(seq "$n"); do curl -sf -H "Accept-Encoding: $enc" -o /dev/null "http://127.0.0.1:$port/metrics"; done
+      local c1 t1; c1="$(cpu_ticks "$exp_pid")"; t1="$(now_ms)"
+      echo "result: scrape jobs=$jobs encoding=$enc cpu_ms_per_scrape=$(( (c1 - c0) * 1000 / ticks / n )) wall_ms_per_scrape=$(( (t1 - t0) / n )) scrapes=$n"
+    done
+    stop "$exp_pid" "$sim_pid"
+  done
+}
+
+# Scrape latency under load: wrk against the exporter at 1,000 jobs (the gzip case is what Prometheus asks for).
+measure_load() {
+  command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; return 1; }
+  start_simulator 1000 0 LogAnalytics
+  local port; port="$(free_port)"
+  start_exporter "$port" --Exporter:PollInterval 01:00:00
+  wait_ready "$port" "$exp_pid"
+  for enc in identity gzip; do
+    wrk -t2 -c4 -d20s --latency -H "Accept-Encoding: $enc" "http://127.0.0.1:$port/metrics" >"$work/wrk.txt"
+    echo "result: wrk jobs=1000 encoding=$enc connections=4 p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt") p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt") requests_per_s=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")"
+  done
+  stop "$exp_pid" "$sim_pid"
+}
+
+# Poll cycles with network latency: Graph requests per cycle and wall time against requests/concurrency × latency.
+measure_poll() {
+  for jobs in 1000 10000; do
+    start_simulator "$jobs" "$LATENCY_MS" None
+    local port; port="$(free_port)"
+    start_exporter "$port" --Exporter:PollInterval 00:01:00 --Exporter:MaxConcurrentRequestsPerTenant "$CONCURRENCY"
+    wait_ready "$port" "$exp_pid"
+    # The first cycle also discovers; measure the steady cycles after it.
+    local r0 c0 d0
+    r0="$(metric "$port" 'entra_exporter_http_requests_total{source="graph_jobs"')"
+    c0="$(metric "$port" 'entra_exporter_poll_duration_seconds_count{source="graph_jobs",tenant_id="6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e"')"
+    d0="$(metric "$port" 'entra_exporter_poll_duration_seconds_sum{source="graph_jobs",tenant_id="6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e"')"
+    echo "  (waiting for 3 steady cycles of the 60 s interval)" >&2
+    sleep 185
+    local r1 c1 d1
+    r1="$(metric "$port" 'entra_exporter_http_requests_total{source="graph_jobs"')"
+    c1="$(metric "$port" 'entra_exporter_poll_duration_seconds_count{source="graph_jobs",tenant_id="6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e"')"
+    d1="$(metric "$port" 'entra_exporter_poll_duration_seconds_sum{source="graph_jobs",tenant_id="6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e"')"
+    awk -v j="$jobs" -v r="$((${r1%.*} - ${r0%.*}))" -v c="${c1%.*}" -v c0="${c0%.*}" -v d="$d1" -v d0="$d0" -v l="$LATENCY_MS" -v k="$CONCURRENCY" 'BEGIN {
+      n = c - c0; per = r / n; wall = (d - d0) / n; bound = per / k * l / 1000; sps = j - 1
+      printf "result: poll jobs=%d latency_ms=%d concurrency=%d cycles=%d requests_per_cycle=%.1f expected=ceil(%d/20)=%d wall_s=%.3f bound_s=%.3f ratio=%.2f\n", j, l, k, n, per, sps, int((sps + 19) / 20), wall, bound, wall / bound }'
+    stop "$exp_pid" "$sim_pid"
+  done
+}
+
+# Memory: RSS after CYCLES poll cycles (jobs and Log Analytics logs), sampled on the way to show it is flat.
+measure_memory() {
+  for jobs in $MEMORY_JOBS; do
+    start_simulator "$jobs" 0 LogAnalytics
+    local port; port="$(free_port)"
+    local interval=2; [ "$jobs" -ge 10000 ] && interval=6
+    start_exporter "$port" --Exporter:PollInterval "00:00:0$interval" --Exporter:DiscoveryInterval 06:00:00 --Exporter:Logs:Window 00:01:00
+    wait_ready "$port" "$exp_pid"
+    local marks="" cycles=0 next=10
+    while [ "$cycles" -lt "$CYCLES" ]; do
+      sleep 1
+      cycles="$(metric "$port" 'entra_exporter_poll_duration_seconds_count{source="graph_jobs",tenant_id="6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e"')"; cycles="${cycles%.*}"
+      if [ "$cycles" -ge "$next" ]; then marks="$marks ${cycles}:$(rss_mib "$exp_pid")MiB"; next=$((next * 2 > CYCLES ? CYCLES : next * 2)); fi
+    done
+    echo "result: memory jobs=$jobs cycles=$cycles rss_mib=$(rss_mib "$exp_pid") samples=[${marks# }] errors=$(metric "$port" 'entra_exporter_poll_errors_total{')"
+    stop "$exp_pid" "$sim_pid"
+  done
+}
+
+for part in $parts; do "measure_$part"; done
