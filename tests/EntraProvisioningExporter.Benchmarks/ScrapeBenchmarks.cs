@@ -19,6 +19,7 @@ namespace EntraProvisioningExporter.Benchmarks;
 /// count both.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
 public class ScrapeBenchmarks
 {
