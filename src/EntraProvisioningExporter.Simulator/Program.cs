@@ -50,7 +50,8 @@ if (ArgValue(args, "--config-out") is { } configPath)
 Console.WriteLine("Press Ctrl+C to stop.");
 var done = new TaskCompletionSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; done.TrySetResult(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => done.TrySetResult();
+// SIGTERM (kill, docker stop) stops it as Ctrl+C does, instead of leaving the runtime waiting for Main.
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; done.TrySetResult(); });
 await done.Task;
 
 static string? ArgValue(string[] args, string name)
