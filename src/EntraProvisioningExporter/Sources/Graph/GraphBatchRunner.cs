@@ -22,13 +22,22 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
     public const int MaxBatchSize = 20;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(2);
 
-    public async Task<IReadOnlyDictionary<string, BatchStepResult>> GetAllAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, CancellationToken cancellationToken)
+    /// <param name="onFinal">
+    /// Called, possibly concurrently, with each request's final result (success, or a failure that will not be
+    /// retried) as soon as its batch returns: callers parse while the other batches are still on the wire.
+    /// </param>
+    public async Task<IReadOnlyDictionary<string, BatchStepResult>> GetAllAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, CancellationToken cancellationToken,
+        Action<string, BatchStepResult>? onFinal = null)
     {
         var results = new Dictionary<string, BatchStepResult>(StringComparer.Ordinal);
         var pending = requests;
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
-            var round = await SendRoundAsync(pending, cancellationToken).ConfigureAwait(false);
+            var last = attempt >= maxRetries;
+            var round = await SendRoundAsync(pending, onFinal is null ? null : (key, result) =>
+            {
+                if (last || !result.IsRetryable) onFinal(key, result);
+            }, cancellationToken).ConfigureAwait(false);
             var retry = new List<(string, RequestInformation)>();
             TimeSpan? wait = null;
             foreach (var (key, request) in pending)
@@ -53,12 +62,17 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
     /// <summary>0–20 % extra, so tenants throttled together do not come back together.</summary>
     internal static TimeSpan WithJitter(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, (long)(delay.Ticks * (1 + Random.Shared.NextDouble() * 0.2))));
 
-    private async Task<Dictionary<string, BatchStepResult>> SendRoundAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, BatchStepResult>> SendRoundAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, Action<string, BatchStepResult>? onResult, CancellationToken cancellationToken)
     {
         var chunks = requests.Chunk(MaxBatchSize).ToList();
         var results = new Dictionary<string, BatchStepResult>[chunks.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await SendBatchAsync(chunks[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, ct) =>
+            {
+                results[i] = await SendBatchAsync(chunks[i], ct).ConfigureAwait(false);
+                if (onResult is not null)
+                    foreach (var (key, result) in results[i]) onResult(key, result);
+            }).ConfigureAwait(false);
         return results.SelectMany(r => r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
     }
 

@@ -58,36 +58,40 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
     public async Task<JobFetchResult> FetchJobsAsync(IReadOnlyList<ServicePrincipalRef> servicePrincipals, CancellationToken cancellationToken)
     {
         var requests = servicePrincipals.Select(sp => (sp.Id, client.ServicePrincipals[sp.Id].Synchronization.Jobs.ToGetRequestInformation())).ToList();
-        var results = await batch.GetAllAsync(requests, cancellationToken).ConfigureAwait(false);
-        var jobs = new Dictionary<string, IReadOnlyList<JobState>>(StringComparer.OrdinalIgnoreCase);
-        var failed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var problems = new List<JobParseProblem>();
-        foreach (var sp in servicePrincipals)
+        var byId = servicePrincipals.ToDictionary(sp => sp.Id, StringComparer.Ordinal);
+        var jobs = new System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<JobState>>(StringComparer.OrdinalIgnoreCase);
+        var failed = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var problems = new System.Collections.Concurrent.ConcurrentQueue<JobParseProblem>();
+        // Each batch's jobs are parsed as soon as it returns, while the others are still in flight.
+        await batch.GetAllAsync(requests, cancellationToken, (id, result) =>
         {
-            var result = results[sp.Id];
+            var sp = byId[id];
             if (result.Status == 404)
             {
                 jobs[sp.Id] = []; // deleted since discovery: its jobs are gone
-                continue;
+                return;
             }
             if (!result.IsSuccess)
             {
                 failed[sp.Id] = PollErrorReason.FromStatus(result.Status);
-                continue;
+                return;
             }
             try
             {
                 var parsed = JobPayloadParser.Parse(tenantId, sp, result.Body);
                 jobs[sp.Id] = parsed.Jobs;
-                problems.AddRange(parsed.Problems);
+                foreach (var problem in parsed.Problems) problems.Enqueue(problem);
             }
             catch (JsonException ex)
             {
                 failed[sp.Id] = PollErrorReason.BadResponse;
-                problems.Add(new JobParseProblem(sp.Id, null, ex.Message));
+                problems.Enqueue(new JobParseProblem(sp.Id, null, ex.Message));
             }
-        }
-        return new JobFetchResult(jobs, failed, problems);
+        }).ConfigureAwait(false);
+        return new JobFetchResult(
+            new Dictionary<string, IReadOnlyList<JobState>>(jobs, StringComparer.OrdinalIgnoreCase),
+            new Dictionary<string, string>(failed, StringComparer.OrdinalIgnoreCase),
+            [.. problems.OrderBy(p => p.ServicePrincipalId, StringComparer.Ordinal).ThenBy(p => p.JobId, StringComparer.Ordinal)]);
     }
 
     private static string? DisplayNameOf(string body)
