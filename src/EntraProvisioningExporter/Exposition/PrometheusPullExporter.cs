@@ -19,6 +19,17 @@ public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? 
 
     public ExpositionSnapshot? Last { get; private set; }
 
+    /// <summary>
+    /// Hands over the last collection and forgets it, so it is not kept alive between scrapes (at 10,000 jobs it
+    /// holds 440,000 samples).
+    /// </summary>
+    public ExpositionSnapshot? TakeLast()
+    {
+        var last = Last;
+        Last = null;
+        return last;
+    }
+
     /// <summary>Series merged into an overflow series at the last collection, by metric (should always be empty).</summary>
     public IReadOnlyDictionary<string, long> Overflows { get; private set; } = new Dictionary<string, long>();
 

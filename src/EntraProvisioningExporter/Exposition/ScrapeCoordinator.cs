@@ -16,7 +16,7 @@ public sealed class ScrapeCoordinator
     private Task<ExpositionSnapshot>? inflight;
 
     public ScrapeCoordinator(MetricReader reader, PrometheusPullExporter exporter)
-        : this(() => reader.Collect((int)CollectTimeout.TotalMilliseconds) && exporter.Last is { } snapshot
+        : this(() => reader.Collect((int)CollectTimeout.TotalMilliseconds) && exporter.TakeLast() is { } snapshot
             ? snapshot
             : throw new InvalidOperationException("Metric collection did not complete."))
     {
