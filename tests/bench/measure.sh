@@ -7,7 +7,7 @@
 #   bash tests/bench/measure.sh startup scrape  # only some: startup scrape load poll memory
 #   CYCLES=100 MEMORY_JOBS="1000 10000" LATENCY_MS=100 CONCURRENCY=4 bash tests/bench/measure.sh memory poll
 #
-# Needs curl, jq-free shell tools, wrk (apt-get install wrk) for "load". Prints one "result:" line per figure.
+# Needs curl and python3; "load" installs wrk from Debian when it is missing. Prints one "result:" line per figure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 parts="${*:-startup scrape load poll memory}"
@@ -107,7 +107,10 @@ measure_scrape() {
 
 # Scrape latency under load: wrk against the exporter at 1,000 jobs (the gzip case is what Prometheus asks for).
 measure_load() {
-  command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; return 1; }
+  if ! command -v wrk >/dev/null; then
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get install -y -qq wrk >/dev/null || { echo "wrk is not installed and could not be (apt-get install wrk)" >&2; return 1; }
+  fi
   start_simulator 1000 0 LogAnalytics
   local port; port="$(free_port)"
   start_exporter "$port" --Exporter:PollInterval 01:00:00
