@@ -17,26 +17,18 @@ public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? 
 
     private readonly Dictionary<string, int> lastCounts = new(StringComparer.Ordinal);
 
-    public ExpositionSnapshot? Last { get; private set; }
+    private ExpositionSnapshot? last;
 
     /// <summary>
     /// Hands over the last collection and forgets it, so it is not kept alive between scrapes (at 10,000 jobs it
     /// holds 440,000 samples).
     /// </summary>
-    public ExpositionSnapshot? TakeLast()
-    {
-        var last = Last;
-        Last = null;
-        return last;
-    }
-
-    /// <summary>Series merged into an overflow series at the last collection, by metric (should always be empty).</summary>
-    public IReadOnlyDictionary<string, long> Overflows { get; private set; } = new Dictionary<string, long>();
+    public ExpositionSnapshot? TakeLast() => Interlocked.Exchange(ref last, null);
 
     public override ExportResult Export(in Batch<Metric> batch)
     {
         var families = new List<MetricFamily>();
-        var overflows = new Dictionary<string, long>(StringComparer.Ordinal);
+        var overflows = new HashSet<string>(StringComparer.Ordinal);
         foreach (var metric in batch)
         {
             var kind = metric.MetricType switch
@@ -52,7 +44,7 @@ public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? 
                 var labels = Labels(point.Tags, out var overflow);
                 if (overflow)
                 {
-                    overflows[metric.Name] = overflows.GetValueOrDefault(metric.Name) + 1;
+                    overflows.Add(metric.Name);
                     continue;
                 }
                 samples.Add(metric.MetricType switch
@@ -68,9 +60,8 @@ public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? 
             lastCounts[metric.Name] = samples.Count;
             families.Add(new MetricFamily(metric.Name, metric.Description ?? "", kind, samples));
         }
-        Last = new ExpositionSnapshot(families);
-        Overflows = overflows;
-        reportOverflows?.Invoke(overflows.Keys);
+        last = new ExpositionSnapshot(families);
+        reportOverflows?.Invoke(overflows);
         return ExportResult.Success;
     }
 

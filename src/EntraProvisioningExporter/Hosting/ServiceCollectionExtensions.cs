@@ -67,14 +67,11 @@ public static class ServiceCollectionExtensions
 }
 
 /// <summary>Builds the metrics pipeline (and so every instrument) at start, before the first scrape or poll.</summary>
-internal sealed class MetricsPipelineStarter(MetricsPipeline pipeline, ExporterSelfMetrics self, TenantSharding sharding) : Microsoft.Extensions.Hosting.IHostedService
+internal sealed class MetricsPipelineStarter(MetricsPipeline pipeline) : Microsoft.Extensions.Hosting.IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = pipeline;
-        foreach (var tenant in sharding.Assigned)
-            foreach (var source in PollingWorker.SourceNamesOf(tenant))
-                self.InitializePollErrors(tenant.TenantId!, source);
         return Task.CompletedTask;
     }
 

@@ -29,7 +29,6 @@ public sealed partial class PollLoop(IPolledSource source, ExporterOptions optio
 {
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        health.Register(source.TenantId, source.Source);
         using var timer = new PeriodicTimer(options.PollInterval, time);
         do
         {

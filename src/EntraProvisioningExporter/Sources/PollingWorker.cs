@@ -38,18 +38,12 @@ public sealed partial class PollingWorker(
                 string.Join(", ", sharding.Assigned.Select(t => t.DisplayName)));
         var loops = sharding.Assigned.SelectMany(t => Sources(t, o)).Select(source =>
         {
+            // Registered before any loop runs, so readiness waits for every source; every reason's series starts at 0.
             health.Register(source.TenantId, source.Source);
+            metrics.InitializePollErrors(source.TenantId, source.Source);
             return new PollLoop(source, o, health, metrics, time, loopLogger);
         }).ToList();
         return Task.WhenAll(loops.Select(l => Task.Run(() => l.RunAsync(stoppingToken), CancellationToken.None)));
-    }
-
-    /// <summary>The sources a tenant's configuration asks for (also used at start to create their self-metric series).</summary>
-    public static IEnumerable<string> SourceNamesOf(TenantOptions tenant)
-    {
-        yield return SourceNames.GraphJobs;
-        if (LogSourceKind.LogAnalytics.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase)) yield return SourceNames.LogAnalytics;
-        if (LogSourceKind.Graph.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase)) yield return SourceNames.GraphProvisioningLogs;
     }
 
     private IEnumerable<IPolledSource> Sources(TenantOptions tenant, ExporterOptions o)

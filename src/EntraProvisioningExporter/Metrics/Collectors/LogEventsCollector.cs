@@ -11,11 +11,11 @@ public sealed class LogEventsCollector : IMetricCollector
         var m = meter.Meter;
         meter.PlanSeries("entra_provisioning_events_total", LogNormalization.Actions.Count * (LogNormalization.Statuses.Count + 1));
         m.CreateObservableCounter("entra_provisioning_events_total",
-            () => store.All.SelectMany(s => s.Events).Select(e => new Measurement<long>(e.Count, LogTags.Of(e.Job, ("action", e.Action), ("status", e.Status)))),
+            () => store.All.SelectMany(s => s.Events).Select(e => new Measurement<long>(e.Count, LogTags.Of(e.Job, "action", e.Action, "status", e.Status))),
             unit: null, description: meter.PolledLogs("Provisioning events from the provisioning logs, by action and status (counted once each, from when the exporter started)."));
         meter.PlanSeries("entra_provisioning_event_errors_total", meter.Options.Logs.MaxErrorCodesPerJob + 2);
         m.CreateObservableCounter("entra_provisioning_event_errors_total",
-            () => store.All.SelectMany(s => s.Errors).Select(e => new Measurement<long>(e.Count, LogTags.Of(e.Job, ("error_code", e.ErrorCode)))),
+            () => store.All.SelectMany(s => s.Errors).Select(e => new Measurement<long>(e.Count, LogTags.Of(e.Job, "error_code", e.ErrorCode))),
             unit: null, description: meter.PolledLogs($"Failed provisioning events by error code; each job has at most {meter.Options.Logs.MaxErrorCodesPerJob} codes of its own, the rest count as \"other\"."));
     }
 }
@@ -23,10 +23,19 @@ public sealed class LogEventsCollector : IMetricCollector
 internal static class LogTags
 {
     /// <summary>A log series' labels: the same identity labels as the job series, plus its own.</summary>
-    public static System.Diagnostics.TagList Of(JobKey job, params (string Key, string Value)[] extra)
+    public static System.Diagnostics.TagList Of(JobKey job) => JobInstruments.Identity(job.TenantId, job.ServicePrincipalId, job.JobId);
+
+    public static System.Diagnostics.TagList Of(JobKey job, string key, string value)
     {
-        var tags = JobInstruments.Identity(job.TenantId, job.ServicePrincipalId, job.JobId);
-        foreach (var (key, value) in extra) tags.Add(key, value);
+        var tags = Of(job);
+        tags.Add(key, value);
+        return tags;
+    }
+
+    public static System.Diagnostics.TagList Of(JobKey job, string key1, string value1, string key2, string value2)
+    {
+        var tags = Of(job, key1, value1);
+        tags.Add(key2, value2);
         return tags;
     }
 }

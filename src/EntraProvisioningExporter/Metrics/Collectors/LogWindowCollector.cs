@@ -15,10 +15,10 @@ public sealed class LogWindowCollector : IMetricCollector
         meter.PlanSeries("entra_provisioning_window_events", LogNormalization.Statuses.Count);
         m.CreateObservableGauge("entra_provisioning_window_events", () => Windows().SelectMany(w => new[]
             {
-                new Measurement<long>(w.Success, LogTags.Of(w.Job, ("status", "success"))),
-                new Measurement<long>(w.Failure, LogTags.Of(w.Job, ("status", "failure"))),
-                new Measurement<long>(w.Skipped, LogTags.Of(w.Job, ("status", "skipped"))),
-                new Measurement<long>(w.Warning, LogTags.Of(w.Job, ("status", "warning"))),
+                new Measurement<long>(w.Success, LogTags.Of(w.Job, "status", "success")),
+                new Measurement<long>(w.Failure, LogTags.Of(w.Job, "status", "failure")),
+                new Measurement<long>(w.Skipped, LogTags.Of(w.Job, "status", "skipped")),
+                new Measurement<long>(w.Warning, LogTags.Of(w.Job, "status", "warning")),
             }),
             unit: null, description: meter.PolledLogs($"Provisioning events in the trailing {window.TotalMinutes:0.##} minutes, by status."));
         meter.PlanSeries("entra_provisioning_window_failure_ratio", 1);
