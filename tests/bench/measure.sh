@@ -160,7 +160,7 @@ measure_memory() {
     local interval=2; [ "$jobs" -ge 10000 ] && interval=6
     start_exporter "$port" --Exporter:PollInterval "00:00:0$interval" --Exporter:DiscoveryInterval 06:00:00 --Exporter:Logs:Window 00:01:00
     wait_ready "$port" "$exp_pid"
-    local marks="" cycles=0 next=10
+    local marks="" cycles=0 next=$(( CYCLES < 10 ? CYCLES : 10 ))
     while [ "$cycles" -lt "$CYCLES" ]; do
       sleep 15 # one scrape per 15 s, as a Prometheus with a 15 s scrape interval
       scrape "$port"
