@@ -19,16 +19,23 @@ public sealed class JobInstruments(ExporterMeter meter, JobSnapshotStore store, 
     /// The identity labels every job and log series carries. A TagList keeps up to eight tags inline, so building
     /// the labels allocates nothing (Measurement makes the one copy it keeps): at 10,000 jobs a collection takes
     /// about 440,000 measurements, and an array per label set was a third of the allocations per scrape.
+    /// The keys are in ordinal order, and <see cref="With"/> keeps them so: OpenTelemetry keys a new series both by
+    /// its tags as given and, when they are not sorted, by a sorted copy, so unsorted tags store every series twice
+    /// (measured at 10,000 jobs: 865,000 dictionary entries and tag arrays instead of 432,000, 53 MB more).
     /// </summary>
     public static TagList Identity(string tenantId, string servicePrincipalId, string jobId) =>
-        new() { { "tenant_id", tenantId }, { "service_principal_id", servicePrincipalId }, { "job_id", jobId } };
+        new() { { "job_id", jobId }, { "service_principal_id", servicePrincipalId }, { "tenant_id", tenantId } };
 
     public static TagList Identity(JobState job) => Identity(job.TenantId, job.ServicePrincipalId, job.JobId);
 
-    public static TagList Identity(JobState job, string key, string value)
+    public static TagList Identity(JobState job, string key, string value) => With(Identity(job), key, value);
+
+    /// <summary>The tags with one more, inserted where ordinal key order puts it.</summary>
+    public static TagList With(TagList tags, string key, string value)
     {
-        var tags = Identity(job);
-        tags.Add(key, value);
+        var at = 0;
+        while (at < tags.Count && string.CompareOrdinal(tags[at].Key, key) < 0) at++;
+        tags.Insert(at, new(key, value));
         return tags;
     }
 

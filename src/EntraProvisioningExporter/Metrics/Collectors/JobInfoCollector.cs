@@ -11,11 +11,7 @@ public sealed class JobInfoCollector : IMetricCollector
         const string name = "entra_provisioning_job_info";
         instruments.Meter.PlanSeries(name, 1);
         instruments.Meter.Meter.CreateObservableGauge(name, () => store.AllJobs().Select(job =>
-        {
-            var tags = JobInstruments.Identity(job);
-            tags.Add("app_name", job.AppName);
-            tags.Add("template_id", job.TemplateId);
-            return new Measurement<long>(1, tags);
-        }), unit: null, description: instruments.Meter.Polled("Provisioning job information (value 1): the app (service principal) name and sync template."));
+            new Measurement<long>(1, JobInstruments.With(JobInstruments.With(JobInstruments.Identity(job), "app_name", job.AppName), "template_id", job.TemplateId))),
+            unit: null, description: instruments.Meter.Polled("Provisioning job information (value 1): the app (service principal) name and sync template."));
     }
 }

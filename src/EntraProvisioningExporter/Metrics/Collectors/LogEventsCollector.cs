@@ -25,17 +25,8 @@ internal static class LogTags
     /// <summary>A log series' labels: the same identity labels as the job series, plus its own.</summary>
     public static System.Diagnostics.TagList Of(JobKey job) => JobInstruments.Identity(job.TenantId, job.ServicePrincipalId, job.JobId);
 
-    public static System.Diagnostics.TagList Of(JobKey job, string key, string value)
-    {
-        var tags = Of(job);
-        tags.Add(key, value);
-        return tags;
-    }
+    public static System.Diagnostics.TagList Of(JobKey job, string key, string value) => JobInstruments.With(Of(job), key, value);
 
-    public static System.Diagnostics.TagList Of(JobKey job, string key1, string value1, string key2, string value2)
-    {
-        var tags = Of(job, key1, value1);
-        tags.Add(key2, value2);
-        return tags;
-    }
+    public static System.Diagnostics.TagList Of(JobKey job, string key1, string value1, string key2, string value2) =>
+        JobInstruments.With(Of(job, key1, value1), key2, value2);
 }
