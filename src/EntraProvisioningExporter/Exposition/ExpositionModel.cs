@@ -6,7 +6,7 @@ public enum MetricKind { Counter, Gauge, Histogram }
 public sealed record HistogramValue(double[] Bounds, long[] CumulativeCounts, double Sum, long Count);
 
 /// <summary>One series: its labels and its value (or histogram).</summary>
-public readonly record struct Sample(KeyValuePair<string, string>[] Labels, double Value, HistogramValue? Histogram = null);
+public readonly record struct Sample(SampleLabels Labels, double Value, HistogramValue? Histogram = null);
 
 /// <summary>One metric family. For counters, <see cref="Name"/> ends in _total (as instruments are named).</summary>
 public sealed record MetricFamily(string Name, string Help, MetricKind Kind, IReadOnlyList<Sample> Samples);

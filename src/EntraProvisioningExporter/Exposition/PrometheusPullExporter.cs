@@ -1,4 +1,3 @@
-using System.Globalization;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 
@@ -41,8 +40,8 @@ public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? 
             var samples = new List<Sample>(lastCounts.GetValueOrDefault(metric.Name));
             foreach (ref readonly var point in metric.GetMetricPoints())
             {
-                var labels = Labels(point.Tags, out var overflow);
-                if (overflow)
+                var labels = new SampleLabels(point.Tags);
+                if (IsOverflow(point.Tags))
                 {
                     overflows.Add(metric.Name);
                     continue;
@@ -65,24 +64,11 @@ public sealed class PrometheusPullExporter(Action<IReadOnlyCollection<string>>? 
         return ExportResult.Success;
     }
 
-    private static KeyValuePair<string, string>[] Labels(ReadOnlyTagCollection tags, out bool overflow)
+    private static bool IsOverflow(ReadOnlyTagCollection tags)
     {
-        overflow = false;
-        var labels = new KeyValuePair<string, string>[tags.Count];
-        var i = 0;
         foreach (var tag in tags)
-        {
-            if (tag.Key == OverflowTag) overflow = true;
-            labels[i++] = new(tag.Key, tag.Value switch
-            {
-                null => "",
-                string s => s,
-                bool b => b ? "true" : "false",
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                var o => o.ToString() ?? "",
-            });
-        }
-        return labels;
+            if (tag.Key == OverflowTag) return true;
+        return false;
     }
 
     private static HistogramValue Histogram(in MetricPoint point)

@@ -86,28 +86,30 @@ public static class PrometheusSerializer
     /// One sample line, written into a single span sized for the worst case (escaping can at most double a
     /// label value, UTF-8 at most triples a char), so the writer is asked for memory once per line, not per piece.
     /// </summary>
-    private static void Line(IBufferWriter<byte> w, byte[] name, KeyValuePair<string, string>[] labels, string? le, double value)
+    private static void Line(IBufferWriter<byte> w, byte[] name, SampleLabels labels, string? le, double value)
     {
         var max = name.Length + 2 + 32 + 1 + (le is null ? 0 : 6 + le.Length);
         foreach (var (key, v) in labels) max += key.Length + 4 + v.Length * 3; // an escaped ASCII char takes 2 bytes, any other char at most 3
         var span = w.GetSpan(max);
         name.CopyTo(span);
         var n = name.Length;
-        if (labels.Length > 0 || le is not null)
+        if (labels.Count > 0 || le is not null)
         {
             span[n++] = (byte)'{';
-            for (var i = 0; i < labels.Length; i++)
+            var first = true;
+            foreach (var (labelKey, labelValue) in labels)
             {
-                if (i > 0) span[n++] = (byte)',';
-                var key = LabelKey(labels[i].Key);
+                if (!first) span[n++] = (byte)',';
+                first = false;
+                var key = LabelKey(labelKey);
                 key.CopyTo(span[n..]);
                 n += key.Length;
-                n += EscapedValue(span[n..], labels[i].Value);
+                n += EscapedValue(span[n..], labelValue);
                 span[n++] = (byte)'"';
             }
             if (le is not null)
             {
-                if (labels.Length > 0) span[n++] = (byte)',';
+                if (labels.Count > 0) span[n++] = (byte)',';
                 n += Utf8.GetBytes("le=\"", span[n..]);
                 n += Utf8.GetBytes(le, span[n..]);
                 span[n++] = (byte)'"';
