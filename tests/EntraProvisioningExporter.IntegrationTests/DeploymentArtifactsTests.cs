@@ -75,6 +75,10 @@ public class DeploymentArtifactsTests
             Assert.True(await publish.WaitForExitAsync(TimeSpan.FromMinutes(5)) == 0, publish.Describe());
         Assert.True(File.Exists(Path.Combine(app, "EntraProvisioningExporter.dll")));
         Assert.False(File.Exists(Path.Combine(app, "EntraProvisioningExporter")), "no apphost: the runtime image runs dotnet");
+        // The GC settings the memory figures were measured with (a misspelt MSBuild property once left server GC on).
+        var gc = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(app, "EntraProvisioningExporter.runtimeconfig.json")))!["runtimeOptions"]!["configProperties"]!;
+        Assert.False((bool)gc["System.GC.Server"]!, "workstation GC");
+        Assert.Equal(9, (int)gc["System.GC.ConserveMemory"]!);
 
         // Read-only: no write permission for anyone on the publish output.
         foreach (var entry in Directory.EnumerateFileSystemEntries(app, "*", SearchOption.AllDirectories).Append(app))
