@@ -11,7 +11,7 @@ public sealed class JobInfoCollector : IMetricCollector
         const string name = "entra_provisioning_job_info";
         instruments.Meter.PlanSeries(name, 1);
         instruments.Meter.Meter.CreateObservableGauge(name, () => store.AllJobs().Select(job =>
-            new Measurement<long>(1, JobInstruments.With(JobInstruments.With(JobInstruments.Identity(job), "app_name", job.AppName), "template_id", job.TemplateId))),
+            new Measurement<long>(1, JobInstruments.With(JobInstruments.Identity(job, "app_name", job.AppName), "template_id", job.TemplateId))),
             unit: null, description: instruments.Meter.Polled("Provisioning job information (value 1): the app (service principal) name and sync template."));
     }
 }

@@ -22,39 +22,36 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
     public const int MaxBatchSize = 20;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(2);
 
-    /// <param name="onFinal">
-    /// Called, possibly concurrently, with each request's final result (success, or a failure that will not be
-    /// retried) as soon as its batch returns: callers parse while the other batches are still on the wire.
-    /// </param>
-    public async Task<IReadOnlyDictionary<string, BatchStepResult>> GetAllAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, CancellationToken cancellationToken,
-        Action<string, BatchStepResult>? onFinal = null)
+    /// <summary>Every request's final result, by key.</summary>
+    public async Task<IReadOnlyDictionary<string, BatchStepResult>> GetAllAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, CancellationToken cancellationToken)
     {
-        var results = new Dictionary<string, BatchStepResult>(StringComparer.Ordinal);
+        var results = new System.Collections.Concurrent.ConcurrentDictionary<string, BatchStepResult>(StringComparer.Ordinal);
+        await ForEachFinalAsync(requests, (key, result) => results[key] = result, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="onFinal"/>, possibly concurrently, with each request's final result (success, or a
+    /// failure that will not be retried) as soon as its batch returns, so callers parse while the other batches
+    /// are still on the wire. Nothing but the requests to retry is kept, so no response body outlives its parsing.
+    /// </summary>
+    public async Task ForEachFinalAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, Action<string, BatchStepResult> onFinal, CancellationToken cancellationToken)
+    {
         var pending = requests;
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
             var last = attempt >= maxRetries;
-            var round = await SendRoundAsync(pending, onFinal is null ? null : (key, result) =>
+            var retryAfter = new System.Collections.Concurrent.ConcurrentDictionary<string, TimeSpan?>(StringComparer.Ordinal);
+            await SendRoundAsync(pending, (key, result) =>
             {
-                if (last || !result.IsRetryable) onFinal(key, result);
+                if (!last && result.IsRetryable) retryAfter[key] = result.RetryAfter;
+                else onFinal(key, result);
             }, cancellationToken).ConfigureAwait(false);
-            var retry = new List<(string, RequestInformation)>();
-            TimeSpan? wait = null;
-            foreach (var (key, request) in pending)
-            {
-                var result = round[key];
-                results[key] = result;
-                if (result.IsRetryable && attempt < maxRetries)
-                {
-                    retry.Add((key, request));
-                    if (result.RetryAfter is { } ra && (wait is null || ra > wait)) wait = ra;
-                }
-            }
-            if (retry.Count == 0) break;
+            if (retryAfter.IsEmpty) break;
+            var wait = retryAfter.Values.Max();
             await Task.Delay(WithJitter(wait ?? Backoff(attempt)), time, cancellationToken).ConfigureAwait(false);
-            pending = retry;
+            pending = [.. pending.Where(p => retryAfter.ContainsKey(p.Key))]; // in request order, so retries batch as before
         }
-        return results;
     }
 
     internal static TimeSpan Backoff(int attempt) => TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, attempt + 1)));
@@ -62,18 +59,14 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
     /// <summary>0–20 % extra, so tenants throttled together do not come back together.</summary>
     internal static TimeSpan WithJitter(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, (long)(delay.Ticks * (1 + Random.Shared.NextDouble() * 0.2))));
 
-    private async Task<Dictionary<string, BatchStepResult>> SendRoundAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, Action<string, BatchStepResult>? onResult, CancellationToken cancellationToken)
+    private async Task SendRoundAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, Action<string, BatchStepResult> onResult, CancellationToken cancellationToken)
     {
         var chunks = requests.Chunk(MaxBatchSize).ToList();
-        var results = new Dictionary<string, BatchStepResult>[chunks.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                results[i] = await SendBatchAsync(chunks[i], ct).ConfigureAwait(false);
-                if (onResult is not null)
-                    foreach (var (key, result) in results[i]) onResult(key, result);
+                foreach (var (key, result) in await SendBatchAsync(chunks[i], ct).ConfigureAwait(false)) onResult(key, result);
             }).ConfigureAwait(false);
-        return results.SelectMany(r => r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
     }
 
     private async Task<Dictionary<string, BatchStepResult>> SendBatchAsync((string Key, RequestInformation Request)[] chunk, CancellationToken cancellationToken)

@@ -63,7 +63,7 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
         var failed = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var problems = new System.Collections.Concurrent.ConcurrentQueue<JobParseProblem>();
         // Each batch's jobs are parsed as soon as it returns, while the others are still in flight.
-        await batch.GetAllAsync(requests, cancellationToken, (id, result) =>
+        await batch.ForEachFinalAsync(requests, (id, result) =>
         {
             var sp = byId[id];
             if (result.Status == 404)
@@ -87,7 +87,7 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
                 failed[sp.Id] = PollErrorReason.BadResponse;
                 problems.Enqueue(new JobParseProblem(sp.Id, null, ex.Message));
             }
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         return new JobFetchResult(
             new Dictionary<string, IReadOnlyList<JobState>>(jobs, StringComparer.OrdinalIgnoreCase),
             new Dictionary<string, string>(failed, StringComparer.OrdinalIgnoreCase),
