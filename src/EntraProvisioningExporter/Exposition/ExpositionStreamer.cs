@@ -4,16 +4,20 @@ using System.IO.Pipelines;
 namespace EntraProvisioningExporter.Exposition;
 
 /// <summary>
-/// Streams a snapshot to an HTTP body in chunks of about 64 KiB: serialized into one pooled buffer (cheap
-/// span writes, no per-piece locking of the response pipe), handed to the body a chunk at a time and flushed, so
-/// neither a whole exposition nor a whole large family is ever held in memory at once.
+/// Serializes snapshots in chunks of about 64 KiB, written into one pooled buffer (cheap span writes, no per-piece
+/// locking of the response pipe), so neither a whole exposition nor a whole large family is ever held in memory
+/// at once; and writes a /metrics body from the precompressed polled families and a fresh live snapshot.
 /// </summary>
 public static class ExpositionStreamer
 {
     private const int ChunkBytes = 64 * 1024;
     private const int SamplesPerSlice = 128;
 
-    public static async Task WriteAsync(PipeWriter body, ExpositionSnapshot snapshot, ExpositionFormat format, CancellationToken cancellationToken)
+    /// <summary>
+    /// The snapshot's families as UTF-8 chunks, with the format's end marker when <paramref name="end"/> is set.
+    /// Each chunk is only valid until the next is asked for (the buffer is reused).
+    /// </summary>
+    public static IEnumerable<ReadOnlyMemory<byte>> Chunks(ExpositionSnapshot snapshot, ExpositionFormat format, bool end)
     {
         using var chunk = new PooledBufferWriter(ChunkBytes + 16 * 1024);
         foreach (var family in snapshot.Families)
@@ -23,17 +27,45 @@ public static class ExpositionStreamer
             for (var from = 0; from < family.Samples.Count; from += SamplesPerSlice)
             {
                 PrometheusSerializer.WriteSamples(chunk, family, names, from, Math.Min(family.Samples.Count, from + SamplesPerSlice));
-                if (chunk.WrittenCount >= ChunkBytes) await SendAsync(body, chunk, cancellationToken).ConfigureAwait(false);
+                if (chunk.WrittenCount < ChunkBytes) continue;
+                yield return chunk.WrittenMemory;
+                chunk.Reset();
             }
         }
-        PrometheusSerializer.WriteEnd(chunk, format);
-        await SendAsync(body, chunk, cancellationToken).ConfigureAwait(false);
+        if (end) PrometheusSerializer.WriteEnd(chunk, format);
+        if (chunk.WrittenCount > 0) yield return chunk.WrittenMemory;
     }
 
-    private static async ValueTask SendAsync(PipeWriter body, PooledBufferWriter chunk, CancellationToken cancellationToken)
+    /// <summary>One snapshot, whole, to a body.</summary>
+    public static async Task WriteAsync(PipeWriter body, ExpositionSnapshot snapshot, ExpositionFormat format, CancellationToken cancellationToken)
     {
-        body.Write(chunk.WrittenSpan);
-        chunk.Reset();
-        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in Chunks(snapshot, format, end: true))
+            await body.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A /metrics body: the polled families (compressed once per change of the snapshots) then the live ones,
+    /// as one gzip member, or inflated for a scraper that does not accept gzip.
+    /// </summary>
+    public static async Task WriteAsync(PipeWriter body, DeflatedText polled, ExpositionSnapshot live, ExpositionFormat format, bool gzip, CancellationToken cancellationToken)
+    {
+        if (gzip)
+        {
+            await GzipMember.WriteAsync(body, polled, Chunks(live, format, end: true), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            await using var text = polled.OpenText();
+            int read;
+            while ((read = text.Read(buffer, 0, buffer.Length)) > 0)
+                await body.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        await WriteAsync(body, live, format, cancellationToken).ConfigureAwait(false);
     }
 }

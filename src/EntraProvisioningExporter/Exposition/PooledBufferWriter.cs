@@ -9,6 +9,7 @@ public sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<byte
 
     public int WrittenCount { get; private set; }
     public ReadOnlySpan<byte> WrittenSpan => buffer.AsSpan(0, WrittenCount);
+    public ReadOnlyMemory<byte> WrittenMemory => buffer.AsMemory(0, WrittenCount);
 
     public void Reset() => WrittenCount = 0;
 

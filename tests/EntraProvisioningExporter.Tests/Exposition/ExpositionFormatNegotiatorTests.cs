@@ -22,6 +22,22 @@ public class ExpositionFormatNegotiatorTests
         Assert.Equal(expected, ExpositionFormatNegotiator.Choose(accept));
     }
 
+    [Theory]
+    [InlineData("gzip", true)] // Prometheus
+    [InlineData("gzip, deflate, br", true)]
+    [InlineData("br;q=1.0, GZIP;q=0.5", true)]
+    [InlineData("x-gzip", true)]
+    [InlineData("*", true)]
+    [InlineData("identity", false)]
+    [InlineData("gzip;q=0", false)]
+    [InlineData("gzip;q=0, *", false)] // named with q=0: refused even though * allows anything
+    [InlineData("*;q=0", false)]
+    [InlineData("deflate", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void Gzip_only_when_the_scraper_accepts_it(string? acceptEncoding, bool expected) =>
+        Assert.Equal(expected, ExpositionFormatNegotiator.AcceptsGzip(acceptEncoding));
+
     [Fact]
     public void Content_types_name_the_versions()
     {
