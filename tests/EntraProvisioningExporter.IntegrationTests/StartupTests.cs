@@ -1,3 +1,5 @@
+using EntraProvisioningExporter.Exposition;
+using Microsoft.Extensions.DependencyInjection;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 
 namespace EntraProvisioningExporter.IntegrationTests;
@@ -120,4 +122,55 @@ public class StartupTests
         using var reader = new StreamReader(gz);
         Assert.Contains("entra_provisioning_job_info{", await reader.ReadToEndAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Scrapes_between_polls_reuse_the_rendered_job_series_and_collect_only_the_live_ones()
+    {
+        await using var host = await ExporterHost.StartAsync(["--demo", "--Exporter:PollInterval", "01:00:00"]);
+        await host.WaitReadyAsync();
+        var cache = host.App.Services.GetRequiredService<PolledFamiliesCache>();
+        var jobs = host.App.Services.GetRequiredService<EntraProvisioningExporter.Sources.JobSnapshotStore>();
+
+        var plain = await host.MetricsAsync();
+        var gzip = await GzipScrapeAsync(host);
+        var rendered = cache.Renders;
+        var plainAgain = await host.MetricsAsync();
+        var gzipAgain = await GzipScrapeAsync(host);
+        Assert.Equal(rendered, cache.Renders); // nothing was published: no collection of the 44 series per job
+
+        // Same body whichever way it travels, polled families first, then the live ones collected per scrape.
+        Assert.Equal(Polled(plain), Polled(gzip));
+        Assert.Equal(Polled(plain), Polled(plainAgain));
+        Assert.Equal(Polled(plain), Polled(gzipAgain));
+        Assert.Contains("entra_provisioning_job_quarantined{", Polled(plain), StringComparison.Ordinal);
+        var lines = plainAgain.Split('\n');
+        Assert.True(Array.FindLastIndex(lines, l => l.StartsWith("entra_provisioning_job_info{", StringComparison.Ordinal))
+            < Array.FindIndex(lines, l => l.StartsWith("entra_exporter_source_up{", StringComparison.Ordinal)));
+        Assert.Contains("entra_provisioning_job_last_activity_age_seconds{", plainAgain, StringComparison.Ordinal);
+
+        // A new snapshot is in the very next scrape, rendered by the scrape itself if the renderer has not yet.
+        var tenant = jobs.All.First();
+        jobs.Publish(tenant with { Jobs = tenant.Jobs.Skip(1).ToList() });
+        var after = await GzipScrapeAsync(host);
+        Assert.True(cache.Renders > rendered);
+        var gone = tenant.Jobs[0].JobId;
+        Assert.Contains($"job_id=\"{gone}\"", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain($"entra_provisioning_job_info{{job_id=\"{gone}\"", after, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> GzipScrapeAsync(ExporterHost host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var response = await host.Http.SendAsync(request);
+        Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
+        await using var gz = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gz);
+        return await reader.ReadToEndAsync();
+    }
+
+    /// <summary>The job and log families: every line of a family named entra_provisioning_* except the live ages.</summary>
+    private static string Polled(string body) => string.Join('\n', body.Split('\n')
+        .Where(l => l.Contains("entra_provisioning_", StringComparison.Ordinal) && !l.Contains("_age_seconds", StringComparison.Ordinal)));
 }

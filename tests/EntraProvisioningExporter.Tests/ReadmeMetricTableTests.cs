@@ -25,7 +25,7 @@ public partial class ReadmeMetricTableTests
         {
             InstrumentPublished = (instrument, _) =>
             {
-                if (instrument.Meter != harness.Meter.Meter) return;
+                if (!harness.Meter.Owns(instrument)) return;
                 found[instrument.Name] = instrument switch
                 {
                     Counter<long> or Counter<double> or ObservableCounter<long> or ObservableCounter<double> => "counter",

@@ -1,28 +1,17 @@
-using OpenTelemetry.Metrics;
-
 namespace EntraProvisioningExporter.Exposition;
 
 /// <summary>
-/// Collects on demand for /metrics. Concurrent scrapes (two Prometheus replicas) share one in-flight
+/// Collects the live instruments on demand for /metrics. Concurrent scrapes (two Prometheus replicas) share one in-flight
 /// collection instead of collecting twice at once; a scrape that arrives after it finished starts a new one,
 /// so no scrape ever gets a result older than its own arrival. Collection never waits for a poll
 /// (instruments read the latest snapshot).
 /// </summary>
 public sealed class ScrapeCoordinator
 {
-    private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(10);
     private readonly Func<ExpositionSnapshot> collect;
     private readonly object gate = new();
     private Task<ExpositionSnapshot>? inflight;
 
-    public ScrapeCoordinator(MetricReader reader, PrometheusPullExporter exporter)
-        : this(() => reader.Collect((int)CollectTimeout.TotalMilliseconds) && exporter.TakeLast() is { } snapshot
-            ? snapshot
-            : throw new InvalidOperationException("Metric collection did not complete."))
-    {
-    }
-
-    /// <summary>For tests: any collection function.</summary>
     public ScrapeCoordinator(Func<ExpositionSnapshot> collect) => this.collect = collect;
 
     public Task<ExpositionSnapshot> CollectAsync(CancellationToken cancellationToken)

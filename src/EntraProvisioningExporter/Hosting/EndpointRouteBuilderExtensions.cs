@@ -26,13 +26,21 @@ public static class EndpointRouteBuilderExtensions
         </body></html>
         """;
 
-    /// <summary>Collects once (shared with concurrent scrapes) and streams the families to the body as they are written.</summary>
-    private static async Task WriteMetricsAsync(HttpContext context, ScrapeCoordinator coordinator)
+    /// <summary>
+    /// The polled families as rendered for the current snapshots, then the live ones collected now (shared with
+    /// concurrent scrapes), streamed to the body; gzip when the scraper accepts it (Prometheus does).
+    /// </summary>
+    private static async Task WriteMetricsAsync(HttpContext context, ScrapeCoordinator live, PolledFamiliesCache polled)
     {
-        var snapshot = await coordinator.CollectAsync(context.RequestAborted).ConfigureAwait(false);
         var format = ExpositionFormatNegotiator.Choose(context.Request.Headers.Accept.ToString());
+        var gzip = ExpositionFormatNegotiator.AcceptsGzip(context.Request.Headers.AcceptEncoding.ToString());
+        var polledText = polled.GetAsync(format, context.RequestAborted);
+        var liveSnapshot = await live.CollectAsync(context.RequestAborted).ConfigureAwait(false);
+        var head = await polledText.ConfigureAwait(false);
         context.Response.ContentType = ExpositionFormatNegotiator.ContentType(format);
         context.Response.Headers.CacheControl = "no-store";
-        await ExpositionStreamer.WriteAsync(context.Response.BodyWriter, snapshot, format, context.RequestAborted).ConfigureAwait(false);
+        context.Response.Headers.Vary = "Accept-Encoding";
+        if (gzip) context.Response.Headers.ContentEncoding = "gzip";
+        await ExpositionStreamer.WriteAsync(context.Response.BodyWriter, head, liveSnapshot, format, gzip, context.RequestAborted).ConfigureAwait(false);
     }
 }

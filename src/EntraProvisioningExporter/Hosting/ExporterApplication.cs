@@ -59,7 +59,6 @@ public static class ExporterApplication
         hostOptions?.Configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.UseResponseCompression();
         app.MapExporterEndpoints();
         if (app.Services.GetService<SimulatorServer>() is { } simulator)
             app.Lifetime.ApplicationStopped.Register(() => simulator.DisposeAsync().AsTask().GetAwaiter().GetResult());

@@ -3,7 +3,6 @@ using EntraProvisioningExporter.Exposition;
 using EntraProvisioningExporter.Metrics;
 using EntraProvisioningExporter.Metrics.Collectors;
 using EntraProvisioningExporter.Sources;
-using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -47,21 +46,19 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<CardinalityOverflows>();
         services.AddSingleton<IMetricCollector, CardinalityCollector>();
         services.AddSingleton<MetricsPipeline>();
+        services.AddSingleton(sp => new ScrapeCoordinator(sp.GetRequiredService<MetricsPipeline>().Live.Collect));
         services.AddSingleton(sp =>
         {
-            var pipeline = sp.GetRequiredService<MetricsPipeline>();
-            return new ScrapeCoordinator(pipeline.Reader, pipeline.Exporter);
+            var jobs = sp.GetRequiredService<JobSnapshotStore>();
+            var logs = sp.GetRequiredService<Sources.Logs.LogSnapshotStore>();
+            // Real time: which formats were scraped recently is about real scrapers, not scenario time.
+            return new PolledFamiliesCache(() => jobs.Generation + logs.Generation, sp.GetRequiredService<MetricsPipeline>().Polled.Collect, TimeProvider.System);
         });
+        services.AddHostedService<PolledFamiliesRenderer>();
 
         services.AddHostedService<MetricsPipelineStarter>();
         services.AddHostedService<PollingWorker>();
         services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("first-cycle", tags: ["ready"]);
-        services.AddResponseCompression(o =>
-        {
-            o.EnableForHttps = true;
-            o.Providers.Add<GzipCompressionProvider>();
-            o.MimeTypes = ["text/plain", "application/openmetrics-text"];
-        });
         return services;
     }
 }

@@ -10,16 +10,18 @@ namespace EntraProvisioningExporter.Metrics;
 /// </summary>
 public sealed partial class CardinalityOverflows(ILogger<CardinalityOverflows> logger)
 {
-    private volatile IReadOnlySet<string> overflowing = new HashSet<string>();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlySet<string>> overflowing = new(StringComparer.Ordinal);
 
-    public bool IsOverflowing(string instrument) => overflowing.Contains(instrument);
+    public bool IsOverflowing(string instrument) => overflowing.Values.Any(set => set.Contains(instrument));
 
-    public void Update(IReadOnlyCollection<string> instruments)
+    /// <summary>The overflowing instruments of one collection of one meter (each meter is collected on its own).</summary>
+    public void Update(string meter, IReadOnlyCollection<string> instruments)
     {
         var now = instruments.ToHashSet(StringComparer.Ordinal);
-        foreach (var name in now.Except(overflowing).Order(StringComparer.Ordinal))
+        var before = overflowing.GetValueOrDefault(meter) ?? new HashSet<string>();
+        foreach (var name in now.Except(before).Order(StringComparer.Ordinal))
             LogOverflow(logger, name);
-        overflowing = now;
+        overflowing[meter] = now;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Metric {Metric} reached its cardinality limit: series past it are merged into one overflow series and not exposed. Raise Exporter:MaxJobs to the number of jobs watched.")]

@@ -6,9 +6,13 @@ using EntraProvisioningExporter.Configuration;
 namespace EntraProvisioningExporter.Metrics;
 
 /// <summary>
-/// The one Meter all instruments live on, plus what the exporters need to know about them: the series each
+/// The two Meters all instruments live on, plus what the exporters need to know about them: the series each
 /// instrument may have at most (so OpenTelemetry's cardinality limit never drops a series up to MaxJobs jobs),
 /// and the poll interval quoted in HELP texts.
+/// <see cref="Meter"/> holds the polled instruments, whose values change only when a source publishes a job or
+/// log snapshot (every per-job series but the ages); <see cref="Live"/> holds the rest: the exporter's own
+/// health and the values computed at collection time. The split lets /metrics render the polled families once
+/// per change of the snapshots (<see cref="Exposition.PolledFamiliesCache"/>) and collect only the live ones per scrape.
 /// </summary>
 public sealed class ExporterMeter : IDisposable
 {
@@ -20,9 +24,18 @@ public sealed class ExporterMeter : IDisposable
     {
         Options = options;
         Meter = new Meter(name, Version);
+        Live = new Meter(name + LiveSuffix, Version);
     }
 
+    public const string LiveSuffix = ".Live";
+
+    /// <summary>Instruments whose values are a function of the job and log snapshots alone.</summary>
     public Meter Meter { get; }
+
+    /// <summary>Instruments whose values change between snapshots: self-metrics, health, ages computed at collection.</summary>
+    public Meter Live { get; }
+
+    public bool Owns(Instrument instrument) => instrument.Meter == Meter || instrument.Meter == Live;
     public ExporterOptions Options { get; }
 
     public static string Version { get; } =
@@ -45,5 +58,9 @@ public sealed class ExporterMeter : IDisposable
     public string PolledLogs(string what) =>
         $"{what} Read from the provisioning logs every {Options.PollInterval.TotalSeconds:0.###}s and cached between polls.";
 
-    public void Dispose() => Meter.Dispose();
+    public void Dispose()
+    {
+        Meter.Dispose();
+        Live.Dispose();
+    }
 }

@@ -12,7 +12,7 @@ public sealed class ExporterSelfMetrics
 
     public ExporterSelfMetrics(ExporterMeter meter)
     {
-        var m = meter.Meter;
+        var m = meter.Live;
         meter.PlanSeries("entra_exporter_poll_duration_seconds", 0, 1000);
         pollDuration = m.CreateHistogram("entra_exporter_poll_duration_seconds", unit: null,
             description: "Duration of one poll cycle of a source, in seconds.",

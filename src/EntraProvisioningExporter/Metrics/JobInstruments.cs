@@ -46,15 +46,21 @@ public sealed class JobInstruments(ExporterMeter meter, JobSnapshotStore store, 
         meter.Meter.CreateObservableGauge(name, () => Observe(value), unit: null, description: meter.Polled(help));
     }
 
+    /// <summary>
+    /// A per-job gauge whose selector is given the collection instant (for ages computed at scrape time). It is a
+    /// live instrument: its value moves with the clock, not with the snapshots.
+    /// </summary>
+    public void GaugeAt(string name, string help, Func<JobState, DateTimeOffset, double?> value)
+    {
+        meter.PlanSeries(name, 1);
+        meter.Live.CreateObservableGauge(name, () => Observe(job => value(job, time.GetUtcNow())), unit: null, description: meter.Polled(help));
+    }
+
     private IEnumerable<Measurement<double>> Observe(Func<JobState, double?> value)
     {
         foreach (var job in store.AllJobs())
             if (value(job) is { } v) yield return new Measurement<double>(v, Identity(job));
     }
-
-    /// <summary>A gauge whose selector is given the collection instant (for ages computed at scrape time).</summary>
-    public void GaugeAt(string name, string help, Func<JobState, DateTimeOffset, double?> value) =>
-        Gauge(name, help, job => value(job, time.GetUtcNow()));
 
     /// <summary>
     /// A state set: for each job, 1 for its current value and 0 for every other known value; a value Graph

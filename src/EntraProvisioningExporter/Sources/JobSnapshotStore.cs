@@ -12,8 +12,16 @@ public sealed class JobSnapshotStore
     // Sorted by tenant id, so every instrument reads jobs in a stable order without sorting at each collection.
     private ImmutableSortedDictionary<string, TenantJobSnapshot> tenants = ImmutableSortedDictionary.Create<string, TenantJobSnapshot>(StringComparer.OrdinalIgnoreCase);
 
-    public void Publish(TenantJobSnapshot snapshot) =>
+    private long generation;
+
+    public void Publish(TenantJobSnapshot snapshot)
+    {
         ImmutableInterlocked.Update(ref tenants, (all, s) => all.SetItem(s.TenantId, s), snapshot);
+        Interlocked.Increment(ref generation);
+    }
+
+    /// <summary>Counts publications: it moves after every change to what the store holds.</summary>
+    public long Generation => Interlocked.Read(ref generation);
 
     public TenantJobSnapshot? Get(string tenantId) => Volatile.Read(ref tenants).GetValueOrDefault(tenantId);
 

@@ -30,7 +30,7 @@ internal sealed class MetricsHarness : IDisposable
             .BuildServiceProvider();
         var collectors = CollectorTypes.Select(t => (IMetricCollector)ActivatorUtilities.CreateInstance(services, t)).ToList();
         Pipeline = new MetricsPipeline(Meter, collectors, Self, Overflows, new ConfigurationBuilder().Build());
-        Coordinator = new ScrapeCoordinator(Pipeline.Reader, Pipeline.Exporter);
+        Coordinator = new ScrapeCoordinator(Pipeline.CollectAll);
     }
 
     public ExporterOptions Options { get; }

@@ -26,7 +26,7 @@ public class TagOrderTests
         var measured = new List<(string Instrument, string[] Keys)>();
         using var listener = new MeterListener
         {
-            InstrumentPublished = (instrument, l) => { if (instrument.Meter == h.Meter.Meter) l.EnableMeasurementEvents(instrument); },
+            InstrumentPublished = (instrument, l) => { if (h.Meter.Owns(instrument)) l.EnableMeasurementEvents(instrument); },
         };
         listener.SetMeasurementEventCallback<long>((i, _, tags, _) => measured.Add((i.Name, KeysOf(tags))));
         listener.SetMeasurementEventCallback<double>((i, _, tags, _) => measured.Add((i.Name, KeysOf(tags))));

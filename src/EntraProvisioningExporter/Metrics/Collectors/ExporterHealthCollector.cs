@@ -8,7 +8,7 @@ public sealed class ExporterHealthCollector : IMetricCollector
 {
     public ExporterHealthCollector(ExporterMeter meter, SourceHealthRegistry health, JobSnapshotStore store, TenantSharding sharding)
     {
-        var m = meter.Meter;
+        var m = meter.Live;
         m.CreateObservableGauge("entra_exporter_build_info", () => new Measurement<long>(1, new KeyValuePair<string, object?>("version", ExporterMeter.Version)),
             unit: null, description: "Exporter build information (value 1).");
         m.CreateObservableGauge("entra_exporter_poll_interval_seconds", () => new Measurement<double>(meter.Options.PollInterval.TotalSeconds),

@@ -8,7 +8,7 @@ public sealed class LogSourceCollector : IMetricCollector
 {
     public LogSourceCollector(ExporterMeter meter, LogSnapshotStore store, TimeProvider time)
     {
-        var m = meter.Meter;
+        var m = meter.Live;
         meter.PlanSeries("entra_exporter_log_cursor_lag_seconds", 0, 10_000);
         m.CreateObservableGauge("entra_exporter_log_cursor_lag_seconds",
             () => store.All.Select(s => new Measurement<double>(Math.Max(0, (time.GetUtcNow() - s.Cursor).TotalSeconds), Tags(s))),

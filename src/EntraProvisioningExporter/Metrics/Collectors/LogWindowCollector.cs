@@ -30,7 +30,7 @@ public sealed class LogWindowCollector : IMetricCollector
             () => Windows().Where(w => w.LastEvent is not null).Select(w => new Measurement<double>(w.LastEvent!.Value.ToUnixTimeMilliseconds() / 1000.0, LogTags.Of(w.Job))),
             unit: null, description: meter.PolledLogs("When the job's latest provisioning event happened, in Unix seconds."));
         meter.PlanSeries("entra_provisioning_last_event_age_seconds", 1);
-        m.CreateObservableGauge("entra_provisioning_last_event_age_seconds",
+        meter.Live.CreateObservableGauge("entra_provisioning_last_event_age_seconds",
             () => Windows().Where(w => w.LastEvent is not null).Select(w => new Measurement<double>(Math.Max(0, (time.GetUtcNow() - w.LastEvent!.Value).TotalSeconds), LogTags.Of(w.Job))),
             unit: null, description: meter.PolledLogs("Seconds since the job's latest provisioning event, computed at scrape time."));
     }

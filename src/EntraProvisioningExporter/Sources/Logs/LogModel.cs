@@ -36,8 +36,16 @@ public sealed class LogSnapshotStore
 {
     private ImmutableDictionary<string, TenantLogSnapshot> tenants = ImmutableDictionary.Create<string, TenantLogSnapshot>(StringComparer.OrdinalIgnoreCase);
 
-    public void Publish(TenantLogSnapshot snapshot) =>
+    private long generation;
+
+    public void Publish(TenantLogSnapshot snapshot)
+    {
         ImmutableInterlocked.AddOrUpdate(ref tenants, snapshot.TenantId, snapshot, (_, _) => snapshot);
+        Interlocked.Increment(ref generation);
+    }
+
+    /// <summary>Counts publications: it moves after every change to what the store holds.</summary>
+    public long Generation => Interlocked.Read(ref generation);
 
     public IReadOnlyList<TenantLogSnapshot> All =>
         Volatile.Read(ref tenants).Values.OrderBy(s => s.TenantId, StringComparer.OrdinalIgnoreCase).ToList();
