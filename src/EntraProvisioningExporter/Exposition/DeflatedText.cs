@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 
 namespace EntraProvisioningExporter.Exposition;
 
@@ -14,8 +16,11 @@ public sealed class DeflatedText
     /// <summary>A final, empty fixed-Huffman block: what ends the blocks when they are inflated on their own.</summary>
     internal static readonly ReadOnlyMemory<byte> FinalEmptyBlock = new byte[] { 0x03, 0x00 };
 
-    private DeflatedText(IReadOnlyList<ReadOnlyMemory<byte>> blocks, uint crc, long length)
+    private readonly ArrayPool<byte>? pool;
+
+    private DeflatedText(IReadOnlyList<ReadOnlyMemory<byte>> blocks, uint crc, long length, ArrayPool<byte>? pool = null)
     {
+        this.pool = pool;
         Blocks = blocks;
         Crc = crc;
         Length = length;
@@ -29,10 +34,13 @@ public sealed class DeflatedText
     public long Length { get; }
     public long CompressedLength { get; }
 
-    /// <summary>Compresses the chunks (each read before the next is asked for) at the fastest level.</summary>
-    public static DeflatedText Compress(IEnumerable<ReadOnlyMemory<byte>> chunks)
+    /// <summary>
+    /// Compresses the chunks (each read before the next is asked for) at the fastest level, into blocks rented
+    /// from <paramref name="pool"/> when one is given (then <see cref="Recycle"/> gives them back).
+    /// </summary>
+    public static DeflatedText Compress(IEnumerable<ReadOnlyMemory<byte>> chunks, ArrayPool<byte>? pool = null)
     {
-        var sink = new SegmentSink();
+        var sink = new SegmentSink(pool);
         uint crc = 0;
         long length = 0;
         var deflate = new DeflateStream(sink, CompressionLevel.Fastest, leaveOpen: true);
@@ -45,17 +53,25 @@ public sealed class DeflatedText
         deflate.Flush(); // a sync flush: everything written so far, ending on a byte boundary, not final
         var blocks = sink.Seal();
         deflate.Dispose(); // writes the final block into the sealed sink, which drops it
-        return new DeflatedText(blocks, crc, length);
+        return new DeflatedText(blocks, crc, length, pool);
+    }
+
+    /// <summary>Returns the blocks to the pool they came from. Nothing may read this text afterwards.</summary>
+    public void Recycle()
+    {
+        if (pool is null) return;
+        foreach (var block in Blocks)
+            if (MemoryMarshal.TryGetArray(block, out var segment)) pool.Return(segment.Array!);
     }
 
     /// <summary>The text itself, inflated as it is read: for a scraper that does not accept gzip.</summary>
     public Stream OpenText() => new DeflateStream(new SegmentReadStream([.. Blocks, FinalEmptyBlock]), CompressionMode.Decompress);
 }
 
-/// <summary>A write-only stream that keeps what is written in 64 KiB arrays.</summary>
-internal sealed class SegmentSink : Stream
+/// <summary>A write-only stream that keeps what is written in 64 KiB arrays (one block per array), rented when a pool is given.</summary>
+internal sealed class SegmentSink(ArrayPool<byte>? pool = null) : Stream
 {
-    private const int SegmentBytes = 64 * 1024;
+    public const int SegmentBytes = 64 * 1024;
     private readonly List<ReadOnlyMemory<byte>> taken = [];
     private byte[]? current;
     private int used;
@@ -65,6 +81,7 @@ internal sealed class SegmentSink : Stream
     public List<ReadOnlyMemory<byte>> Take()
     {
         if (current is not null && used > 0) taken.Add(current.AsMemory(0, used));
+        else if (current is not null) pool?.Return(current);
         current = null;
         used = 0;
         var result = new List<ReadOnlyMemory<byte>>(taken);
@@ -88,7 +105,7 @@ internal sealed class SegmentSink : Stream
             if (current is null || used == current.Length)
             {
                 if (current is not null) taken.Add(current);
-                current = new byte[SegmentBytes];
+                current = pool?.Rent(SegmentBytes) ?? new byte[SegmentBytes];
                 used = 0;
             }
             var n = Math.Min(buffer.Length, current.Length - used);

@@ -44,17 +44,23 @@ public static class ExpositionStreamer
     }
 
     /// <summary>
-    /// A /metrics body: the polled families (compressed once per change of the snapshots) then the live ones,
-    /// as one gzip member, or inflated for a scraper that does not accept gzip.
+    /// A /metrics body: the polled families (compressed once per change of the snapshots, or collected for this
+    /// scrape when there are too many to keep) then the live ones, as one gzip member, or as text for a scraper
+    /// that does not accept gzip.
     /// </summary>
-    public static async Task WriteAsync(PipeWriter body, DeflatedText polled, ExpositionSnapshot live, ExpositionFormat format, bool gzip, CancellationToken cancellationToken)
+    public static async Task WriteAsync(PipeWriter body, PolledFamiliesCache.Lease polledFamilies, ExpositionSnapshot live, ExpositionFormat format, bool gzip, CancellationToken cancellationToken)
     {
+        var polled = polledFamilies.Text;
+        var tail = polledFamilies.Uncached is { } uncached
+            ? Chunks(uncached, format, end: false).Concat(Chunks(live, format, end: true))
+            : Chunks(live, format, end: true);
         if (gzip)
         {
-            await GzipMember.WriteAsync(body, polled, Chunks(live, format, end: true), cancellationToken).ConfigureAwait(false);
+            await GzipMember.WriteAsync(body, polled, tail, cancellationToken).ConfigureAwait(false);
             return;
         }
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        if (polled.Length > 0)
         try
         {
             await using var text = polled.OpenText();
@@ -66,6 +72,7 @@ public static class ExpositionStreamer
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        await WriteAsync(body, live, format, cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in tail)
+            await body.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
     }
 }

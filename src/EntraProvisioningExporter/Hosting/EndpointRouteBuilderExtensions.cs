@@ -34,9 +34,8 @@ public static class EndpointRouteBuilderExtensions
     {
         var format = ExpositionFormatNegotiator.Choose(context.Request.Headers.Accept.ToString());
         var gzip = ExpositionFormatNegotiator.AcceptsGzip(context.Request.Headers.AcceptEncoding.ToString());
-        var polledText = polled.GetAsync(format, context.RequestAborted);
+        using var head = await polled.GetAsync(format, context.RequestAborted).ConfigureAwait(false);
         var liveSnapshot = await live.CollectAsync(context.RequestAborted).ConfigureAwait(false);
-        var head = await polledText.ConfigureAwait(false);
         context.Response.ContentType = ExpositionFormatNegotiator.ContentType(format);
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Vary = "Accept-Encoding";
