@@ -41,19 +41,11 @@ public sealed class DeflatedText
     public static DeflatedText Compress(IEnumerable<ReadOnlyMemory<byte>> chunks, ArrayPool<byte>? pool = null)
     {
         var sink = new SegmentSink(pool);
-        uint crc = 0;
-        long length = 0;
-        var deflate = new DeflateStream(sink, CompressionLevel.Fastest, leaveOpen: true);
-        foreach (var chunk in chunks)
-        {
-            crc = Crc32.Append(crc, chunk.Span);
-            length += chunk.Length;
-            deflate.Write(chunk.Span);
-        }
-        deflate.Flush(); // a sync flush: everything written so far, ending on a byte boundary, not final
-        var blocks = sink.Seal();
-        deflate.Dispose(); // writes the final block into the sealed sink, which drops it
-        return new DeflatedText(blocks, crc, length, pool);
+        using var deflate = new DeflateWriter(sink);
+        foreach (var chunk in chunks) deflate.Write(chunk.Span);
+        deflate.Flush();
+        // Sealed, so the final block the writer adds when it is disposed is dropped.
+        return new DeflatedText(sink.Seal(), deflate.Crc, deflate.Length, pool);
     }
 
     /// <summary>Returns the blocks to the pool they came from. Nothing may read this text afterwards.</summary>
@@ -66,6 +58,36 @@ public sealed class DeflatedText
 
     /// <summary>The text itself, inflated as it is read: for a scraper that does not accept gzip.</summary>
     public Stream OpenText() => new DeflateStream(new SegmentReadStream([.. Blocks, FinalEmptyBlock]), CompressionMode.Decompress);
+}
+
+/// <summary>Raw DEFLATE at the fastest level into a sink, keeping the CRC-32 and length of the text, carried on from a head.</summary>
+internal sealed class DeflateWriter(SegmentSink sink, uint crc = 0, long length = 0) : IDisposable
+{
+    private readonly DeflateStream deflate = new(sink, CompressionLevel.Fastest, leaveOpen: true);
+    private bool wrote;
+
+    public uint Crc { get; private set; } = crc;
+    public long Length { get; private set; } = length;
+
+    public void Write(ReadOnlySpan<byte> text)
+    {
+        Crc = Crc32.Append(Crc, text);
+        Length += text.Length;
+        wrote |= !text.IsEmpty;
+        deflate.Write(text);
+    }
+
+    /// <summary>A sync flush: everything written so far, ending on a byte boundary, with no final block.</summary>
+    public void Flush() => deflate.Flush();
+
+    /// <summary>The final block. DeflateStream writes none at all when nothing was written to it, so then it is written here.</summary>
+    public void Finish()
+    {
+        deflate.Dispose();
+        if (!wrote) sink.Write(DeflatedText.FinalEmptyBlock.Span);
+    }
+
+    public void Dispose() => deflate.Dispose();
 }
 
 /// <summary>A write-only stream that keeps what is written in 64 KiB arrays (one block per array), rented when a pool is given.</summary>

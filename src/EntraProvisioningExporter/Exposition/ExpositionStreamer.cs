@@ -36,13 +36,6 @@ public static class ExpositionStreamer
         if (chunk.WrittenCount > 0) yield return chunk.WrittenMemory;
     }
 
-    /// <summary>One snapshot, whole, to a body.</summary>
-    public static async Task WriteAsync(PipeWriter body, ExpositionSnapshot snapshot, ExpositionFormat format, CancellationToken cancellationToken)
-    {
-        foreach (var chunk in Chunks(snapshot, format, end: true))
-            await body.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// A /metrics body: the polled families (compressed once per change of the snapshots, or collected for this
     /// scrape when there are too many to keep) then the live ones, as one gzip member, or as text for a scraper
@@ -59,8 +52,15 @@ public static class ExpositionStreamer
             await GzipMember.WriteAsync(body, polled, tail, cancellationToken).ConfigureAwait(false);
             return;
         }
+        if (polled.Length > 0) await InflateAsync(body, polled, cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in tail)
+            await body.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Kept text, inflated to the body 64 KiB at a time.</summary>
+    private static async Task InflateAsync(PipeWriter body, DeflatedText polled, CancellationToken cancellationToken)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-        if (polled.Length > 0)
         try
         {
             await using var text = polled.OpenText();
@@ -72,7 +72,5 @@ public static class ExpositionStreamer
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        foreach (var chunk in tail)
-            await body.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
     }
 }

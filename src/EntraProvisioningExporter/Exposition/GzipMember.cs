@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.IO.Pipelines;
 
 namespace EntraProvisioningExporter.Exposition;
@@ -22,28 +21,19 @@ public static class GzipMember
         foreach (var block in head.Blocks)
             await body.WriteAsync(block, cancellationToken).ConfigureAwait(false);
 
-        var crc = head.Crc;
-        var length = head.Length;
         var sink = new SegmentSink();
-        var empty = true;
-        using (var deflate = new DeflateStream(sink, CompressionLevel.Fastest, leaveOpen: true))
+        using var tailWriter = new DeflateWriter(sink, head.Crc, head.Length);
+        foreach (var chunk in tail)
         {
-            foreach (var chunk in tail)
-            {
-                crc = Crc32.Append(crc, chunk.Span);
-                length += chunk.Length;
-                deflate.Write(chunk.Span);
-                empty &= chunk.IsEmpty;
-                await SendAsync(body, sink, cancellationToken).ConfigureAwait(false);
-            }
+            tailWriter.Write(chunk.Span);
+            await SendAsync(body, sink, cancellationToken).ConfigureAwait(false);
         }
+        tailWriter.Finish();
         await SendAsync(body, sink, cancellationToken).ConfigureAwait(false);
-        // DeflateStream writes nothing at all, not even the final block, when nothing was written to it.
-        if (empty) await body.WriteAsync(DeflatedText.FinalEmptyBlock, cancellationToken).ConfigureAwait(false);
 
         var trailer = body.GetSpan(8);
-        BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc);
-        BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], unchecked((uint)length)); // ISIZE is the length mod 2^32
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, tailWriter.Crc);
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], unchecked((uint)tailWriter.Length)); // ISIZE is the length mod 2^32
         body.Advance(8);
         await body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }

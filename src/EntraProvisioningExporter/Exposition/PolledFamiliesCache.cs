@@ -99,6 +99,9 @@ public sealed class PolledFamiliesCache(Func<long> generation, Func<ExpositionSn
         public void Dispose() => rendering?.Release();
     }
 
+    /// <summary>Moves whenever a snapshot the polled families are read from is published.</summary>
+    public long Generation => generation();
+
     /// <summary>How many times the polled families were collected and rendered (a self-check for tests and benchmarks).</summary>
     public long Renders => Interlocked.Read(ref renders);
     private long renders;

@@ -73,9 +73,9 @@ public sealed class MetricsPart : IDisposable
         Provider = builder.Build();
     }
 
-    public MeterProvider Provider { get; }
-    public BaseExportingMetricReader Reader { get; }
-    public PrometheusPullExporter Exporter { get; }
+    private MeterProvider Provider { get; }
+    private BaseExportingMetricReader Reader { get; }
+    private PrometheusPullExporter Exporter { get; }
 
     /// <summary>Runs this meter's callbacks and returns what they measured.</summary>
     public ExpositionSnapshot Collect() =>

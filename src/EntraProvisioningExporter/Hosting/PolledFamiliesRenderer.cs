@@ -1,6 +1,4 @@
 using EntraProvisioningExporter.Exposition;
-using EntraProvisioningExporter.Sources;
-using EntraProvisioningExporter.Sources.Logs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +11,7 @@ namespace EntraProvisioningExporter.Hosting;
 /// (<see cref="PolledFamiliesCache.RefreshAsync"/>); a failure here is logged and left to the next scrape,
 /// which renders on its own if it must.
 /// </summary>
-internal sealed partial class PolledFamiliesRenderer(PolledFamiliesCache cache, JobSnapshotStore jobs, LogSnapshotStore logs, ILogger<PolledFamiliesRenderer> logger)
+internal sealed partial class PolledFamiliesRenderer(PolledFamiliesCache cache, ILogger<PolledFamiliesRenderer> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
@@ -30,7 +28,7 @@ internal sealed partial class PolledFamiliesRenderer(PolledFamiliesCache cache, 
             try
             {
                 await Task.Delay(Tick, Clock, stoppingToken).ConfigureAwait(false);
-                var generation = jobs.Generation + logs.Generation;
+                var generation = cache.Generation;
                 var settled = generation == seen;
                 seen = generation;
                 if (!settled || generation == refreshed) continue;

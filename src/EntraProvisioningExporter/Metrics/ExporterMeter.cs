@@ -27,7 +27,7 @@ public sealed class ExporterMeter : IDisposable
         Live = new Meter(name + LiveSuffix, Version);
     }
 
-    public const string LiveSuffix = ".Live";
+    private const string LiveSuffix = ".Live";
 
     /// <summary>Instruments whose values are a function of the job and log snapshots alone.</summary>
     public Meter Meter { get; }

@@ -40,20 +40,19 @@ public sealed class JobInstruments(ExporterMeter meter, JobSnapshotStore store, 
     }
 
     /// <summary>A gauge with one series per job; a job whose selector gives null has no series.</summary>
-    public void Gauge(string name, string help, Func<JobState, double?> value)
-    {
-        meter.PlanSeries(name, 1);
-        meter.Meter.CreateObservableGauge(name, () => Observe(value), unit: null, description: meter.Polled(help));
-    }
+    public void Gauge(string name, string help, Func<JobState, double?> value) => Gauge(meter.Meter, name, help, value);
 
     /// <summary>
     /// A per-job gauge whose selector is given the collection instant (for ages computed at scrape time). It is a
     /// live instrument: its value moves with the clock, not with the snapshots.
     /// </summary>
-    public void GaugeAt(string name, string help, Func<JobState, DateTimeOffset, double?> value)
+    public void GaugeAt(string name, string help, Func<JobState, DateTimeOffset, double?> value) =>
+        Gauge(meter.Live, name, help, job => value(job, time.GetUtcNow()));
+
+    private void Gauge(Meter on, string name, string help, Func<JobState, double?> value)
     {
         meter.PlanSeries(name, 1);
-        meter.Live.CreateObservableGauge(name, () => Observe(job => value(job, time.GetUtcNow())), unit: null, description: meter.Polled(help));
+        on.CreateObservableGauge(name, () => Observe(value), unit: null, description: meter.Polled(help));
     }
 
     private IEnumerable<Measurement<double>> Observe(Func<JobState, double?> value)
