@@ -1,24 +1,23 @@
-using System.Buffers;
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using EntraProvisioningExporter.Exposition;
 using EntraProvisioningExporter.Hosting;
+using EntraProvisioningExporter.Sources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
 
 namespace EntraProvisioningExporter.Benchmarks;
 
 /// <summary>
-/// The cost of one scrape at 100, 1,000 and 10,000 jobs, on the production path: the exporter is built exactly
-/// as Program.cs builds it, in demo mode (the simulator in-process, jobs and provisioning logs for every job),
-/// polled once, then scraped. Collect is the OpenTelemetry collection of every instrument (observable callbacks
-/// over the snapshots, copied into an exposition snapshot); Serialize* is writing that snapshot. RenderPolled is
-/// what a change of the snapshots costs, once per poll rather than per scrape: collecting the polled instruments,
-/// writing them (OpenMetrics, what Prometheus asks for) and compressing them. CollectLive is the collection every
-/// scrape still makes. Scrape* is a whole HTTP GET /metrics over loopback, client and server in this process
-/// (so its allocations count both), with the polled families already rendered, as between polls.
+/// The cost of publishing and scraping at 100, 1,000 and 10,000 jobs, on the production path: the exporter is built
+/// exactly as Program.cs builds it, in demo mode (the simulator in-process, jobs and provisioning logs for every
+/// job), polled once, then measured. Republish is what a poll costs the exposition: applying every family of the
+/// table to the tenant's snapshots (values set, vanished series removed). Serialize* is prometheus-net writing the
+/// registry. Scrape* is a whole HTTP GET /metrics over loopback, client and server in this process (so its
+/// allocations count both); ScrapeGzip is what Prometheus asks for.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -29,10 +28,8 @@ public class ScrapeBenchmarks
     private const int ScenarioJobs = 13;
 
     private WebApplication app = null!;
-    private ScrapeCoordinator coordinator = null!;
-    private MetricsPipeline pipeline = null!;
-    private ExpositionSnapshot snapshot = null!;
-    private readonly ArrayBufferWriter<byte> buffer = new(1 << 20);
+    private PrometheusExposition exposition = null!;
+    private string tenantId = null!;
     private HttpClient plain = null!;
     private HttpClient gzip = null!;
 
@@ -50,7 +47,7 @@ public class ScrapeBenchmarks
         [
             "--demo", "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning",
             "--Demo:SyntheticJobs", $"{Jobs - ScenarioJobs}",
-            // One poll cycle, then none while measuring: scrapes read the snapshots it left.
+            // One poll cycle, then none while measuring: scrapes read what it published.
             "--Exporter:PollInterval", "01:00:00", "--Exporter:DiscoveryInterval", "06:00:00", "--Exporter:Logs:Window", "01:00:00",
         ]);
         await app.StartAsync();
@@ -63,11 +60,10 @@ public class ScrapeBenchmarks
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the demo exporter did not become ready");
             await Task.Delay(200);
         }
-        coordinator = app.Services.GetRequiredService<ScrapeCoordinator>();
-        pipeline = app.Services.GetRequiredService<MetricsPipeline>();
-        snapshot = pipeline.CollectAll();
-        var jobs = snapshot.Families.Single(f => f.Name == "entra_provisioning_job_info").Samples.Count;
-        if (jobs != Jobs) throw new InvalidOperationException($"expected {Jobs} jobs, the exporter has {jobs}");
+        exposition = app.Services.GetRequiredService<PrometheusExposition>();
+        var tenant = app.Services.GetRequiredService<TenantSnapshots>().All.Single();
+        tenantId = tenant.TenantId;
+        if (tenant.JobList.Count != Jobs) throw new InvalidOperationException($"expected {Jobs} jobs, the exporter has {tenant.JobList.Count}");
     }
 
     [GlobalCleanup]
@@ -80,20 +76,13 @@ public class ScrapeBenchmarks
     }
 
     [Benchmark]
-    public int Collect() => pipeline.CollectAll().Families.Count;
+    public void Republish() => exposition.Apply(tenantId, TenantInputs.All);
 
     [Benchmark]
-    public long RenderPolled() =>
-        DeflatedText.Compress(ExpositionStreamer.Chunks(pipeline.Polled.Collect(), ExpositionFormat.OpenMetrics100, end: false)).CompressedLength;
+    public long SerializeText() => Serialize(ExpositionFormat.PrometheusText);
 
     [Benchmark]
-    public int CollectLive() => coordinator.CollectAsync(CancellationToken.None).GetAwaiter().GetResult().Families.Count;
-
-    [Benchmark]
-    public int SerializeText() => Serialize(ExpositionFormat.PrometheusText004);
-
-    [Benchmark]
-    public int SerializeOpenMetrics() => Serialize(ExpositionFormat.OpenMetrics100);
+    public long SerializeOpenMetrics() => Serialize(ExpositionFormat.OpenMetricsText);
 
     [Benchmark]
     public long Scrape() => Get(plain);
@@ -101,12 +90,11 @@ public class ScrapeBenchmarks
     [Benchmark]
     public long ScrapeGzip() => Get(gzip);
 
-    private int Serialize(ExpositionFormat format)
+    private long Serialize(ExpositionFormat format)
     {
-        buffer.ResetWrittenCount();
-        foreach (var family in snapshot.Families) PrometheusSerializer.WriteFamily(buffer, family, format);
-        PrometheusSerializer.WriteEnd(buffer, format);
-        return buffer.WrittenCount;
+        using var counting = new CountingStream();
+        exposition.Registry.CollectAndExportAsTextAsync(counting, format).GetAwaiter().GetResult();
+        return counting.Length;
     }
 
     private static long Get(HttpClient client)
@@ -114,20 +102,26 @@ public class ScrapeBenchmarks
         using var response = client.GetAsync("/metrics", HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
         response.EnsureSuccessStatusCode();
         using var body = response.Content.ReadAsStream();
-        return body.CopyToCountingNull();
+        using var counting = new CountingStream();
+        body.CopyTo(counting);
+        return counting.Length;
     }
 }
 
-internal static class StreamExtensions
+/// <summary>A write-only stream that only counts what it is given.</summary>
+internal sealed class CountingStream : Stream
 {
-    private static readonly byte[] Scratch = new byte[81920];
+    private long length;
 
-    /// <summary>Reads a stream to its end, discarding it, and says how many bytes it held.</summary>
-    public static long CopyToCountingNull(this Stream stream)
-    {
-        long total = 0;
-        int read;
-        while ((read = stream.Read(Scratch, 0, Scratch.Length)) > 0) total += read;
-        return total;
-    }
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => length;
+    public override long Position { get => length; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => length += count;
+    public override void Write(ReadOnlySpan<byte> buffer) => length += buffer.Length;
 }

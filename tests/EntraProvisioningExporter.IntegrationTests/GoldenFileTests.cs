@@ -38,7 +38,7 @@ public class GoldenFileTests
     {
         // Two cycles, five scenario minutes apart: job status, log counters (events ingested in between),
         // the trailing window and the exporter's own series.
-        var actual = SortSamplesWithinFamilies(await RenderDemoAtFixedTimeAsync(TimeSpan.FromMinutes(5)));
+        var actual = Canonical(await RenderDemoAtFixedTimeAsync(TimeSpan.FromMinutes(5)));
         if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
         {
             await File.WriteAllTextAsync(GoldenSource, actual);
@@ -54,32 +54,51 @@ public class GoldenFileTests
     }
 
     /// <summary>
-    /// Series order inside a family is the order they were first seen, which concurrent sources make vary
-    /// (Prometheus ignores it); everything else, families' order, HELP, TYPE and every value, must match.
+    /// The output as served, with two allowances. The process and runtime families (process_*, dotnet_*) are left
+    /// out: their values are the machine's. And inside a family the series may come in any order (concurrent
+    /// sources create them in varying order; Prometheus ignores it), so series are sorted, each kept whole: a
+    /// histogram's lines stay in the order served (_sum, _count, then the buckets ascending, +Inf last), and
+    /// families stay in the order served.
     /// </summary>
-    private static string SortSamplesWithinFamilies(string text)
+    public static string Canonical(string text)
     {
         var output = new System.Text.StringBuilder();
-        var samples = new List<string>();
+        var series = new List<(string Key, List<string> Lines)>();
+        var skipping = false;
         void Flush()
         {
-            foreach (var line in samples.Order(StringComparer.Ordinal)) output.Append(line).Append('\n');
-            samples.Clear();
+            foreach (var (_, lines) in series.OrderBy(s => s.Key, StringComparer.Ordinal))
+                foreach (var line in lines) output.Append(line).Append('\n');
+            series.Clear();
         }
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
+            if (line.StartsWith("# HELP ", StringComparison.Ordinal))
+            {
+                Flush();
+                skipping = line.StartsWith("# HELP process_", StringComparison.Ordinal) || line.StartsWith("# HELP dotnet_", StringComparison.Ordinal);
+            }
+            if (skipping) continue;
             if (line.StartsWith('#'))
             {
-                if (line.StartsWith("# HELP ", StringComparison.Ordinal)) Flush();
                 output.Append(line).Append('\n');
+                continue;
             }
-            else
-            {
-                samples.Add(line);
-            }
+            var key = SeriesKey(line);
+            if (series.Count > 0 && series[^1].Key == key) series[^1].Lines.Add(line);
+            else series.Add((key, [line]));
         }
         Flush();
         return output.ToString();
+    }
+
+    /// <summary>A sample's series: its labels without le, so a histogram's lines share one key.</summary>
+    private static string SeriesKey(string line)
+    {
+        var open = line.IndexOf('{', StringComparison.Ordinal);
+        if (open < 0) return "";
+        var labels = line[(open + 1)..line.LastIndexOf('}')];
+        return System.Text.RegularExpressions.Regex.Replace(labels, ",?le=\"[^\"]*\"", "");
     }
 
     [Fact]

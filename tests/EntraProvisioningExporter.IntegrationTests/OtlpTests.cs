@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EntraProvisioningExporter.IntegrationTests;
@@ -41,12 +42,36 @@ public class OtlpTests
         });
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the exporter to be ready: " + exporter.Describe());
-        var prometheusNames = MetricsText.FamilyNames(await http.GetStringAsync("metrics"));
+        var prometheusNames = ServedEntraFamilies(await http.GetStringAsync("metrics"));
         Assert.Contains("entra_provisioning_job_quarantined", prometheusNames);
+        Assert.Contains("entra_exporter_poll_duration_seconds", prometheusNames);
 
         await Tools.Eventually(() => Task.FromResult(prometheusNames.All(received.ContainsKey)), TimeSpan.FromSeconds(30),
             "OTLP to deliver every metric; missing: " + string.Join(", ", prometheusNames.Where(n => !received.ContainsKey(n))));
         Assert.Empty(received.Keys.Where(n => n.StartsWith("entra_", StringComparison.Ordinal)).Except(prometheusNames));
+    }
+
+    [Fact]
+    public async Task Without_an_OTLP_endpoint_there_is_no_MeterProvider_and_no_OTLP_instrument()
+    {
+        await using var host = await ExporterHost.StartAsync(["--demo"]);
+        Assert.Null(host.App.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
+        Assert.Null(host.App.Services.GetService<EntraProvisioningExporter.Exposition.OtlpExposition>());
+        var instruments = new List<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, _) => { if (instrument.Meter.Name == EntraProvisioningExporter.Exposition.OtlpExposition.MeterName) instruments.Add(instrument.Name); },
+        };
+        listener.Start();
+        Assert.Empty(instruments);
+    }
+
+    /// <summary>The entra_ families /metrics serves that have at least one series (OTLP sends only those).</summary>
+    private static HashSet<string> ServedEntraFamilies(string text)
+    {
+        var samples = MetricsText.Parse(text).Select(s => s.Name).ToHashSet();
+        return MetricsText.FamilyNames(text).Where(f => f.StartsWith("entra_", StringComparison.Ordinal) &&
+            (samples.Contains(f) || samples.Contains(f + "_count"))).ToHashSet();
     }
 
     /// <summary>ExportMetricsServiceRequest → resource_metrics(1) → scope_metrics(2) → metrics(2) → name(1).</summary>

@@ -28,6 +28,42 @@ public class PromtoolTests
     }
 }
 
+/// <summary>Arbitrary tenant text (app names, quarantine reasons) through the exposition, parsed back by the real promtool.</summary>
+public class ExpositionFuzzTests
+{
+    [Fact]
+    public async Task Promtool_parses_output_with_arbitrary_label_values()
+    {
+        var random = new Random(2026);
+        string Value()
+        {
+            var alphabet = new[] { "\"", "\\", "\n", "{", "}", "=", ",", " ", "é", "東京", "💥", "\u0001", "a", "#", "\\n", "\t" };
+            return string.Concat(Enumerable.Range(0, random.Next(0, 10)).Select(_ => alphabet[random.Next(alphabet.Length)]));
+        }
+        var jobs = new EntraProvisioningExporter.Sources.JobSnapshotStore();
+        var snapshots = new EntraProvisioningExporter.Sources.TenantSnapshots(jobs, new EntraProvisioningExporter.Sources.Logs.LogSnapshotStore(), new EntraProvisioningExporter.Sources.SourceHealthRegistry());
+        var options = new EntraProvisioningExporter.Configuration.ExporterOptions();
+        var exposition = new EntraProvisioningExporter.Exposition.PrometheusExposition(EntraProvisioningExporter.Metrics.MetricTable.Build(options), snapshots,
+            new EntraProvisioningExporter.Metrics.ExporterInfo("fuzz", options.PollInterval, 0, 1, 1, 1), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<EntraProvisioningExporter.Exposition.PrometheusExposition>.Instance);
+        var states = Enumerable.Range(0, 200).Select(i => new EntraProvisioningExporter.Sources.Jobs.JobState
+        {
+            TenantId = "t", ServicePrincipalId = "sp" + i, JobId = "j" + i, AppName = Value(), TemplateId = Value(), StatusCode = i % 2 == 0 ? "Quarantine" : Value(),
+            Quarantine = new EntraProvisioningExporter.Sources.Jobs.QuarantineState(Value(), null, null, null, null, null),
+        }).ToList();
+        jobs.Publish(new EntraProvisioningExporter.Sources.TenantJobSnapshot("t", states, DateTimeOffset.UtcNow));
+        using var stream = new MemoryStream();
+        await exposition.Registry.CollectAndExportAsTextAsync(stream);
+        var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+
+        var result = await Promtool.CheckMetricsAsync(Tools.Require("promtool"), text);
+        Assert.True(result.Ok, result.Output);
+        var info = MetricsText.Parse(text).Named("entra_provisioning_job_info").ToDictionary(s => s.Labels["job_id"], s => s.Labels["app_name"]);
+        Assert.Equal(200, info.Count);
+        Assert.All(states, j => Assert.Equal(j.AppName, info[j.JobId]));
+    }
+}
+
 public static class Promtool
 {
     public static async Task<(bool Ok, string Output)> CheckMetricsAsync(string promtool, string exposition)

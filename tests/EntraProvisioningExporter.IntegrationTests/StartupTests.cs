@@ -1,4 +1,3 @@
-using EntraProvisioningExporter.Exposition;
 using Microsoft.Extensions.DependencyInjection;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 
@@ -124,38 +123,81 @@ public class StartupTests
     }
 
     [Fact]
-    public async Task Scrapes_between_polls_reuse_the_rendered_job_series_and_collect_only_the_live_ones()
+    public async Task A_published_snapshot_is_in_the_very_next_scrape()
     {
         await using var host = await ExporterHost.StartAsync(["--demo", "--Exporter:PollInterval", "01:00:00"]);
         await host.WaitReadyAsync();
-        var cache = host.App.Services.GetRequiredService<PolledFamiliesCache>();
         var jobs = host.App.Services.GetRequiredService<EntraProvisioningExporter.Sources.JobSnapshotStore>();
-
         var plain = await host.MetricsAsync();
-        var gzip = await GzipScrapeAsync(host);
-        var rendered = cache.Renders;
-        var plainAgain = await host.MetricsAsync();
-        var gzipAgain = await GzipScrapeAsync(host);
-        Assert.Equal(rendered, cache.Renders); // nothing was published: no collection of the 44 series per job
+        Assert.Equal(plain.Split('\n').Count(l => l.StartsWith("entra_provisioning_job_info{", StringComparison.Ordinal)),
+            (await GzipScrapeAsync(host)).Split('\n').Count(l => l.StartsWith("entra_provisioning_job_info{", StringComparison.Ordinal)));
 
-        // Same body whichever way it travels, polled families first, then the live ones collected per scrape.
-        Assert.Equal(Polled(plain), Polled(gzip));
-        Assert.Equal(Polled(plain), Polled(plainAgain));
-        Assert.Equal(Polled(plain), Polled(gzipAgain));
-        Assert.Contains("entra_provisioning_job_quarantined{", Polled(plain), StringComparison.Ordinal);
-        var lines = plainAgain.Split('\n');
-        Assert.True(Array.FindLastIndex(lines, l => l.StartsWith("entra_provisioning_job_info{", StringComparison.Ordinal))
-            < Array.FindIndex(lines, l => l.StartsWith("entra_exporter_source_up{", StringComparison.Ordinal)));
-        Assert.Contains("entra_provisioning_job_last_activity_age_seconds{", plainAgain, StringComparison.Ordinal);
-
-        // A new snapshot is in the very next scrape, rendered by the scrape itself if the renderer has not yet.
         var tenant = jobs.All.First();
-        jobs.Publish(tenant with { Jobs = tenant.Jobs.Skip(1).ToList() });
-        var after = await GzipScrapeAsync(host);
-        Assert.True(cache.Renders > rendered);
         var gone = tenant.Jobs[0].JobId;
         Assert.Contains($"job_id=\"{gone}\"", plain, StringComparison.Ordinal);
-        Assert.DoesNotContain($"entra_provisioning_job_info{{job_id=\"{gone}\"", after, StringComparison.Ordinal);
+        jobs.Publish(tenant with { Jobs = tenant.Jobs.Skip(1).ToList() });
+        // Every job-status series of the job is gone (its log series stay: the logs still know it).
+        var after = (await GzipScrapeAsync(host)).Split('\n');
+        Assert.DoesNotContain(after, l => l.StartsWith("entra_provisioning_job_", StringComparison.Ordinal) && l.Contains($"job_id=\"{gone}\"", StringComparison.Ordinal));
+        Assert.Equal(tenant.Jobs.Count - 1, after.Count(l => l.StartsWith("entra_provisioning_job_info{", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task The_format_is_negotiated_as_Prometheus_asks_for_it()
+    {
+        await using var host = await ExporterHost.StartAsync(["--demo"]);
+        await host.WaitReadyAsync();
+        // What Prometheus 2.42 sends: OpenMetrics 1.0.0 first.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+        using var openMetrics = await host.Http.SendAsync(request);
+        Assert.Equal("application/openmetrics-text; version=1.0.0; charset=utf-8", openMetrics.Content.Headers.ContentType!.ToString());
+        var om = await openMetrics.Content.ReadAsStringAsync();
+        Assert.EndsWith("# EOF\n", om, StringComparison.Ordinal);
+        Assert.Contains("# TYPE entra_exporter_poll_errors counter\n", om, StringComparison.Ordinal);
+        Assert.Contains("\nentra_exporter_poll_errors_total{", om, StringComparison.Ordinal);
+
+        using var text = await host.Http.GetAsync("/metrics");
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", text.Content.Headers.ContentType!.ToString());
+        var body = await text.Content.ReadAsStringAsync();
+        Assert.Contains("# TYPE entra_exporter_poll_errors_total counter\n", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("# EOF", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gzip", true)]
+    [InlineData("gzip, deflate, br", true)]
+    [InlineData("*", true)]
+    [InlineData("gzip;q=0", false)]
+    [InlineData("identity", false)]
+    public async Task Gzip_is_used_exactly_when_the_scraper_accepts_it(string acceptEncoding, bool gzip)
+    {
+        await using var host = await ExporterHost.StartAsync(["--demo"]);
+        await host.WaitReadyAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+        using var response = await host.Http.SendAsync(request);
+        Assert.Equal(gzip, response.Content.Headers.ContentEncoding.Contains("gzip"));
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var body = gzip ? await new StreamReader(new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress)).ReadToEndAsync()
+            : System.Text.Encoding.UTF8.GetString(bytes);
+        Assert.Contains("entra_provisioning_job_info{", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Process_and_runtime_families_are_served()
+    {
+        await using var host = await ExporterHost.StartAsync(["--demo"]);
+        var samples = MetricsText.Parse(await host.MetricsAsync());
+        var resident = Assert.Single(samples.Named("process_resident_memory_bytes")).Value;
+        // The process's own resident set, from the kernel, within the change between the two reads.
+        var kernel = long.Parse(File.ReadAllLines("/proc/self/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        Assert.InRange(resident, kernel * 0.7, kernel * 1.3);
+        Assert.True(Assert.Single(samples.Named("process_cpu_seconds_total")).Value > 0);
+        Assert.InRange(Assert.Single(samples.Named("process_start_time_seconds")).Value,
+            DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Assert.NotEmpty(samples.Named("dotnet_collection_count_total"));
+        Assert.Single(samples.Named("dotnet_total_memory_bytes"));
     }
 
     private static async Task<string> GzipScrapeAsync(ExporterHost host)
@@ -169,8 +211,4 @@ public class StartupTests
         using var reader = new StreamReader(gz);
         return await reader.ReadToEndAsync();
     }
-
-    /// <summary>The job and log families: every line of a family named entra_provisioning_* except the live ages.</summary>
-    private static string Polled(string body) => string.Join('\n', body.Split('\n')
-        .Where(l => l.Contains("entra_provisioning_", StringComparison.Ordinal) && !l.Contains("_age_seconds", StringComparison.Ordinal)));
 }

@@ -32,7 +32,7 @@ public sealed class ExporterOptions
     /// <summary>Optional protection of /metrics (off by default).</summary>
     public MetricsAuthOptions MetricsAuth { get; set; } = new();
 
-    /// <summary>Sizes the OpenTelemetry cardinality limits: no series is dropped up to this many jobs.</summary>
+    /// <summary>Sizes the OTLP exporter's cardinality limits: no series is dropped over OTLP up to this many jobs (unused without OTLP).</summary>
     public int MaxJobs { get; set; } = 10_000;
 
     public QuarantineOptions Quarantine { get; set; } = new();

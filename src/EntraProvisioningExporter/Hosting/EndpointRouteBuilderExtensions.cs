@@ -3,14 +3,22 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
 
 namespace EntraProvisioningExporter.Hosting;
 
 public static class EndpointRouteBuilderExtensions
 {
+    /// <summary>The middleware the endpoints need, before them: gzip when the scraper accepts it, and /metrics protection.</summary>
+    public static IApplicationBuilder UseExporterMiddleware(this IApplicationBuilder app) =>
+        app.UseResponseCompression().UseMiddleware<MetricsAuthMiddleware>();
+
     public static IEndpointRouteBuilder MapExporterEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/metrics", WriteMetricsAsync).AddEndpointFilter<MetricsAuthFilter>();
+        var registry = endpoints.ServiceProvider.GetRequiredService<PrometheusExposition>().Registry;
+        // prometheus-net negotiates text 0.0.4 or OpenMetrics 1.0 from the Accept header.
+        endpoints.MapMetrics(settings => settings.Registry = registry, "/metrics").WithMetadata(RequiresMetricsAuth.Instance);
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         endpoints.MapGet("/", () => Results.Content(LandingPage, "text/html; charset=utf-8"));
@@ -25,21 +33,4 @@ public static class EndpointRouteBuilderExtensions
         <ul><li><a href="metrics">/metrics</a>: the metrics</li><li><a href="healthz">/healthz</a>: liveness</li><li><a href="readyz">/readyz</a>: readiness (first poll cycle done)</li></ul>
         </body></html>
         """;
-
-    /// <summary>
-    /// The polled families as rendered for the current snapshots, then the live ones collected now (shared with
-    /// concurrent scrapes), streamed to the body; gzip when the scraper accepts it (Prometheus does).
-    /// </summary>
-    private static async Task WriteMetricsAsync(HttpContext context, ScrapeCoordinator live, PolledFamiliesCache polled)
-    {
-        var format = ExpositionFormatNegotiator.Choose(context.Request.Headers.Accept.ToString());
-        var gzip = ExpositionFormatNegotiator.AcceptsGzip(context.Request.Headers.AcceptEncoding.ToString());
-        using var head = await polled.GetAsync(format, context.RequestAborted).ConfigureAwait(false);
-        var liveSnapshot = await live.CollectAsync(context.RequestAborted).ConfigureAwait(false);
-        context.Response.ContentType = ExpositionFormatNegotiator.ContentType(format);
-        context.Response.Headers.CacheControl = "no-store";
-        context.Response.Headers.Vary = "Accept-Encoding";
-        if (gzip) context.Response.Headers.ContentEncoding = "gzip";
-        await ExpositionStreamer.WriteAsync(context.Response.BodyWriter, head, liveSnapshot, format, gzip, context.RequestAborted).ConfigureAwait(false);
-    }
 }

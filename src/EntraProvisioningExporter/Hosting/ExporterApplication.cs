@@ -59,6 +59,7 @@ public static class ExporterApplication
         hostOptions?.Configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseExporterMiddleware();
         app.MapExporterEndpoints();
         if (app.Services.GetService<SimulatorServer>() is { } simulator)
             app.Lifetime.ApplicationStopped.Register(() => simulator.DisposeAsync().AsTask().GetAwaiter().GetResult());

@@ -1,18 +1,20 @@
+using System.IO.Compression;
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Exposition;
 using EntraProvisioningExporter.Metrics;
-using EntraProvisioningExporter.Metrics.Collectors;
 using EntraProvisioningExporter.Sources;
+using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace EntraProvisioningExporter.Hosting;
 
 public static class ServiceCollectionExtensions
 {
-    /// <summary>Options, sources, instruments, the metrics pipeline and health checks: the whole exporter.</summary>
+    /// <summary>Options, sources, the metric table and its expositions, and health checks: the whole exporter.</summary>
     public static IServiceCollection AddEntraProvisioningExporter(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ExporterOptions>().Bind(configuration.GetSection(ExporterOptions.SectionName)).ValidateOnStart();
@@ -22,55 +24,57 @@ public static class ServiceCollectionExtensions
         {
             if (o.Sharding.Count > 1 && o.Sharding.Index is null) o.Sharding.Index = ShardingOptions.OrdinalOf(Environment.MachineName);
         });
-        services.AddSingleton(sp => new TenantSharding(sp.GetRequiredService<IOptions<ExporterOptions>>().Value));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ExporterOptions>>().Value);
+        services.AddSingleton(sp => new TenantSharding(sp.GetRequiredService<ExporterOptions>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CredentialFactory>(Sources.Graph.TokenCredentialFactory.Create);
 
         services.AddSingleton<JobSnapshotStore>();
         services.AddSingleton<Sources.Logs.LogSnapshotStore>();
         services.AddSingleton<SourceHealthRegistry>();
-        services.AddSingleton(sp => new ExporterMeter(sp.GetRequiredService<IOptions<ExporterOptions>>().Value));
-        services.AddSingleton<ExporterSelfMetrics>();
-        services.AddSingleton<JobInstruments>();
-        services.AddSingleton<IMetricCollector, ExporterHealthCollector>();
-        services.AddSingleton<IMetricCollector, JobInfoCollector>();
-        services.AddSingleton<IMetricCollector, JobStatusCollector>();
-        services.AddSingleton<IMetricCollector, QuarantineCollector>();
-        services.AddSingleton<IMetricCollector, LastExecutionCollector>();
-        services.AddSingleton<IMetricCollector, JobActivityCollector>();
-        services.AddSingleton<IMetricCollector, EscrowProximityCollector>();
-        services.AddSingleton<IMetricCollector, LogEventsCollector>();
-        services.AddSingleton<IMetricCollector, LogWindowCollector>();
-        services.AddSingleton<IMetricCollector, LogSourceCollector>();
-        services.AddSingleton<IMetricCollector, CustomQueryCollector>();
-        services.AddSingleton<CardinalityOverflows>();
-        services.AddSingleton<IMetricCollector, CardinalityCollector>();
-        services.AddSingleton<MetricsPipeline>();
-        services.AddSingleton(sp => new ScrapeCoordinator(sp.GetRequiredService<MetricsPipeline>().Live.Collect));
-        services.AddSingleton(sp =>
-        {
-            var jobs = sp.GetRequiredService<JobSnapshotStore>();
-            var logs = sp.GetRequiredService<Sources.Logs.LogSnapshotStore>();
-            // Real time: which formats were scraped recently is about real scrapers, not scenario time.
-            return new PolledFamiliesCache(() => jobs.Generation + logs.Generation, sp.GetRequiredService<MetricsPipeline>().Polled.Collect, TimeProvider.System);
-        });
-        services.AddHostedService<PolledFamiliesRenderer>();
+        services.AddSingleton<TenantSnapshots>();
+        services.AddMetricExpositions(configuration);
 
-        services.AddHostedService<MetricsPipelineStarter>();
         services.AddHostedService<PollingWorker>();
         services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("first-cycle", tags: ["ready"]);
         return services;
     }
-}
 
-/// <summary>Builds the metrics pipeline (and so every instrument) at start, before the first scrape or poll.</summary>
-internal sealed class MetricsPipelineStarter(MetricsPipeline pipeline) : Microsoft.Extensions.Hosting.IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The metric table, /metrics (prometheus-net, gzip when accepted) and, when an OTLP endpoint is configured,
+    /// OTLP through the OpenTelemetry SDK; both record the self-metrics.
+    /// </summary>
+    private static void AddMetricExpositions(this IServiceCollection services, IConfiguration configuration)
     {
-        _ = pipeline;
-        return Task.CompletedTask;
-    }
+        services.AddSingleton(sp => MetricTable.Build(sp.GetRequiredService<ExporterOptions>()));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<ExporterOptions>();
+            var sharding = sp.GetRequiredService<TenantSharding>();
+            return new ExporterInfo(ExporterVersion.Current, options.PollInterval, sharding.Index, sharding.Count, sharding.Configured, sharding.Assigned.Count);
+        });
+        services.AddSingleton<PrometheusExposition>();
+        services.AddSingleton<IMetricRecorder>(sp => sp.GetRequiredService<PrometheusExposition>());
+        services.AddSingleton<ExporterSelfMetrics>();
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true; // the body holds no secret for a compression side channel to leak
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ["text/plain", "application/openmetrics-text"];
+        });
+        services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        if (!OtlpExposition.IsConfigured(configuration)) return;
+        services.AddSingleton<OtlpExposition>();
+        services.AddSingleton<IMetricRecorder>(sp => sp.GetRequiredService<OtlpExposition>());
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(OtlpExposition.MeterName)
+            .AddInstrumentation(sp => sp.GetRequiredService<OtlpExposition>())
+            .AddOtlpExporter((_, reader) => reader.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative));
+        services.ConfigureOpenTelemetryMeterProvider((sp, builder) =>
+        {
+            var otlp = sp.GetRequiredService<OtlpExposition>();
+            builder.AddView(instrument => otlp.CardinalityLimitOf(instrument) is { } limit ? new MetricStreamConfiguration { CardinalityLimit = limit } : null);
+        });
+    }
 }

@@ -12,26 +12,16 @@ public sealed class JobSnapshotStore
     // Sorted by tenant id, so every instrument reads jobs in a stable order without sorting at each collection.
     private ImmutableSortedDictionary<string, TenantJobSnapshot> tenants = ImmutableSortedDictionary.Create<string, TenantJobSnapshot>(StringComparer.OrdinalIgnoreCase);
 
-    private long generation;
+    /// <summary>Raised after a tenant's snapshot is published, on the publishing thread, with the tenant id.</summary>
+    public event Action<string>? Published;
 
     public void Publish(TenantJobSnapshot snapshot)
     {
         ImmutableInterlocked.Update(ref tenants, (all, s) => all.SetItem(s.TenantId, s), snapshot);
-        Interlocked.Increment(ref generation);
+        Published?.Invoke(snapshot.TenantId);
     }
-
-    /// <summary>Counts publications: it moves after every change to what the store holds.</summary>
-    public long Generation => Interlocked.Read(ref generation);
 
     public TenantJobSnapshot? Get(string tenantId) => Volatile.Read(ref tenants).GetValueOrDefault(tenantId);
-
-    /// <summary>Every job of every tenant, in a stable order (tenant, service principal, job).</summary>
-    public IEnumerable<JobState> AllJobs()
-    {
-        foreach (var snapshot in Volatile.Read(ref tenants).Values)
-            foreach (var job in snapshot.Jobs)
-                yield return job;
-    }
 
     public IReadOnlyCollection<TenantJobSnapshot> All => Volatile.Read(ref tenants).Values.ToList();
 }

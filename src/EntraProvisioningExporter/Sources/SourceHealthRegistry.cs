@@ -25,20 +25,36 @@ public sealed class SourceHealthRegistry
 {
     private readonly ConcurrentDictionary<(string Tenant, string Source), SourceHealth> entries = new();
 
-    public void Register(string tenantId, string source) =>
-        entries.TryAdd((tenantId, source), new SourceHealth(tenantId, source, false, null, null, false));
+    /// <summary>Raised after a tenant's source is registered or reports a cycle, on the reporting thread, with the tenant id.</summary>
+    public event Action<string>? Changed;
 
-    public void ReportSuccess(string tenantId, string source, DateTimeOffset at) =>
+    public void Register(string tenantId, string source)
+    {
+        entries.TryAdd((tenantId, source), new SourceHealth(tenantId, source, false, null, null, false));
+        Changed?.Invoke(tenantId);
+    }
+
+    public void ReportSuccess(string tenantId, string source, DateTimeOffset at)
+    {
         entries.AddOrUpdate((tenantId, source),
             _ => new SourceHealth(tenantId, source, true, at, null, true),
             (_, old) => old with { Up = true, LastSuccess = at, LastErrorReason = null, FirstCycleDone = true });
+        Changed?.Invoke(tenantId);
+    }
 
-    public void ReportFailure(string tenantId, string source, string reason) =>
+    public void ReportFailure(string tenantId, string source, string reason)
+    {
         entries.AddOrUpdate((tenantId, source),
             _ => new SourceHealth(tenantId, source, false, null, reason, true),
             (_, old) => old with { Up = false, LastErrorReason = reason, FirstCycleDone = true });
+        Changed?.Invoke(tenantId);
+    }
 
     public IReadOnlyCollection<SourceHealth> All => entries.Values.OrderBy(e => e.TenantId, StringComparer.Ordinal).ThenBy(e => e.Source, StringComparer.Ordinal).ToList();
+
+    /// <summary>One tenant's sources, by source name.</summary>
+    public IReadOnlyList<SourceHealth> For(string tenantId) =>
+        entries.Values.Where(e => e.TenantId == tenantId).OrderBy(e => e.Source, StringComparer.Ordinal).ToList();
 
     public bool AllFirstCyclesDone => !entries.IsEmpty && entries.Values.All(e => e.FirstCycleDone);
 }

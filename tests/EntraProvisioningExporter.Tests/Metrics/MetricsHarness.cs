@@ -1,61 +1,55 @@
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Exposition;
-using EntraProvisioningExporter.Hosting;
 using EntraProvisioningExporter.Metrics;
-using EntraProvisioningExporter.Metrics.Collectors;
 using EntraProvisioningExporter.Simulator.Time;
 using EntraProvisioningExporter.Sources;
 using EntraProvisioningExporter.Sources.Jobs;
 using EntraProvisioningExporter.Sources.Logs;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EntraProvisioningExporter.Tests.Metrics;
 
-/// <summary>Every collector over an in-memory snapshot store, collected through the real OpenTelemetry pipeline.</summary>
-internal sealed class MetricsHarness : IDisposable
+/// <summary>The whole metric table over in-memory snapshot stores, applied to the real prometheus-net registry /metrics serves.</summary>
+internal sealed class MetricsHarness
 {
     public static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    public const string TenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e";
 
     public MetricsHarness(ExporterOptions? options = null)
     {
         Options = options ?? new ExporterOptions();
-        Meter = new ExporterMeter(Options, $"test-{Guid.NewGuid():N}");
-        Self = new ExporterSelfMetrics(Meter);
-        // Every collector type in the exporter, so none can be missed by the tests (or the README check).
-        using var services = new ServiceCollection()
-            .AddSingleton(Meter).AddSingleton(Store).AddSingleton(Logs).AddSingleton(Health).AddSingleton<TimeProvider>(Time)
-            .AddSingleton<JobInstruments>()
-            .AddSingleton(new TenantSharding(Options)).AddSingleton(Overflows)
-            .BuildServiceProvider();
-        var collectors = CollectorTypes.Select(t => (IMetricCollector)ActivatorUtilities.CreateInstance(services, t)).ToList();
-        Pipeline = new MetricsPipeline(Meter, collectors, Self, Overflows, new ConfigurationBuilder().Build());
-        Coordinator = new ScrapeCoordinator(Pipeline.CollectAll);
+        Table = MetricTable.Build(Options);
+        Snapshots = new TenantSnapshots(Store, Logs, Health);
+        Exposition = new PrometheusExposition(Table, Snapshots, new ExporterInfo("test", Options.PollInterval, 0, 1, 1, 1), Time, NullLogger<PrometheusExposition>.Instance);
+        Self = new ExporterSelfMetrics([Exposition]);
     }
 
     public ExporterOptions Options { get; }
-    public CardinalityOverflows Overflows { get; } = new(Microsoft.Extensions.Logging.Abstractions.NullLogger<CardinalityOverflows>.Instance);
+    public MetricTable Table { get; }
     public ManualTimeProvider Time { get; } = new(Now);
     public JobSnapshotStore Store { get; } = new();
     public LogSnapshotStore Logs { get; } = new();
-
-    public static IReadOnlyList<Type> CollectorTypes { get; } = typeof(IMetricCollector).Assembly.GetTypes()
-        .Where(t => typeof(IMetricCollector).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false }).OrderBy(t => t.Name).ToList();
     public SourceHealthRegistry Health { get; } = new();
-    public ExporterMeter Meter { get; }
+    public TenantSnapshots Snapshots { get; }
+    public PrometheusExposition Exposition { get; }
     public ExporterSelfMetrics Self { get; }
-    public MetricsPipeline Pipeline { get; }
-    public ScrapeCoordinator Coordinator { get; }
 
     public void Publish(params JobState[] jobs) =>
-        Store.Publish(new TenantJobSnapshot(jobs.FirstOrDefault()?.TenantId ?? "t", jobs, Time.GetUtcNow()));
+        Store.Publish(new TenantJobSnapshot(jobs.FirstOrDefault()?.TenantId ?? TenantId, jobs, Time.GetUtcNow()));
 
-    public ExpositionSnapshot Collect() => Coordinator.CollectAsync(CancellationToken.None).GetAwaiter().GetResult();
+    public void PublishLogs(TenantLogSnapshot snapshot) => Logs.Publish(snapshot);
+
+    /// <summary>The registry serialized as /metrics serves it in the text format.</summary>
+    public string Scrape()
+    {
+        using var stream = new MemoryStream();
+        Exposition.Registry.CollectAndExportAsTextAsync(stream).GetAwaiter().GetResult();
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
 
     /// <summary>The samples of one metric, as (labels, value).</summary>
-    public IReadOnlyList<(Dictionary<string, string> Labels, double Value)> Series(string name) =>
-        Collect().Families.Where(f => f.Name == name).SelectMany(f => f.Samples)
-            .Select(s => (s.Labels.ToDictionary(l => l.Key, l => l.Value), s.Value)).ToList();
+    public IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)> Series(string name) =>
+        MetricsText.Parse(Scrape()).Named(name).Select(s => (s.Labels, s.Value)).ToList();
 
     public double? Value(string name, string jobId, params (string Key, string Value)[] labels) =>
         Series(name).Where(s => s.Labels.GetValueOrDefault("job_id") == jobId && labels.All(l => s.Labels.GetValueOrDefault(l.Key) == l.Value))
@@ -63,7 +57,7 @@ internal sealed class MetricsHarness : IDisposable
 
     public static JobState Job(string id = "scim.1.a", string code = "Active") => new()
     {
-        TenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e",
+        TenantId = TenantId,
         ServicePrincipalId = "acea479c-60f6-f2de-2b6e-6f10ce024ed8",
         AppName = "Contoso SCIM App",
         JobId = id,
@@ -73,9 +67,9 @@ internal sealed class MetricsHarness : IDisposable
         ScheduleInterval = TimeSpan.FromMinutes(40),
     };
 
-    public void Dispose()
-    {
-        Pipeline.Dispose();
-        Meter.Dispose();
-    }
+    public static JobKey Key(JobState job) => new(job.TenantId, job.ServicePrincipalId, job.JobId);
+
+    public static TenantLogSnapshot LogSnapshot(string source = SourceNames.LogAnalytics, IReadOnlyList<EventCounter>? events = null,
+        IReadOnlyList<JobWindow>? windows = null, DateTimeOffset? cursor = null) =>
+        new(TenantId, source, events ?? [], [], windows ?? [], cursor ?? Now, 0, new Dictionary<string, CustomQueryResult>());
 }

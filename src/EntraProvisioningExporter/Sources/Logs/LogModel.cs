@@ -36,16 +36,16 @@ public sealed class LogSnapshotStore
 {
     private ImmutableDictionary<string, TenantLogSnapshot> tenants = ImmutableDictionary.Create<string, TenantLogSnapshot>(StringComparer.OrdinalIgnoreCase);
 
-    private long generation;
+    /// <summary>Raised after a tenant's snapshot is published, on the publishing thread, with the tenant id.</summary>
+    public event Action<string>? Published;
 
     public void Publish(TenantLogSnapshot snapshot)
     {
         ImmutableInterlocked.AddOrUpdate(ref tenants, snapshot.TenantId, snapshot, (_, _) => snapshot);
-        Interlocked.Increment(ref generation);
+        Published?.Invoke(snapshot.TenantId);
     }
 
-    /// <summary>Counts publications: it moves after every change to what the store holds.</summary>
-    public long Generation => Interlocked.Read(ref generation);
+    public TenantLogSnapshot? Get(string tenantId) => Volatile.Read(ref tenants).GetValueOrDefault(tenantId);
 
     public IReadOnlyList<TenantLogSnapshot> All =>
         Volatile.Read(ref tenants).Values.OrderBy(s => s.TenantId, StringComparer.OrdinalIgnoreCase).ToList();

@@ -1,0 +1,104 @@
+using System.Diagnostics.Metrics;
+using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Metrics;
+using EntraProvisioningExporter.Sources;
+using Microsoft.Extensions.Configuration;
+
+namespace EntraProvisioningExporter.Exposition;
+
+/// <summary>
+/// OTLP's side of the <see cref="MetricTable"/>: one System.Diagnostics.Metrics instrument per family on a meter
+/// of its own, which the OpenTelemetry SDK's MeterProvider (OpenTelemetry.Extensions.Hosting) exports. Tenant and
+/// exporter families are observable instruments that read the snapshots when the SDK collects; recorded families
+/// are a counter or histogram fed by <see cref="ExporterSelfMetrics"/>. Created only when an OTLP endpoint is
+/// configured: without one there is no meter, no MeterProvider and no metric point.
+/// </summary>
+public sealed class OtlpExposition : IMetricRecorder, IDisposable
+{
+    public const string MeterName = "EntraProvisioningExporter";
+
+    private readonly Meter meter;
+    private readonly Dictionary<MetricFamily, Instrument> recorded = [];
+    private readonly Dictionary<string, int> cardinalityLimits = new(StringComparer.Ordinal);
+    private readonly TenantSnapshots snapshots;
+    private readonly ExporterInfo info;
+    private readonly TimeProvider time;
+
+    public OtlpExposition(MetricTable table, TenantSnapshots snapshots, ExporterInfo info, TimeProvider time, ExporterOptions options)
+    {
+        this.snapshots = snapshots;
+        this.info = info;
+        this.time = time;
+        meter = new Meter(MeterName, info.Version);
+        foreach (var family in table.Families)
+        {
+            cardinalityLimits[family.Name] = family.Series.At(options.MaxJobs);
+            switch (family)
+            {
+                case TenantFamily { Kind: MetricKind.Counter } t:
+                    meter.CreateObservableCounter(t.Name, () => Observe(t), unit: null, description: t.Help);
+                    break;
+                case TenantFamily t:
+                    meter.CreateObservableGauge(t.Name, () => Observe(t), unit: null, description: t.Help);
+                    break;
+                case ExporterFamily e:
+                    meter.CreateObservableGauge(e.Name, () => Observe(e), unit: null, description: e.Help);
+                    break;
+                case RecordedFamily { Kind: MetricKind.Histogram } r:
+                    recorded[r] = meter.CreateHistogram(r.Name, unit: null, description: r.Help, tags: null,
+                        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = r.Buckets });
+                    break;
+                case RecordedFamily r:
+                    recorded[r] = meter.CreateCounter<double>(r.Name, unit: null, description: r.Help);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>OTLP is on when the standard endpoint variables are set (OTEL_EXPORTER_OTLP_ENDPOINT or …_METRICS_ENDPOINT).</summary>
+    public static bool IsConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) ||
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]);
+
+    /// <summary>The SDK keeps at most this many series of an instrument (sized so none is dropped up to Exporter:MaxJobs jobs).</summary>
+    public int? CardinalityLimitOf(Instrument instrument) =>
+        instrument.Meter == meter && cardinalityLimits.TryGetValue(instrument.Name, out var limit) ? limit : null;
+
+    public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues) =>
+        ((Counter<double>)recorded[family]).Add(increment, Tags(family, labelValues));
+
+    public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues) =>
+        ((Histogram<double>)recorded[family]).Record(value, Tags(family, labelValues));
+
+    private List<Measurement<double>> Observe(TenantFamily family)
+    {
+        var writer = new MeasurementWriter(family, family.IsAge ? time.GetUtcNow() : null);
+        foreach (var tenant in snapshots.All) family.Read(tenant, writer);
+        return writer.Measurements;
+    }
+
+    private List<Measurement<double>> Observe(ExporterFamily family)
+    {
+        var writer = new MeasurementWriter(family, null);
+        family.Read(info, writer);
+        return writer.Measurements;
+    }
+
+    private static KeyValuePair<string, object?>[] Tags(MetricFamily family, ReadOnlySpan<string> labelValues)
+    {
+        var tags = new KeyValuePair<string, object?>[labelValues.Length];
+        for (var i = 0; i < tags.Length; i++) tags[i] = new(family.LabelNames[i], labelValues[i]);
+        return tags;
+    }
+
+    public void Dispose() => meter.Dispose();
+
+    /// <summary>Collects a family's samples as measurements; an age's timestamps become seconds since then.</summary>
+    private sealed class MeasurementWriter(MetricFamily family, DateTimeOffset? now) : SampleWriter
+    {
+        public List<Measurement<double>> Measurements { get; } = [];
+
+        public override void Add(double value, params ReadOnlySpan<string> labelValues) =>
+            Measurements.Add(new Measurement<double>(now is { } n ? TenantFamily.Age(value, n) : value, Tags(family, labelValues)));
+    }
+}

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using EntraProvisioningExporter.Metrics;
+using EntraProvisioningExporter.Sources;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using PrometheusMetrics = Prometheus.Metrics;
+
+namespace EntraProvisioningExporter.Exposition;
+
+/// <summary>
+/// What /metrics serves: a prometheus-net registry of its own with one collector per family of the
+/// <see cref="MetricTable"/>. A tenant's families are applied when one of their inputs is published for that
+/// tenant (values set, series of vanished jobs and label values removed), never re-read at a scrape. The only
+/// values a scrape computes are the ages, set from their kept timestamps in a before-collect callback. The
+/// process and .NET runtime families come from prometheus-net (<see cref="ProcessMetrics"/>).
+/// </summary>
+public sealed partial class PrometheusExposition : IMetricRecorder
+{
+    private readonly Dictionary<MetricFamily, Collector> collectors = [];
+    private readonly TenantFamily[] tenantFamilies;
+    private readonly ConcurrentDictionary<string, TenantSeries> tenants = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TenantSnapshots snapshots;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+
+    public PrometheusExposition(MetricTable table, TenantSnapshots snapshots, ExporterInfo info, TimeProvider time, ILogger<PrometheusExposition> logger)
+    {
+        this.snapshots = snapshots;
+        this.time = time;
+        this.logger = logger;
+        Registry = PrometheusMetrics.NewCustomRegistry();
+        var factory = PrometheusMetrics.WithCustomRegistry(Registry);
+        foreach (var family in table.Families)
+        {
+            string[] labels = [.. family.LabelNames];
+            collectors[family] = family.Kind switch
+            {
+                MetricKind.Counter => factory.CreateCounter(family.Name, family.Help, labels),
+                MetricKind.Histogram => factory.CreateHistogram(family.Name, family.Help, labels,
+                    new HistogramConfiguration { Buckets = [.. ((RecordedFamily)family).Buckets!] }),
+                _ => factory.CreateGauge(family.Name, family.Help, labels),
+            };
+        }
+        foreach (var family in table.Families.OfType<ExporterFamily>())
+            family.Read(info, new ExporterWriter((Gauge)collectors[family]));
+        ProcessMetrics.Register(Registry);
+        tenantFamilies = [.. table.TenantFamilies];
+        Registry.AddBeforeCollectCallback(UpdateAges);
+        snapshots.Published += Apply;
+        foreach (var tenant in snapshots.All) Apply(tenant.TenantId, TenantInputs.All);
+    }
+
+    /// <summary>The registry /metrics serializes.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>
+    /// Applies every family that reads one of <paramref name="changed"/> for the tenant, from its latest snapshot
+    /// (read under the tenant's lock, so concurrent publications end with the newest applied).
+    /// </summary>
+    public void Apply(string tenantId, TenantInputs changed)
+    {
+        var state = tenants.GetOrAdd(tenantId, _ => new TenantSeries(tenantFamilies.Length));
+        lock (state)
+        {
+            var snapshot = snapshots.Get(tenantId);
+            var now = time.GetUtcNow();
+            for (var i = 0; i < tenantFamilies.Length; i++)
+            {
+                var family = tenantFamilies[i];
+                if ((family.Inputs & changed) == 0) continue;
+                try
+                {
+                    state.Apply(i, family, collectors[family], snapshot, now);
+                }
+                catch (Exception ex)
+                {
+                    LogApplyFailed(logger, family.Name, tenantId, ex);
+                }
+            }
+        }
+    }
+
+    private void UpdateAges()
+    {
+        var now = time.GetUtcNow();
+        foreach (var state in tenants.Values)
+            foreach (var ages in state.Ages)
+                foreach (var age in Volatile.Read(ref ages.Series))
+                    age.Child.Set(TenantFamily.Age(age.Since, now));
+    }
+
+    public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues) =>
+        ((Counter)collectors[family]).WithLabels(labelValues).Inc(increment);
+
+    public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues) =>
+        ((Histogram)collectors[family]).WithLabels(labelValues).Observe(value);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Metric family {Family} could not be updated for tenant {Tenant}; it keeps its previous series. This is a bug: please report it.")]
+    private static partial void LogApplyFailed(ILogger logger, string family, string tenant, Exception exception);
+
+    /// <summary>An age series: its gauge and the Unix time it counts from.</summary>
+    private readonly record struct AgeSeries(Gauge.Child Child, double Since);
+
+    /// <summary>An age family's series for one tenant, replaced as a whole at each application.</summary>
+    private sealed class AgeFamily
+    {
+        public AgeSeries[] Series = [];
+    }
+
+    /// <summary>
+    /// The series one tenant's families last set, so a publication can remove those it no longer has. Each
+    /// application stamps the series it sets; those left with an older stamp are removed.
+    /// </summary>
+    private sealed class TenantSeries(int families)
+    {
+        private readonly Dictionary<ChildBase, long>[] seen = [.. Enumerable.Range(0, families).Select(_ => new Dictionary<ChildBase, long>())];
+        private readonly AgeFamily?[] ages = new AgeFamily?[families];
+        private readonly List<ChildBase> stale = [];
+        private readonly SeriesWriter writer = new();
+        private long stamp;
+
+        public IEnumerable<AgeFamily> Ages => ages.OfType<AgeFamily>();
+
+        public void Apply(int index, TenantFamily family, Collector collector, TenantSnapshot snapshot, DateTimeOffset now)
+        {
+            var ageSeries = family.IsAge ? new List<AgeSeries>() : null;
+            writer.Begin(collector, seen[index], ++stamp, ageSeries, now);
+            family.Read(snapshot, writer);
+            foreach (var (child, at) in seen[index])
+                if (at != stamp) stale.Add(child);
+            foreach (var child in stale)
+            {
+                seen[index].Remove(child);
+                child.Remove();
+            }
+            stale.Clear();
+            if (ageSeries is not null) Volatile.Write(ref (ages[index] ??= new AgeFamily()).Series, [.. ageSeries]);
+        }
+    }
+
+    /// <summary>Sets one family's series for one tenant and stamps each as seen.</summary>
+    private sealed class SeriesWriter : SampleWriter
+    {
+        private Collector collector = null!;
+        private Dictionary<ChildBase, long> seen = null!;
+        private long stamp;
+        private List<AgeSeries>? ages;
+        private DateTimeOffset now;
+
+        public void Begin(Collector collector, Dictionary<ChildBase, long> seen, long stamp, List<AgeSeries>? ages, DateTimeOffset now)
+        {
+            this.collector = collector;
+            this.seen = seen;
+            this.stamp = stamp;
+            this.ages = ages;
+            this.now = now;
+        }
+
+        public override void Add(double value, params ReadOnlySpan<string> labelValues)
+        {
+            ChildBase child;
+            if (collector is Counter counter)
+            {
+                var c = counter.WithLabels(labelValues);
+                if (value < c.Value)
+                {
+                    // The source's count went down (it started again): show a counter reset, not a value held back.
+                    seen.Remove(c);
+                    c.Remove();
+                    c = counter.WithLabels(labelValues);
+                }
+                c.IncTo(value);
+                child = c;
+            }
+            else
+            {
+                var g = ((Gauge)collector).WithLabels(labelValues);
+                if (ages is not null)
+                {
+                    ages.Add(new AgeSeries(g, value));
+                    g.Set(TenantFamily.Age(value, now));
+                }
+                else
+                {
+                    g.Set(value);
+                }
+                child = g;
+            }
+            seen[child] = stamp;
+        }
+    }
+
+    /// <summary>Sets an exporter family's one series (no labels: the collector's own; else the labelled one).</summary>
+    private sealed class ExporterWriter(Gauge gauge) : SampleWriter
+    {
+        public override void Add(double value, params ReadOnlySpan<string> labelValues)
+        {
+            if (labelValues.IsEmpty) gauge.Set(value);
+            else gauge.WithLabels(labelValues).Set(value);
+        }
+    }
+}

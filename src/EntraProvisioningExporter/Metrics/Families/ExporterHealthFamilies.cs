@@ -1,0 +1,44 @@
+using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Sources;
+
+namespace EntraProvisioningExporter.Metrics.Families;
+
+/// <summary>The exporter's own state: build, configuration and shard, each source's health and freshness, jobs found per tenant.</summary>
+public static class ExporterHealthFamilies
+{
+    private static readonly IReadOnlyList<string> TenantSource = ["tenant_id", "source"];
+
+    public static IEnumerable<MetricFamily> All(ExporterOptions o)
+    {
+        yield return new ExporterFamily("entra_exporter_build_info", "Exporter build information (value 1).", ["version"], (e, w) => w.Add(1, e.Version));
+        yield return new ExporterFamily("entra_exporter_poll_interval_seconds",
+            "How often every source is polled, in seconds (Exporter:PollInterval): alert rules scale staleness by it.", [], (e, w) => w.Add(e.PollInterval.TotalSeconds));
+        yield return new ExporterFamily("entra_exporter_shard_index",
+            "This replica's shard (Exporter:Sharding:Index, 0 when not sharded).", [], (e, w) => w.Add(e.ShardIndex));
+        yield return new ExporterFamily("entra_exporter_shards",
+            "How many replicas share the tenants (Exporter:Sharding:Count, 1 when not sharded).", [], (e, w) => w.Add(e.ShardCount));
+        yield return new ExporterFamily("entra_exporter_configured_tenants",
+            "Tenants in the configuration, across all shards.", [], (e, w) => w.Add(e.ConfiguredTenants));
+        yield return new ExporterFamily("entra_exporter_polled_tenants",
+            "Tenants this replica polls (its shard's share of the configured tenants).", [], (e, w) => w.Add(e.PolledTenants));
+        yield return new TenantFamily("entra_exporter_source_up", MetricKind.Gauge,
+            "Whether the source's last poll cycle succeeded completely (1) or not (0); see entra_exporter_poll_errors_total for why.",
+            TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Health, (tenant, w) =>
+            {
+                foreach (var h in tenant.Sources) w.Add(h.Up ? 1 : 0, h.TenantId, h.Source);
+            });
+        yield return new TenantFamily("entra_exporter_source_last_success_timestamp_seconds", MetricKind.Gauge,
+            "When the source last completed a poll cycle successfully, in Unix seconds: its data is as fresh as this.",
+            TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Health, (tenant, w) =>
+            {
+                foreach (var h in tenant.Sources)
+                    if (JobFamily.Unix(h.LastSuccess) is { } at) w.Add(at, h.TenantId, h.Source);
+            });
+        yield return new TenantFamily("entra_exporter_discovered_jobs", MetricKind.Gauge,
+            "Provisioning jobs currently known in the tenant.",
+            ["tenant_id"], SeriesBound.AtMost(10_000), TenantInputs.Jobs, (tenant, w) =>
+            {
+                if (tenant.Jobs is { } jobs) w.Add(jobs.Jobs.Count, jobs.TenantId);
+            });
+    }
+}

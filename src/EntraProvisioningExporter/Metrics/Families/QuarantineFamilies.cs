@@ -1,0 +1,32 @@
+using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Sources.Jobs;
+
+namespace EntraProvisioningExporter.Metrics.Families;
+
+/// <summary>Quarantine state and its dates; the detail series exist only while a job is quarantined.</summary>
+public static class QuarantineFamilies
+{
+    public static IEnumerable<MetricFamily> All(ExporterOptions o)
+    {
+        var disableAfter = o.Quarantine.DisableAfter;
+        yield return JobFamily.Gauge("entra_provisioning_job_quarantined",
+            MetricHelp.FromGraph("Whether the job is in quarantine (1) or not (0).", o),
+            job => job.IsQuarantined ? 1 : 0);
+        yield return JobFamily.Labelled("entra_provisioning_job_quarantine_reason",
+            MetricHelp.FromGraph("Why the job is quarantined (value 1 while quarantined; the reason as Graph sends it).", o),
+            "reason", 1, job => job.IsQuarantined ? [(job.Quarantine?.Reason ?? KnownValues.Unknown, 1)] : []);
+        yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_start_timestamp_seconds",
+            MetricHelp.FromGraph("When the current quarantine began, in Unix seconds.", o), job => Q(job)?.CurrentBegan);
+        yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_series_start_timestamp_seconds",
+            MetricHelp.FromGraph("When the current series of quarantines began, in Unix seconds.", o), job => Q(job)?.SeriesBegan);
+        yield return JobFamily.Gauge("entra_provisioning_job_quarantine_series_occurrences",
+            MetricHelp.FromGraph("How many times the quarantine was re-encountered in this series (Graph's seriesCount).", o), job => Q(job)?.SeriesCount);
+        yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_next_attempt_timestamp_seconds",
+            MetricHelp.FromGraph("When the service next retries the quarantined job, in Unix seconds.", o), job => Q(job)?.NextAttempt);
+        yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_disable_timestamp_seconds",
+            MetricHelp.FromGraph($"When Microsoft disables the job if it stays quarantined: series start + {disableAfter.TotalDays:0.##} days, in Unix seconds.", o),
+            job => Q(job)?.SeriesBegan + disableAfter);
+    }
+
+    private static QuarantineState? Q(JobState job) => job.IsQuarantined ? job.Quarantine : null;
+}

@@ -1,0 +1,97 @@
+using EntraProvisioningExporter.Sources;
+
+namespace EntraProvisioningExporter.Metrics;
+
+public enum MetricKind { Gauge, Counter, Histogram }
+
+/// <summary>Receives a family's samples: the value, then the label values in the order of the family's label names.</summary>
+public abstract class SampleWriter
+{
+    public abstract void Add(double value, params ReadOnlySpan<string> labelValues);
+}
+
+/// <summary>
+/// The most series a family can have: so many per job plus a fixed number. Only exporters that size storage up
+/// front use it (OpenTelemetry's cardinality limit, for OTLP).
+/// </summary>
+public readonly record struct SeriesBound(int PerJob, int Fixed)
+{
+    public static SeriesBound Jobs(int perJob) => new(perJob, 0);
+    public static SeriesBound AtMost(int series) => new(0, series);
+
+    public int At(int maxJobs) => checked(PerJob * maxJobs + Fixed + 1);
+}
+
+/// <summary>
+/// One metric family, defined once: its name, type, help, label names, and how its samples are read. Every
+/// consumer (the /metrics registry, OTLP, the README check, the tests) takes families from <see cref="MetricTable"/>.
+/// </summary>
+public abstract class MetricFamily
+{
+    private protected MetricFamily(string name, MetricKind kind, string help, IReadOnlyList<string> labelNames, SeriesBound series)
+    {
+        Name = name;
+        Kind = kind;
+        Help = MetricHelp.Sanitize(help);
+        LabelNames = labelNames;
+        Series = series;
+    }
+
+    public string Name { get; }
+    public MetricKind Kind { get; }
+    public string Help { get; }
+    public IReadOnlyList<string> LabelNames { get; }
+    public SeriesBound Series { get; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// A family read from each tenant's snapshot: applied for a tenant whenever one of <see cref="Inputs"/> is published
+/// for it. An age family's reader writes Unix timestamps; its value is the seconds since then, at collection time.
+/// </summary>
+public sealed class TenantFamily : MetricFamily
+{
+    public TenantFamily(string name, MetricKind kind, string help, IReadOnlyList<string> labelNames, SeriesBound series,
+        TenantInputs inputs, Action<TenantSnapshot, SampleWriter> read, bool isAge = false)
+        : base(name, kind, help, labelNames, series)
+    {
+        if (kind == MetricKind.Histogram) throw new ArgumentException("A tenant family is a gauge or a counter.", nameof(kind));
+        if (isAge && kind != MetricKind.Gauge) throw new ArgumentException("An age is a gauge.", nameof(isAge));
+        Inputs = inputs;
+        Read = read;
+        IsAge = isAge;
+    }
+
+    public TenantInputs Inputs { get; }
+    public Action<TenantSnapshot, SampleWriter> Read { get; }
+    public bool IsAge { get; }
+
+    /// <summary>An age's value: seconds from the timestamp to now, never negative.</summary>
+    public static double Age(double unixSeconds, DateTimeOffset now) => Math.Max(0, now.ToUnixTimeMilliseconds() / 1000.0 - unixSeconds);
+}
+
+/// <summary>The exporter's own constants (build, configuration, shard): read once at start.</summary>
+public sealed record ExporterInfo(string Version, TimeSpan PollInterval, int ShardIndex, int ShardCount, int ConfiguredTenants, int PolledTenants);
+
+/// <summary>A family read from <see cref="ExporterInfo"/>.</summary>
+public sealed class ExporterFamily(string name, string help, IReadOnlyList<string> labelNames, Action<ExporterInfo, SampleWriter> read)
+    : MetricFamily(name, MetricKind.Gauge, help, labelNames, SeriesBound.AtMost(1))
+{
+    public Action<ExporterInfo, SampleWriter> Read { get; } = read;
+}
+
+/// <summary>A family recorded as events happen (poll cycles, HTTP responses) through <see cref="ExporterSelfMetrics"/>.</summary>
+public sealed class RecordedFamily : MetricFamily
+{
+    public RecordedFamily(string name, MetricKind kind, string help, IReadOnlyList<string> labelNames, SeriesBound series, IReadOnlyList<double>? buckets = null)
+        : base(name, kind, help, labelNames, series)
+    {
+        if (kind == MetricKind.Gauge) throw new ArgumentException("A recorded family is a counter or a histogram.", nameof(kind));
+        if ((kind == MetricKind.Histogram) != (buckets is not null)) throw new ArgumentException("A histogram, and only a histogram, has buckets.", nameof(buckets));
+        Buckets = buckets;
+    }
+
+    /// <summary>A histogram's upper bounds, ascending, without +Inf.</summary>
+    public IReadOnlyList<double>? Buckets { get; }
+}
