@@ -5,7 +5,12 @@
 #
 #   bash tests/bench/measure.sh                 # everything, about 20 minutes on 2 cores
 #   bash tests/bench/measure.sh startup scrape  # only some: startup scrape load poll memory
-#   CYCLES=100 MEMORY_JOBS="1000 10000" LATENCY_MS=100 CONCURRENCY=4 bash tests/bench/measure.sh memory poll
+#   CYCLES=100 MEMORY_JOBS="13 1000 10000" LATENCY_MS=100 CONCURRENCY=4 bash tests/bench/measure.sh memory poll
+#   BASELINE_REF=main~3 bash tests/bench/measure.sh scrape memory   # that commit's exporter beside this one
+#
+# With BASELINE_REF, the exporter of that commit is built in a temporary git worktree and measured in the same
+# run, on the same simulator, as this checkout's: every result line says which (build=baseline or build=current).
+# Memory runs both at once, side by side; scrape and startup alternate between them.
 #
 # Needs curl and python3; "load" installs wrk from Debian when it is missing. Prints one "result:" line per figure.
 set -euo pipefail
@@ -25,6 +30,15 @@ for project in src/EntraProvisioningExporter src/EntraProvisioningExporter.Simul
   dotnet build -c Release -nologo -clp:ErrorsOnly "$project" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 done
 exporter_dll="src/EntraProvisioningExporter/bin/Release/net10.0/EntraProvisioningExporter.dll"
+builds=("current=$PWD/$exporter_dll")
+if [ -n "${BASELINE_REF:-}" ]; then
+  baseline_tree="$work/baseline"
+  git worktree add --detach "$baseline_tree" "$BASELINE_REF" >"$work/worktree.log" 2>&1 || { cat "$work/worktree.log" >&2; exit 1; }
+  trap 'cleanup; git worktree remove --force "$baseline_tree" >/dev/null 2>&1 || true' EXIT
+  dotnet build -c Release -nologo -clp:ErrorsOnly "$baseline_tree/src/EntraProvisioningExporter" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  builds=("baseline=$baseline_tree/$exporter_dll" "${builds[@]}")
+  echo "baseline: $(git rev-parse --short "$BASELINE_REF") ($BASELINE_REF); current: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes')"
+fi
 simulator_dll="src/EntraProvisioningExporter.Simulator/bin/Release/net10.0/EntraProvisioningExporter.Simulator.dll"
 ticks="$(getconf CLK_TCK)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), .NET $(dotnet --version)"
@@ -57,11 +71,11 @@ start_simulator() { # start_simulator <jobs> <latency-ms> <log-source>: sets sim
   for _ in $(seq 600); do [ -s "$work/exporter.json" ] && return 0; sleep 0.1; done
   echo "simulator did not start: $(cat "$work/simulator.log")" >&2; return 1
 }
-start_exporter() { # start_exporter <port> <args…>: exporter against $work/exporter.json; sets exp_pid
-  local port="$1"; shift
+start_exporter() { # start_exporter <build=dll> <port> <args…>: that build against $work/exporter.json; sets exp_pid
+  local name="${1%%=*}" dll="${1#*=}" port="$2"; shift 2
   # The settings file is the content root's appsettings.Production.json, as in the container.
-  mkdir -p "$work/app" && cp -r "$(dirname "$exporter_dll")"/. "$work/app/" && cp "$work/exporter.json" "$work/app/appsettings.Production.json"
-  DOTNET_ENVIRONMENT=Production dotnet "$work/app/EntraProvisioningExporter.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning "$@" >"$work/exporter.log" 2>&1 &
+  rm -rf "$work/app-$name" && mkdir -p "$work/app-$name" && cp -r "$(dirname "$dll")"/. "$work/app-$name/" && cp "$work/exporter.json" "$work/app-$name/appsettings.Production.json"
+  DOTNET_ENVIRONMENT=Production dotnet "$work/app-$name/EntraProvisioningExporter.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning "$@" >"$work/exporter-$name.log" 2>&1 &
   exp_pid=$!; pids+=("$exp_pid")
 }
 stop() { kill "$@" 2>/dev/null || true; for p in "$@"; do wait "$p" 2>/dev/null || true; done; }
@@ -69,18 +83,20 @@ stop() { kill "$@" 2>/dev/null || true; for p in "$@"; do wait "$p" 2>/dev/null 
 # Start-up: process start to the first /metrics with every job and a successful cycle of every source.
 measure_startup() {
   for jobs in 13 1000; do
+   for build in "${builds[@]}"; do
     local samples=()
     for _ in 1 2 3; do
       local port; port="$(free_port)"
       local t0; t0="$(now_ms)"
-      dotnet "$exporter_dll" --demo --urls "http://127.0.0.1:$port" --Demo:SyntheticJobs "$((jobs - SCENARIO_JOBS))" --Logging:LogLevel:Default=Warning >"$work/startup.log" 2>&1 &
+      dotnet "${build#*=}" --demo --urls "http://127.0.0.1:$port" --Demo:SyntheticJobs "$((jobs - SCENARIO_JOBS))" --Logging:LogLevel:Default=Warning >"$work/startup.log" 2>&1 &
       local pid=$!; pids+=("$pid")
       until [ "$(curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -c '^entra_provisioning_job_info{')" = "$jobs" ] &&
             ! curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^entra_exporter_source_up{.*} 0$'; do sleep 0.02; done
       samples+=("$(( $(now_ms) - t0 ))")
       stop "$pid"
     done
-    echo "result: startup_to_first_complete_metrics jobs=$jobs median_ms=$(printf '%s\n' "${samples[@]}" | median) runs_ms=${samples[*]}"
+    echo "result: startup_to_first_complete_metrics build=${build%%=*} jobs=$jobs median_ms=$(printf '%s\n' "${samples[@]}" | median) runs_ms=${samples[*]}"
+   done
   done
 }
 
@@ -88,26 +104,29 @@ measure_startup() {
 measure_scrape() {
   for jobs in 100 1000 10000; do
     start_simulator "$jobs" 0 LogAnalytics
-    local port; port="$(free_port)"
-    start_exporter "$port" --Exporter:PollInterval 01:00:00
-    wait_ready "$port" "$exp_pid"
-    scrape "$port"
-    local raw gz series
-    raw="$(wc -c <"$work/metrics.txt")"
-    series="$(grep -vc '^#' "$work/metrics.txt")"
-    gz="$(curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" | wc -c)"
-    echo "result: body jobs=$jobs series=$series raw_bytes=$raw gzip_bytes=$gz raw_per_job=$((raw / jobs)) gzip_per_job=$((gz / jobs))"
-    # Warm up first: the JIT needs a few hundred scrapes' worth of calls to move the hot paths to optimized
-    # (tier-1) code; before that a scrape costs 3-4 times as much (25 ms instead of 7 at 100 jobs).
-    local n=$(( jobs >= 10000 ? 10 : jobs >= 1000 ? 50 : 100 )) warm=$(( jobs >= 10000 ? 10 : jobs >= 1000 ? 100 : 300 ))
-    for enc in identity gzip; do
-      for _ in $(seq "$warm"); do curl -sf -H "Accept-Encoding: $enc" -o /dev/null "http://127.0.0.1:$port/metrics"; done
-      local c0 t0; c0="$(cpu_ticks "$exp_pid")"; t0="$(now_ms)"
-      for _ in $(seq "$n"); do curl -sf -H "Accept-Encoding: $enc" -o /dev/null "http://127.0.0.1:$port/metrics"; done
-      local c1 t1; c1="$(cpu_ticks "$exp_pid")"; t1="$(now_ms)"
-      echo "result: scrape jobs=$jobs encoding=$enc cpu_ms_per_scrape=$(( (c1 - c0) * 1000 / ticks / n )) wall_ms_per_scrape=$(( (t1 - t0) / n )) scrapes=$n"
+    for build in "${builds[@]}"; do
+      local port; port="$(free_port)"
+      start_exporter "$build" "$port" --Exporter:PollInterval 01:00:00
+      wait_ready "$port" "$exp_pid"
+      scrape "$port"
+      local raw gz series
+      raw="$(wc -c <"$work/metrics.txt")"
+      series="$(grep -vc '^#' "$work/metrics.txt")"
+      gz="$(curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" | wc -c)"
+      echo "result: body build=${build%%=*} jobs=$jobs series=$series raw_bytes=$raw gzip_bytes=$gz raw_per_job=$((raw / jobs)) gzip_per_job=$((gz / jobs))"
+      # Warm up first: the JIT needs a few hundred scrapes' worth of calls to move the hot paths to optimized
+      # (tier-1) code; before that a scrape costs several times as much.
+      local n=$(( jobs >= 10000 ? 10 : jobs >= 1000 ? 50 : 100 )) warm=$(( jobs >= 10000 ? 10 : jobs >= 1000 ? 100 : 300 ))
+      for enc in identity gzip; do
+        for _ in $(seq "$warm"); do curl -sf -H "Accept-Encoding: $enc" -o /dev/null "http://127.0.0.1:$port/metrics"; done
+        local c0 t0; c0="$(cpu_ticks "$exp_pid")"; t0="$(now_ms)"
+        for _ in $(seq "$n"); do curl -sf -H "Accept-Encoding: $enc" -o /dev/null "http://127.0.0.1:$port/metrics"; done
+        local c1 t1; c1="$(cpu_ticks "$exp_pid")"; t1="$(now_ms)"
+        echo "result: scrape build=${build%%=*} jobs=$jobs encoding=$enc cpu_ms_per_scrape=$(( (c1 - c0) * 1000 / ticks / n )) wall_ms_per_scrape=$(( (t1 - t0) / n )) scrapes=$n"
+      done
+      stop "$exp_pid"
     done
-    stop "$exp_pid" "$sim_pid"
+    stop "$sim_pid"
   done
 }
 
@@ -118,15 +137,18 @@ measure_load() {
     $sudo apt-get install -y -qq wrk >/dev/null || { echo "wrk is not installed and could not be (apt-get install wrk)" >&2; return 1; }
   fi
   start_simulator 1000 0 LogAnalytics
-  local port; port="$(free_port)"
-  start_exporter "$port" --Exporter:PollInterval 01:00:00
-  wait_ready "$port" "$exp_pid"
-  for enc in identity gzip; do
-    wrk -t1 -c1 -d10s "http://127.0.0.1:$port/metrics" >/dev/null # warm up (tier-1 code)
-    wrk -t2 -c4 -d20s --latency -H "Accept-Encoding: $enc" "http://127.0.0.1:$port/metrics" >"$work/wrk.txt"
-    echo "result: wrk jobs=1000 encoding=$enc connections=4 p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt") p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt") requests_per_s=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")"
+  for build in "${builds[@]}"; do
+    local port; port="$(free_port)"
+    start_exporter "$build" "$port" --Exporter:PollInterval 01:00:00
+    wait_ready "$port" "$exp_pid"
+    for enc in identity gzip; do
+      wrk -t1 -c1 -d10s "http://127.0.0.1:$port/metrics" >/dev/null # warm up (tier-1 code)
+      wrk -t2 -c4 -d20s --latency -H "Accept-Encoding: $enc" "http://127.0.0.1:$port/metrics" >"$work/wrk.txt"
+      echo "result: wrk build=${build%%=*} jobs=1000 encoding=$enc connections=4 p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt") p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt") requests_per_s=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")"
+    done
+    stop "$exp_pid"
   done
-  stop "$exp_pid" "$sim_pid"
+  stop "$sim_pid"
 }
 
 # Poll cycles with network latency: Graph requests per cycle and wall time against requests/concurrency × latency.
@@ -134,7 +156,7 @@ measure_poll() {
   for jobs in 1000 10000; do
     start_simulator "$jobs" "$LATENCY_MS" None
     local port; port="$(free_port)"
-    start_exporter "$port" --Exporter:PollInterval 00:01:00 --Exporter:MaxConcurrentRequestsPerTenant "$CONCURRENCY"
+    start_exporter "${builds[-1]}" "$port" --Exporter:PollInterval 00:01:00 --Exporter:MaxConcurrentRequestsPerTenant "$CONCURRENCY"
     wait_ready "$port" "$exp_pid"
     # The first cycle also discovers; measure the steady cycles after it.
     local r0 c0 d0
@@ -156,19 +178,33 @@ measure_poll() {
 measure_memory() {
   for jobs in $MEMORY_JOBS; do
     start_simulator "$jobs" 0 LogAnalytics
-    local port; port="$(free_port)"
     local interval=2; [ "$jobs" -ge 10000 ] && interval=6
-    start_exporter "$port" --Exporter:PollInterval "00:00:0$interval" --Exporter:DiscoveryInterval 06:00:00 --Exporter:Logs:Window 00:01:00
-    wait_ready "$port" "$exp_pid"
-    local marks="" cycles=0 next=$(( CYCLES < 10 ? CYCLES : 10 ))
-    while [ "$cycles" -lt "$CYCLES" ]; do
-      sleep 15 # one scrape per 15 s, as a Prometheus with a 15 s scrape interval
-      scrape "$port"
-      cycles="$(metric "$CYCLES_OF_JOBS")"; cycles="${cycles%.*}"
-      if [ "$cycles" -ge "$next" ]; then marks="$marks ${cycles}:$(rss_mib "$exp_pid")MiB"; next=$((next * 2 > CYCLES ? CYCLES : next * 2)); fi
+    local ports=() exps=() names=()
+    for build in "${builds[@]}"; do
+      local port; port="$(free_port)"
+      start_exporter "$build" "$port" --Exporter:PollInterval "00:00:0$interval" --Exporter:DiscoveryInterval 06:00:00 --Exporter:Logs:Window 00:01:00
+      ports+=("$port"); exps+=("$exp_pid"); names+=("${build%%=*}")
     done
-    echo "result: memory jobs=$jobs cycles=$cycles rss_mib=$(rss_mib "$exp_pid") samples=[${marks# }] errors=$(metric 'entra_exporter_poll_errors_total{')"
-    stop "$exp_pid" "$sim_pid"
+    local i
+    for i in "${!ports[@]}"; do wait_ready "${ports[$i]}" "${exps[$i]}"; done
+    local marks=() cycles=() next=() done_count=0
+    for i in "${!ports[@]}"; do marks+=(""); cycles+=(0); next+=($(( CYCLES < 10 ? CYCLES : 10 ))); done
+    while [ "$done_count" -lt "${#ports[@]}" ]; do
+      sleep 15 # one scrape per 15 s, as a Prometheus with a 15 s scrape interval
+      done_count=0
+      for i in "${!ports[@]}"; do
+        if [ "${cycles[$i]}" -ge "$CYCLES" ]; then done_count=$((done_count + 1)); continue; fi
+        scrape "${ports[$i]}"
+        local c; c="$(metric "$CYCLES_OF_JOBS")"; cycles[$i]="${c%.*}"
+        if [ "${cycles[$i]}" -ge "${next[$i]}" ]; then
+          marks[$i]="${marks[$i]} ${cycles[$i]}:$(rss_mib "${exps[$i]}")MiB"; next[$i]=$(( next[i] * 2 > CYCLES ? CYCLES : next[i] * 2 ))
+        fi
+        if [ "${cycles[$i]}" -ge "$CYCLES" ]; then
+          echo "result: memory build=${names[$i]} jobs=$jobs cycles=${cycles[$i]} rss_mib=$(rss_mib "${exps[$i]}") samples=[${marks[$i]# }] errors=$(metric 'entra_exporter_poll_errors_total{')"
+        fi
+      done
+    done
+    stop "${exps[@]}" "$sim_pid"
   done
 }
 
