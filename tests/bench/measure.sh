@@ -49,13 +49,19 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 scrape() { curl -sf "http://127.0.0.1:$1/metrics" >"$work/metrics.txt"; } # scrape <port>: once, into $work/metrics.txt
-metric() { # metric <name{labels} prefix>: sum of the matching samples of the last scrape
-  awk -v p="$1" 'index($0, p) == 1 {s += $NF} END {printf "%.6f\n", s}' "$work/metrics.txt"
+metric() { # metric <name> [label="value"…]: sum of the samples of that name carrying every given label, in the last scrape
+  local name="$1"; shift
+  awk -v name="$name" -v want="$*" 'BEGIN { n = split(want, w, " ") }
+    index($0, name "{") == 1 || index($0, name " ") == 1 {
+      ok = 1; for (i = 1; i <= n; i++) if (index($0, w[i]) == 0) ok = 0
+      if (ok) s += $NF
+    } END {printf "%.6f\n", s}' "$work/metrics.txt"
 }
 # The demo tenant's job-status source: its cycles, their total duration, and the Graph responses of all its sources.
-CYCLES_OF_JOBS='entra_exporter_poll_duration_seconds_count{source="graph_jobs",tenant_id="6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e"'
-SECONDS_OF_JOBS='entra_exporter_poll_duration_seconds_sum{source="graph_jobs",tenant_id="6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e"'
-GRAPH_RESPONSES='entra_exporter_http_requests_total{source="graph_jobs"'
+DEMO_TENANT='tenant_id="6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e"'
+CYCLES_OF_JOBS=(entra_exporter_poll_duration_seconds_count 'source="graph_jobs"' "$DEMO_TENANT")
+SECONDS_OF_JOBS=(entra_exporter_poll_duration_seconds_sum 'source="graph_jobs"' "$DEMO_TENANT")
+GRAPH_RESPONSES=(entra_exporter_http_requests_total 'source="graph_jobs"')
 wait_ready() { # wait_ready <port> <pid>: until /readyz answers 200
   for _ in $(seq 1200); do
     curl -sf "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0
@@ -161,12 +167,12 @@ measure_poll() {
     # The first cycle also discovers; measure the steady cycles after it.
     local r0 c0 d0
     scrape "$port"
-    r0="$(metric "$GRAPH_RESPONSES")"; c0="$(metric "$CYCLES_OF_JOBS")"; d0="$(metric "$SECONDS_OF_JOBS")"
+    r0="$(metric "${GRAPH_RESPONSES[@]}")"; c0="$(metric "${CYCLES_OF_JOBS[@]}")"; d0="$(metric "${SECONDS_OF_JOBS[@]}")"
     echo "  (waiting for 3 steady cycles of the 60 s interval)" >&2
     sleep 185
     local r1 c1 d1
     scrape "$port"
-    r1="$(metric "$GRAPH_RESPONSES")"; c1="$(metric "$CYCLES_OF_JOBS")"; d1="$(metric "$SECONDS_OF_JOBS")"
+    r1="$(metric "${GRAPH_RESPONSES[@]}")"; c1="$(metric "${CYCLES_OF_JOBS[@]}")"; d1="$(metric "${SECONDS_OF_JOBS[@]}")"
     awk -v j="$jobs" -v r="$((${r1%.*} - ${r0%.*}))" -v c="${c1%.*}" -v c0="${c0%.*}" -v d="$d1" -v d0="$d0" -v l="$LATENCY_MS" -v k="$CONCURRENCY" 'BEGIN {
       n = c - c0; per = r / n; wall = (d - d0) / n; bound = per / k * l / 1000; sps = j - 1
       printf "result: poll jobs=%d latency_ms=%d concurrency=%d cycles=%d requests_per_cycle=%.1f expected=ceil(%d/20)=%d wall_s=%.3f bound_s=%.3f ratio=%.2f\n", j, l, k, n, per, sps, int((sps + 19) / 20), wall, bound, wall / bound }'
@@ -195,12 +201,12 @@ measure_memory() {
       for i in "${!ports[@]}"; do
         if [ "${cycles[$i]}" -ge "$CYCLES" ]; then done_count=$((done_count + 1)); continue; fi
         scrape "${ports[$i]}"
-        local c; c="$(metric "$CYCLES_OF_JOBS")"; cycles[$i]="${c%.*}"
+        local c; c="$(metric "${CYCLES_OF_JOBS[@]}")"; cycles[$i]="${c%.*}"
         if [ "${cycles[$i]}" -ge "${next[$i]}" ]; then
           marks[$i]="${marks[$i]} ${cycles[$i]}:$(rss_mib "${exps[$i]}")MiB"; next[$i]=$(( next[i] * 2 > CYCLES ? CYCLES : next[i] * 2 ))
         fi
         if [ "${cycles[$i]}" -ge "$CYCLES" ]; then
-          echo "result: memory build=${names[$i]} jobs=$jobs cycles=${cycles[$i]} rss_mib=$(rss_mib "${exps[$i]}") samples=[${marks[$i]# }] errors=$(metric 'entra_exporter_poll_errors_total{')"
+          echo "result: memory build=${names[$i]} jobs=$jobs cycles=${cycles[$i]} rss_mib=$(rss_mib "${exps[$i]}") samples=[${marks[$i]# }] errors=$(metric entra_exporter_poll_errors_total)"
         fi
       done
     done
