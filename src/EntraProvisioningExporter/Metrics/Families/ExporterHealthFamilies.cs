@@ -6,7 +6,8 @@ namespace EntraProvisioningExporter.Metrics.Families;
 /// <summary>The exporter's own state: build, configuration and shard, each source's health and freshness, jobs found per tenant.</summary>
 public static class ExporterHealthFamilies
 {
-    private static readonly IReadOnlyList<string> TenantSource = ["tenant_id", "source"];
+    /// <summary>The labels of a per-source series.</summary>
+    internal static readonly IReadOnlyList<string> TenantSource = ["tenant_id", "source"];
 
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {

@@ -6,25 +6,23 @@ namespace EntraProvisioningExporter.Metrics.Families;
 /// <summary>How far each log source has read, and whether its request budget keeps up.</summary>
 public static class LogSourceFamilies
 {
-    private static readonly IReadOnlyList<string> TenantSource = ["tenant_id", "source"];
-
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
         yield return new TenantFamily("entra_exporter_log_cursor_timestamp_seconds", MetricKind.Gauge,
             "The log source's cursor, in Unix seconds: events up to here are counted, newer ones not yet.",
-            TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Logs, (tenant, w) =>
+            ExporterHealthFamilies.TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Logs, (tenant, w) =>
             {
                 if (tenant.Logs is { } logs) w.Add(JobFamily.Unix(logs.Cursor)!.Value, logs.TenantId, logs.Source);
             });
         yield return new TenantFamily("entra_exporter_log_cursor_lag_seconds", MetricKind.Gauge,
             "Seconds between now and the log source's cursor, computed at scrape time: events newer than this are not counted yet.",
-            TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Logs, (tenant, w) =>
+            ExporterHealthFamilies.TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Logs, (tenant, w) =>
             {
                 if (tenant.Logs is { } logs) w.Add(JobFamily.Unix(logs.Cursor)!.Value, logs.TenantId, logs.Source);
             }, isAge: true);
         yield return new TenantFamily("entra_exporter_log_budget_exhausted_total", MetricKind.Counter,
             "Cycles in which the Graph provisioning-log source stopped reading before catching up, because its request budget or the cycle's time ran out: it is falling behind (see the cursor lag).",
-            TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Logs, (tenant, w) =>
+            ExporterHealthFamilies.TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Logs, (tenant, w) =>
             {
                 if (tenant.Logs is { Source: SourceNames.GraphProvisioningLogs } logs) w.Add(logs.BudgetExhaustions, logs.TenantId, logs.Source);
             });

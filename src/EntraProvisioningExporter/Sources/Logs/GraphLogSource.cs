@@ -59,7 +59,6 @@ public sealed class GraphLogSource : IPolledSource
     public string TenantId { get; }
     public string TenantName => tenant.DisplayName;
     public string Source => SourceNames.GraphProvisioningLogs;
-    public DateTimeOffset Cursor => cursor;
 
     public async Task<CycleOutcome> RunCycleAsync(CancellationToken cancellationToken)
     {

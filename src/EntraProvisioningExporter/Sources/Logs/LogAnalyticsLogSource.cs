@@ -42,9 +42,6 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     public string TenantName => tenant.DisplayName;
     public string Source => SourceNames.LogAnalytics;
 
-    /// <summary>Events ingested up to here are counted.</summary>
-    public DateTimeOffset Cursor => cursor;
-
     public async Task<CycleOutcome> RunCycleAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
