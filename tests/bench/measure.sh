@@ -7,6 +7,7 @@
 #   bash tests/bench/measure.sh startup scrape  # only some: startup scrape load poll memory
 #   CYCLES=100 MEMORY_JOBS="13 1000 10000" LATENCY_MS=100 CONCURRENCY=4 bash tests/bench/measure.sh memory poll
 #   BASELINE_REF=main~3 bash tests/bench/measure.sh scrape memory   # that commit's exporter beside this one
+#   MEMORY_JOBS=1000 bash tests/bench/measure.sh otlp   # memory with OTLP export on, beside the same build with it off
 #
 # With BASELINE_REF, the exporter of that commit is built in a temporary git worktree and measured in the same
 # run, on the same simulator, as this checkout's: every result line says which (build=baseline or build=current).
@@ -15,7 +16,7 @@
 # Needs curl and python3; "load" installs wrk from Debian when it is missing. Prints one "result:" line per figure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-parts="${*:-startup scrape load poll memory}"
+parts="${*:-startup scrape load poll memory otlp}"
 CYCLES="${CYCLES:-100}"
 MEMORY_JOBS="${MEMORY_JOBS:-1000 10000}"
 LATENCY_MS="${LATENCY_MS:-100}"
@@ -81,7 +82,9 @@ start_exporter() { # start_exporter <build=dll> <port> <args…>: that build aga
   local name="${1%%=*}" dll="${1#*=}" port="$2"; shift 2
   # The settings file is the content root's appsettings.Production.json, as in the container.
   rm -rf "$work/app-$name" && mkdir -p "$work/app-$name" && cp -r "$(dirname "$dll")"/. "$work/app-$name/" && cp "$work/exporter.json" "$work/app-$name/appsettings.Production.json"
-  DOTNET_ENVIRONMENT=Production dotnet "$work/app-$name/EntraProvisioningExporter.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning "$@" >"$work/exporter-$name.log" 2>&1 &
+  local otlp=()
+  [[ "$name" == *otlp* ]] && otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_METRIC_EXPORT_INTERVAL=15000)
+  env DOTNET_ENVIRONMENT=Production "${otlp[@]}" dotnet "$work/app-$name/EntraProvisioningExporter.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning "$@" >"$work/exporter-$name.log" 2>&1 &
   exp_pid=$!; pids+=("$exp_pid")
 }
 stop() { kill "$@" 2>/dev/null || true; for p in "$@"; do wait "$p" 2>/dev/null || true; done; }
@@ -182,11 +185,31 @@ measure_poll() {
 
 # Memory: RSS after CYCLES poll cycles (jobs and Log Analytics logs), sampled on the way to show it is flat.
 measure_memory() {
-  for jobs in $MEMORY_JOBS; do
+  for jobs in $MEMORY_JOBS; do memory_side_by_side "$jobs" "${builds[@]}"; done
+}
+
+# OTLP's cost: the current build with OTLP export on (to a receiver that accepts everything), beside it with OTLP off.
+measure_otlp() {
+  otlp_port="$(free_port)"
+  python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200); self.send_header("Content-Type", "application/x-protobuf"); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$otlp_port" &
+  pids+=("$!")
+  local current="${builds[-1]#*=}"
+  for jobs in $MEMORY_JOBS; do memory_side_by_side "$jobs" "current=$current" "current+otlp=$current"; done
+}
+
+memory_side_by_side() { # memory_side_by_side <jobs> <name=dll>…: RSS after CYCLES poll cycles of each, run at once against one simulator
+    local jobs="$1"; shift
     start_simulator "$jobs" 0 LogAnalytics
     local interval=2; [ "$jobs" -ge 10000 ] && interval=6
     local ports=() exps=() names=()
-    for build in "${builds[@]}"; do
+    for build in "$@"; do
       local port; port="$(free_port)"
       start_exporter "$build" "$port" --Exporter:PollInterval "00:00:0$interval" --Exporter:DiscoveryInterval 06:00:00 --Exporter:Logs:Window 00:01:00
       ports+=("$port"); exps+=("$exp_pid"); names+=("${build%%=*}")
@@ -211,7 +234,6 @@ measure_memory() {
       done
     done
     stop "${exps[@]}" "$sim_pid"
-  done
 }
 
 for part in $parts; do "measure_$part"; done
