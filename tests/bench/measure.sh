@@ -163,9 +163,10 @@ measure_load() {
 # Poll cycles with network latency: Graph requests per cycle and wall time against requests/concurrency × latency.
 measure_poll() {
   for jobs in 1000 10000; do
+   for build in "${builds[@]}"; do
     start_simulator "$jobs" "$LATENCY_MS" None
     local port; port="$(free_port)"
-    start_exporter "${builds[-1]}" "$port" --Exporter:PollInterval 00:01:00 --Exporter:MaxConcurrentRequestsPerTenant "$CONCURRENCY"
+    start_exporter "$build" "$port" --Exporter:PollInterval 00:01:00 --Exporter:MaxConcurrentRequestsPerTenant "$CONCURRENCY"
     wait_ready "$port" "$exp_pid"
     # The first cycle also discovers; measure the steady cycles after it.
     local r0 c0 d0
@@ -176,10 +177,11 @@ measure_poll() {
     local r1 c1 d1
     scrape "$port"
     r1="$(metric "${GRAPH_RESPONSES[@]}")"; c1="$(metric "${CYCLES_OF_JOBS[@]}")"; d1="$(metric "${SECONDS_OF_JOBS[@]}")"
-    awk -v j="$jobs" -v r="$((${r1%.*} - ${r0%.*}))" -v c="${c1%.*}" -v c0="${c0%.*}" -v d="$d1" -v d0="$d0" -v l="$LATENCY_MS" -v k="$CONCURRENCY" 'BEGIN {
+    awk -v b="${build%%=*}" -v j="$jobs" -v r="$((${r1%.*} - ${r0%.*}))" -v c="${c1%.*}" -v c0="${c0%.*}" -v d="$d1" -v d0="$d0" -v l="$LATENCY_MS" -v k="$CONCURRENCY" 'BEGIN {
       n = c - c0; per = r / n; wall = (d - d0) / n; bound = per / k * l / 1000; sps = j - 1
-      printf "result: poll jobs=%d latency_ms=%d concurrency=%d cycles=%d requests_per_cycle=%.1f expected=ceil(%d/20)=%d wall_s=%.3f bound_s=%.3f ratio=%.2f\n", j, l, k, n, per, sps, int((sps + 19) / 20), wall, bound, wall / bound }'
+      printf "result: poll build=%s jobs=%d latency_ms=%d concurrency=%d cycles=%d requests_per_cycle=%.1f expected=ceil(%d/20)=%d wall_s=%.3f bound_s=%.3f ratio=%.2f\n", b, j, l, k, n, per, sps, int((sps + 19) / 20), wall, bound, wall / bound }'
     stop "$exp_pid" "$sim_pid"
+   done
   done
 }
 
