@@ -18,6 +18,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
 {
     private readonly Dictionary<MetricFamily, Collector> collectors = [];
     private readonly TenantFamily[] tenantFamilies;
+    private readonly JobFamilies jobFamilies;
     private readonly ConcurrentDictionary<string, TenantSeries> tenants = new(StringComparer.OrdinalIgnoreCase);
     private readonly TenantSnapshots snapshots;
     private readonly TimeProvider time;
@@ -44,7 +45,8 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         foreach (var family in table.Families.OfType<ExporterFamily>())
             family.Read(info, new ExporterWriter((Gauge)collectors[family]));
         ProcessMetrics.Register(Registry);
-        tenantFamilies = [.. table.TenantFamilies];
+        tenantFamilies = [.. table.TenantFamilies.Where(f => f.ReadJob is null)];
+        jobFamilies = new JobFamilies([.. table.TenantFamilies.Where(f => f.ReadJob is not null)], collectors);
         Registry.AddBeforeCollectCallback(UpdateAges);
         snapshots.Published += Apply;
         foreach (var tenant in snapshots.All) Apply(tenant.TenantId, TenantInputs.All);
@@ -59,11 +61,22 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     /// </summary>
     public void Apply(string tenantId, TenantInputs changed)
     {
-        var state = tenants.GetOrAdd(tenantId, _ => new TenantSeries(tenantFamilies.Length));
+        var state = tenants.GetOrAdd(tenantId, _ => new TenantSeries(tenantFamilies.Length, jobFamilies));
         lock (state)
         {
             var snapshot = snapshots.Get(tenantId);
             var now = time.GetUtcNow();
+            if ((changed & TenantInputs.Jobs) != 0)
+            {
+                try
+                {
+                    state.Jobs.Apply(snapshot.JobList, now);
+                }
+                catch (Exception ex)
+                {
+                    LogApplyFailed(logger, "(per-job families)", tenantId, ex);
+                }
+            }
             for (var i = 0; i < tenantFamilies.Length; i++)
             {
                 var family = tenantFamilies[i];
@@ -111,15 +124,17 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     /// The series one tenant's families last set, so a publication can remove those it no longer has. Each
     /// application stamps the series it sets; those left with an older stamp are removed.
     /// </summary>
-    private sealed class TenantSeries(int families)
+    private sealed class TenantSeries(int families, JobFamilies jobFamilies)
     {
+        public JobSeriesTable Jobs { get; } = new(jobFamilies);
+
         private readonly Dictionary<ChildBase, long>[] seen = [.. Enumerable.Range(0, families).Select(_ => new Dictionary<ChildBase, long>())];
         private readonly AgeFamily?[] ages = new AgeFamily?[families];
         private readonly List<ChildBase> stale = [];
         private readonly SeriesWriter writer = new();
         private long stamp;
 
-        public IEnumerable<AgeFamily> Ages => ages.OfType<AgeFamily>();
+        public IEnumerable<AgeFamily> Ages => ages.OfType<AgeFamily>().Concat(Jobs.Ages);
 
         public void Apply(int index, TenantFamily family, Collector collector, TenantSnapshot snapshot, DateTimeOffset now)
         {

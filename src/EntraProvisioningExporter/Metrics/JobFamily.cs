@@ -16,10 +16,9 @@ public static class JobFamily
 
     /// <summary>One series per job; a job whose selector gives null has none.</summary>
     public static TenantFamily Gauge(string name, string help, Func<JobState, double?> value) =>
-        new(name, MetricKind.Gauge, help, Identity, SeriesBound.Jobs(1), TenantInputs.Jobs, (tenant, w) =>
+        TenantFamily.PerJob(name, help, [], 1, (job, w) =>
         {
-            foreach (var job in tenant.JobList)
-                if (value(job) is { } v) w.Add(v, job.TenantId, job.ServicePrincipalId, job.JobId);
+            if (value(job) is { } v) w.Add(v);
         });
 
     /// <summary>When something happened to each job, as a Unix timestamp; a job whose selector gives null has no series.</summary>
@@ -28,10 +27,9 @@ public static class JobFamily
 
     /// <summary>Seconds since something happened to each job, at collection time (see <see cref="TenantFamily.IsAge"/>).</summary>
     public static TenantFamily Age(string name, string help, Func<JobState, DateTimeOffset?> since) =>
-        new(name, MetricKind.Gauge, help, Identity, SeriesBound.Jobs(1), TenantInputs.Jobs, (tenant, w) =>
+        TenantFamily.PerJob(name, help, [], 1, (job, w) =>
         {
-            foreach (var job in tenant.JobList)
-                if (Unix(since(job)) is { } at) w.Add(at, job.TenantId, job.ServicePrincipalId, job.JobId);
+            if (Unix(since(job)) is { } at) w.Add(at);
         }, isAge: true);
 
     /// <summary>
@@ -39,29 +37,24 @@ public static class JobFamily
     /// that is not known is shown as it came, with 1. A job with no value has no series.
     /// </summary>
     public static TenantFamily StateSet(string name, string help, string label, IReadOnlyList<string> known, Func<JobState, string?> current) =>
-        new(name, MetricKind.Gauge, help, IdentityAnd(label), SeriesBound.Jobs(known.Count + 1), TenantInputs.Jobs, (tenant, w) =>
+        TenantFamily.PerJob(name, help, [label], known.Count + 1, (job, w) =>
         {
-            foreach (var job in tenant.JobList)
+            if (current(job) is not { } state) return;
+            var matched = false;
+            foreach (var k in known)
             {
-                if (current(job) is not { } state) continue;
-                var matched = false;
-                foreach (var k in known)
-                {
-                    var on = string.Equals(k, state, StringComparison.Ordinal);
-                    matched |= on;
-                    w.Add(on ? 1 : 0, job.TenantId, job.ServicePrincipalId, job.JobId, k);
-                }
-                if (!matched) w.Add(1, job.TenantId, job.ServicePrincipalId, job.JobId, state);
+                var on = string.Equals(k, state, StringComparison.Ordinal);
+                matched |= on;
+                w.Add(on ? 1 : 0, k);
             }
+            if (!matched) w.Add(1, state);
         });
 
     /// <summary>Per job, one series per value of an extra label (object type, threshold…), at most <paramref name="maxPerJob"/>.</summary>
     public static TenantFamily Labelled(string name, string help, string label, int maxPerJob, Func<JobState, IEnumerable<(string Label, double Value)>> values) =>
-        new(name, MetricKind.Gauge, help, IdentityAnd(label), SeriesBound.Jobs(maxPerJob), TenantInputs.Jobs, (tenant, w) =>
+        TenantFamily.PerJob(name, help, [label], maxPerJob, (job, w) =>
         {
-            foreach (var job in tenant.JobList)
-                foreach (var (l, v) in values(job))
-                    w.Add(v, job.TenantId, job.ServicePrincipalId, job.JobId, l);
+            foreach (var (l, v) in values(job)) w.Add(v, l);
         });
 
     public static double? Unix(DateTimeOffset? value) => value is { } v ? v.ToUnixTimeMilliseconds() / 1000.0 : null;

@@ -1,4 +1,5 @@
 using EntraProvisioningExporter.Sources;
+using EntraProvisioningExporter.Sources.Jobs;
 
 namespace EntraProvisioningExporter.Metrics;
 
@@ -49,6 +50,7 @@ public abstract class MetricFamily
 /// <summary>
 /// A family read from each tenant's snapshot: applied for a tenant whenever one of <see cref="Inputs"/> is published
 /// for it. An age family's reader writes Unix timestamps; its value is the seconds since then, at collection time.
+/// A per-job family (<see cref="PerJob"/>) is read job by job: its labels are the job identity, then its own.
 /// </summary>
 public sealed class TenantFamily : MetricFamily
 {
@@ -63,12 +65,59 @@ public sealed class TenantFamily : MetricFamily
         IsAge = isAge;
     }
 
+    private TenantFamily(string name, string help, IReadOnlyList<string> ownLabels, int seriesPerJob, Action<JobState, SampleWriter> readJob, bool isAge)
+        : this(name, MetricKind.Gauge, help, [.. JobFamily.Identity, .. ownLabels], SeriesBound.Jobs(seriesPerJob), TenantInputs.Jobs, ReadEachJob(readJob), isAge)
+    {
+        ReadJob = readJob;
+        OwnLabelCount = ownLabels.Count;
+    }
+
+    /// <summary>
+    /// A gauge with, per job of the tenant's job snapshot, up to <paramref name="seriesPerJob"/> series: the reader is
+    /// given one job at a time and writes only the family's own label values (none, for one series per job).
+    /// </summary>
+    public static TenantFamily PerJob(string name, string help, IReadOnlyList<string> ownLabels, int seriesPerJob,
+        Action<JobState, SampleWriter> readJob, bool isAge = false) => new(name, help, ownLabels, seriesPerJob, readJob, isAge);
+
     public TenantInputs Inputs { get; }
     public Action<TenantSnapshot, SampleWriter> Read { get; }
     public bool IsAge { get; }
 
+    /// <summary>A per-job family's reader of one job (own label values only); null for other families.</summary>
+    public Action<JobState, SampleWriter>? ReadJob { get; }
+
+    /// <summary>A per-job family's labels after the job identity.</summary>
+    public int OwnLabelCount { get; }
+
     /// <summary>An age's value: seconds from the timestamp to now, never negative.</summary>
     public static double Age(double unixSeconds, DateTimeOffset now) => Math.Max(0, now.ToUnixTimeMilliseconds() / 1000.0 - unixSeconds);
+
+    private static Action<TenantSnapshot, SampleWriter> ReadEachJob(Action<JobState, SampleWriter> readJob) => (tenant, w) =>
+    {
+        var withIdentity = new IdentityFirst(w);
+        foreach (var job in tenant.JobList)
+        {
+            withIdentity.Job = job;
+            readJob(job, withIdentity);
+        }
+    };
+
+    /// <summary>Puts the job identity before a per-job reader's own label values.</summary>
+    private sealed class IdentityFirst(SampleWriter inner) : SampleWriter
+    {
+        private readonly string[] labels = new string[JobFamily.Identity.Count + 4];
+
+        public JobState Job { get; set; } = null!;
+
+        public override void Add(double value, params ReadOnlySpan<string> labelValues)
+        {
+            labels[0] = Job.TenantId;
+            labels[1] = Job.ServicePrincipalId;
+            labels[2] = Job.JobId;
+            labelValues.CopyTo(labels.AsSpan(3));
+            inner.Add(value, labels.AsSpan(0, 3 + labelValues.Length));
+        }
+    }
 }
 
 /// <summary>The exporter's own constants (build, configuration, shard): read once at start.</summary>

@@ -27,6 +27,31 @@ public class PrometheusExpositionTests
     }
 
     [Fact]
+    public void A_renamed_app_or_a_new_raw_state_replaces_its_series_and_more_label_values_than_expected_are_all_served()
+    {
+        var h = new MetricsHarness();
+        h.Publish(MetricsHarness.Job("a", "Throttled") with { SynchronizedEntries = [new("user", 1)] });
+        h.Publish(MetricsHarness.Job("a", "Backoff") with
+        {
+            AppName = "Renamed App",
+            SynchronizedEntries = [.. Enumerable.Range(0, 6).Select(i => new KeyValuePair<string, long>($"type{i}", i))],
+        });
+        Assert.Equal("Renamed App", Assert.Single(h.Series("entra_provisioning_job_info")).Labels["app_name"]);
+        var status = h.Series("entra_provisioning_job_status");
+        Assert.Equal(6, status.Count);
+        Assert.Equal(1, status.Single(s => s.Labels["code"] == "Backoff").Value);
+        Assert.DoesNotContain(status, s => s.Labels["code"] == "Throttled");
+        // Six object types, though a job is expected to have at most four.
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"type{i}"), h.Series("entra_provisioning_job_synchronized_entries").Select(s => s.Labels["object_type"]).Order(StringComparer.Ordinal));
+
+        h.Publish(MetricsHarness.Job("a") with { SynchronizedEntries = [new("type5", 50), new("group", 2)] });
+        Assert.Equal(["group", "type5"], h.Series("entra_provisioning_job_synchronized_entries").Select(s => s.Labels["object_type"]).Order(StringComparer.Ordinal));
+        Assert.Equal(50, h.Value("entra_provisioning_job_synchronized_entries", "a", ("object_type", "type5")));
+        Assert.Equal("Contoso SCIM App", Assert.Single(h.Series("entra_provisioning_job_info")).Labels["app_name"]);
+        Assert.Equal(5, h.Series("entra_provisioning_job_status").Count);
+    }
+
+    [Fact]
     public void One_tenants_publication_leaves_the_other_tenants_series_alone()
     {
         var h = new MetricsHarness();

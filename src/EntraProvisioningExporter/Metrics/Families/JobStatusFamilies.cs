@@ -1,5 +1,4 @@
 using EntraProvisioningExporter.Configuration;
-using EntraProvisioningExporter.Sources;
 using EntraProvisioningExporter.Sources.Jobs;
 
 namespace EntraProvisioningExporter.Metrics.Families;
@@ -9,12 +8,9 @@ public static class JobStatusFamilies
 {
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
-        yield return new TenantFamily("entra_provisioning_job_info", MetricKind.Gauge,
+        yield return TenantFamily.PerJob("entra_provisioning_job_info",
             MetricHelp.FromGraph("Provisioning job information (value 1): the app (service principal) name and sync template.", o),
-            JobFamily.IdentityAnd("app_name", "template_id"), SeriesBound.Jobs(1), TenantInputs.Jobs, (tenant, w) =>
-            {
-                foreach (var job in tenant.JobList) w.Add(1, job.TenantId, job.ServicePrincipalId, job.JobId, job.AppName, job.TemplateId);
-            });
+            ["app_name", "template_id"], 1, (job, w) => w.Add(1, job.AppName, job.TemplateId));
         yield return JobFamily.StateSet("entra_provisioning_job_status",
             MetricHelp.FromGraph("Job status code as a state set (1 for the current code); an unknown code appears as its raw value.", o),
             "code", KnownValues.StatusCodes, job => job.StatusCode);

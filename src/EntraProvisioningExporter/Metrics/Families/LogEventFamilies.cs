@@ -35,16 +35,36 @@ public static class LogEventFamilies
     private static void Events(TenantSnapshot tenant, SampleWriter w)
     {
         if (!tenant.HasLogSource) return;
-        var counted = new HashSet<(JobKey, string, string)>();
+        // Per job, which of the series visible from the start were counted: bit i for VisibleFromTheStart[i].
+        var counted = new Dictionary<JobKey, int>();
         foreach (var e in tenant.Logs?.Events ?? [])
         {
             w.Add(e.Count, e.Job.TenantId, e.Job.ServicePrincipalId, e.Job.JobId, e.Action, e.Status);
-            counted.Add((e.Job, e.Action, e.Status));
+            counted[e.Job] = counted.GetValueOrDefault(e.Job) | Bit(e.Action, e.Status);
         }
-        var known = tenant.JobList.Select(j => new JobKey(j.TenantId, j.ServicePrincipalId, j.JobId))
-            .Concat((tenant.Logs?.Events ?? []).Select(e => e.Job)).Distinct();
-        foreach (var job in known)
-            foreach (var (action, status) in VisibleFromTheStart)
-                if (!counted.Contains((job, action, status))) w.Add(0, job.TenantId, job.ServicePrincipalId, job.JobId, action, status);
+        // The others at 0, for every job the snapshot or the logs know.
+        const int done = -1;
+        foreach (var job in tenant.JobList)
+        {
+            var key = new JobKey(job.TenantId, job.ServicePrincipalId, job.JobId);
+            Zeros(w, key, counted.GetValueOrDefault(key));
+            counted[key] = done;
+        }
+        foreach (var (job, mask) in counted)
+            if (mask != done) Zeros(w, job, mask);
+    }
+
+    private static int Bit(string action, string status)
+    {
+        for (var i = 0; i < VisibleFromTheStart.Count; i++)
+            if (VisibleFromTheStart[i].Action == action && VisibleFromTheStart[i].Status == status) return 1 << i;
+        return 0;
+    }
+
+    private static void Zeros(SampleWriter w, JobKey job, int counted)
+    {
+        for (var i = 0; i < VisibleFromTheStart.Count; i++)
+            if ((counted & (1 << i)) == 0)
+                w.Add(0, job.TenantId, job.ServicePrincipalId, job.JobId, VisibleFromTheStart[i].Action, VisibleFromTheStart[i].Status);
     }
 }
