@@ -10,9 +10,10 @@ namespace EntraProvisioningExporter.Exposition;
 /// <summary>
 /// What /metrics serves: a prometheus-net registry of its own with one collector per family of the
 /// <see cref="MetricTable"/>. A tenant's families are applied when one of their inputs is published for that
-/// tenant (values set, series of vanished jobs and label values removed), never re-read at a scrape. The only
-/// values a scrape computes are the ages, set from their kept timestamps in a before-collect callback. The
-/// process and .NET runtime families come from prometheus-net (<see cref="ProcessMetrics"/>).
+/// tenant (values set, series of vanished jobs and label values removed), never re-read at a scrape: per-job
+/// families job by job through each job's row of series (PrometheusExposition.JobSeries.cs), the others family by
+/// family. The only values a scrape computes are the ages, set from their kept timestamps in a before-collect
+/// callback. The process and .NET runtime families come from prometheus-net (<see cref="ProcessMetrics"/>).
 /// </summary>
 public sealed partial class PrometheusExposition : IMetricRecorder
 {
@@ -121,8 +122,8 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     }
 
     /// <summary>
-    /// The series one tenant's families last set, so a publication can remove those it no longer has. Each
-    /// application stamps the series it sets; those left with an older stamp are removed.
+    /// The series one tenant's families last set, so a publication can remove those it no longer has: the job rows,
+    /// and for the other families each series with the application that last stamped it (older stamps are removed).
     /// </summary>
     private sealed class TenantSeries(int families, JobFamilies jobFamilies)
     {

@@ -12,13 +12,31 @@ public sealed class JobSnapshotStore
     // Sorted by tenant id, so every instrument reads jobs in a stable order without sorting at each collection.
     private ImmutableSortedDictionary<string, TenantJobSnapshot> tenants = ImmutableSortedDictionary.Create<string, TenantJobSnapshot>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Raised after a tenant's snapshot is published, on the publishing thread, with the tenant id.</summary>
-    public event Action<string>? Published;
+    /// <summary>
+    /// Raised after a tenant's snapshot is published, on the publishing thread, with the tenant id and whether the
+    /// set of its jobs changed (a job appeared or went), as opposed to only their state.
+    /// </summary>
+    public event Action<string, bool>? Published;
 
     public void Publish(TenantJobSnapshot snapshot)
     {
-        ImmutableInterlocked.Update(ref tenants, (all, s) => all.SetItem(s.TenantId, s), snapshot);
-        Published?.Invoke(snapshot.TenantId);
+        TenantJobSnapshot? previous = null;
+        ImmutableInterlocked.Update(ref tenants, (all, s) =>
+        {
+            previous = all.GetValueOrDefault(s.TenantId);
+            return all.SetItem(s.TenantId, s);
+        }, snapshot);
+        Published?.Invoke(snapshot.TenantId, previous is null || !SameJobs(previous.Jobs, snapshot.Jobs));
+    }
+
+    /// <summary>The same jobs in the same order (pollers publish them sorted).</summary>
+    private static bool SameJobs(IReadOnlyList<JobState> a, IReadOnlyList<JobState> b)
+    {
+        if (a.Count != b.Count) return false;
+        for (var i = 0; i < a.Count; i++)
+            if (!string.Equals(a[i].JobId, b[i].JobId, StringComparison.Ordinal) || !string.Equals(a[i].ServicePrincipalId, b[i].ServicePrincipalId, StringComparison.Ordinal))
+                return false;
+        return true;
     }
 
     public TenantJobSnapshot? Get(string tenantId) => Volatile.Read(ref tenants).GetValueOrDefault(tenantId);

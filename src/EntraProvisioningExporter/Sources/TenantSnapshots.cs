@@ -8,10 +8,15 @@ namespace EntraProvisioningExporter.Sources;
 public enum TenantInputs
 {
     None = 0,
+
+    /// <summary>The jobs' state.</summary>
     Jobs = 1,
     Logs = 2,
     Health = 4,
-    All = Jobs | Logs | Health,
+
+    /// <summary>Which jobs the tenant has (a job appeared or went), not their state.</summary>
+    JobSet = 8,
+    All = Jobs | Logs | Health | JobSet,
 }
 
 /// <summary>
@@ -41,7 +46,7 @@ public sealed class TenantSnapshots
         this.jobs = jobs;
         this.logs = logs;
         this.health = health;
-        jobs.Published += tenant => Published?.Invoke(tenant, TenantInputs.Jobs);
+        jobs.Published += (tenant, jobSetChanged) => Published?.Invoke(tenant, jobSetChanged ? TenantInputs.Jobs | TenantInputs.JobSet : TenantInputs.Jobs);
         logs.Published += tenant => Published?.Invoke(tenant, TenantInputs.Logs);
         health.Changed += tenant => Published?.Invoke(tenant, TenantInputs.Health);
     }

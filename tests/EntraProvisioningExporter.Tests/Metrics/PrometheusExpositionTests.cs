@@ -111,6 +111,22 @@ public class PrometheusExpositionTests
     }
 
     [Fact]
+    public void A_job_that_appears_gets_its_zero_counters_and_one_that_goes_loses_them()
+    {
+        var h = new MetricsHarness();
+        h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.Publish(MetricsHarness.Job("a"));
+        h.Publish(MetricsHarness.Job("a", "Paused"), MetricsHarness.Job("b"));
+        var perJob = LogEventFamilies.VisibleFromTheStart.Count;
+        Assert.Equal(perJob, h.Series("entra_provisioning_events_total").Count(s => s.Labels["job_id"] == "b"));
+        Assert.Equal(2, Assert.Single(h.Series("entra_exporter_discovered_jobs")).Value);
+        h.Publish(MetricsHarness.Job("b"));
+        Assert.DoesNotContain(h.Series("entra_provisioning_events_total"), s => s.Labels["job_id"] == "a");
+        Assert.Equal(perJob, h.Series("entra_provisioning_events_total").Count);
+        Assert.Equal(1, Assert.Single(h.Series("entra_exporter_discovered_jobs")).Value);
+    }
+
+    [Fact]
     public void Without_a_log_source_a_tenant_has_no_event_counters()
     {
         var h = new MetricsHarness();

@@ -37,7 +37,7 @@ public static class ExporterHealthFamilies
             });
         yield return new TenantFamily("entra_exporter_discovered_jobs", MetricKind.Gauge,
             "Provisioning jobs currently known in the tenant.",
-            ["tenant_id"], SeriesBound.AtMost(10_000), TenantInputs.Jobs, (tenant, w) =>
+            ["tenant_id"], SeriesBound.AtMost(10_000), TenantInputs.JobSet, (tenant, w) =>
             {
                 if (tenant.Jobs is { } jobs) w.Add(jobs.Jobs.Count, jobs.TenantId);
             });
