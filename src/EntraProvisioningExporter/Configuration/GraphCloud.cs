@@ -28,6 +28,12 @@ public static class GraphCloud
 
     public static Uri AuthorityHost(string cloud) => Clouds[cloud].Authority;
 
+    /// <summary>
+    /// The token scope for the cloud's Graph, whatever host the requests go to: a loopback proxy in front of Graph
+    /// (AllowTokenToLoopback) needs a Graph token, not one for its own address.
+    /// </summary>
+    public static string Scope(string? cloud) => $"https://{Clouds[IsKnown(cloud) ? cloud! : Public].GraphHost}/.default";
+
     public static bool IsMicrosoftGraphHost(string host) => MicrosoftGraphHosts.Contains(host);
 
     /// <summary>Where a token may go: HTTPS and a Microsoft Graph host of any cloud.</summary>

@@ -62,6 +62,15 @@ public class GraphSecurityTests
         Assert.IsType(expected, TokenCredentialFactory.Create(tenant));
     }
 
+    [Theory]
+    [InlineData(null, "https://graph.microsoft.com/.default")]
+    [InlineData("Public", "https://graph.microsoft.com/.default")]
+    [InlineData("USGovernment", "https://graph.microsoft.us/.default")]
+    [InlineData("USGovernmentDoD", "https://dod-graph.microsoft.us/.default")]
+    [InlineData("China", "https://microsoftgraph.chinacloudapi.cn/.default")]
+    public void The_token_is_asked_for_the_clouds_Graph_whatever_host_the_requests_go_to(string? cloud, string scope) =>
+        Assert.Equal(scope, GraphCloud.Scope(cloud));
+
     [Fact]
     public void The_no_credential_mode_builds_no_credential()
     {

@@ -41,7 +41,7 @@ public static class GraphClientBuilder
 
         IAuthenticationProvider auth = credential is null
             ? new AnonymousAuthenticationProvider()
-            : new AzureIdentityAuthenticationProvider(credential, allowedHosts: [endpoint.Host], scopes: [$"https://{endpoint.Host}/.default"]);
+            : new AzureIdentityAuthenticationProvider(credential, allowedHosts: [endpoint.Host], scopes: [GraphCloud.Scope(tenant.Cloud)]);
         return new GraphServiceClient(http, auth, endpoint.ToString().TrimEnd('/'));
     }
 }
