@@ -42,7 +42,7 @@ if (ArgValue(args, "--config-out") is { } configPath)
                 ? new JsonObject { ["Source"] = "LogAnalytics", ["WorkspaceId"] = tenant.WorkspaceId, ["Endpoint"] = server.LogAnalyticsEndpoint(tenant.TenantId).ToString() }
                 : new JsonObject { ["Source"] = logSource },
         };
-        list.Add(entry);
+        list.Add((JsonNode)entry); // the non-generic overload: Add<T> serializes by reflection
     }
     await File.WriteAllTextAsync(configPath, new JsonObject { ["Exporter"] = new JsonObject { ["Tenants"] = list } }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     Console.WriteLine($"Exporter settings written to {configPath}");

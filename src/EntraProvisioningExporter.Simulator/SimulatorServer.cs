@@ -89,8 +89,6 @@ public sealed class SimulatorServer : IAsyncDisposable
         return server;
     }
 
-    private static readonly JsonSerializerOptions ControlJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref inFlight);
@@ -211,7 +209,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         }
         if (HttpMethods.IsPost(context.Request.Method))
         {
-            var rule = await JsonSerializer.DeserializeAsync<FaultRule>(context.Request.Body, ControlJson, context.RequestAborted).ConfigureAwait(false);
+            var rule = await JsonSerializer.DeserializeAsync(context.Request.Body, FaultRuleJsonContext.Default.FaultRule, context.RequestAborted).ConfigureAwait(false);
             if (rule is null) { context.Response.StatusCode = 400; return; }
             Faults.Add(rule);
             context.Response.StatusCode = 204;

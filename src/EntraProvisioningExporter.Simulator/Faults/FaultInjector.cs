@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace EntraProvisioningExporter.Simulator.Faults;
@@ -23,27 +25,36 @@ public enum FaultKind
     LoopingNextLink,
 }
 
-/// <summary>One scripted fault: which requests it hits (a regex over the path and query), how, and how many times.</summary>
+/// <summary>
+/// One scripted fault: which requests it hits (a regex over the path and query), how, and how many times.
+/// Properties with a default are settable rather than init-only: the JSON source generator sets init-only properties
+/// in an object initializer, which would give a field missing from the JSON its type's default, not the one here.
+/// </summary>
 public sealed record FaultRule
 {
     public required FaultKind Kind { get; init; }
-    public string PathPattern { get; init; } = ".*";
-    public int StatusCode { get; init; } = 503;
-    public int RetryAfterSeconds { get; init; } = 1;
-    public TimeSpan Delay { get; init; } = TimeSpan.FromSeconds(5);
-    public string ErrorCode { get; init; } = "";
-    public string Body { get; init; } = "{}";
-    public int BodyStatus { get; init; } = 200;
-    public string ErrorMessage { get; init; } = "";
+    public string PathPattern { get; set; } = ".*";
+    public int StatusCode { get; set; } = 503;
+    public int RetryAfterSeconds { get; set; } = 1;
+    public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(5);
+    public string ErrorCode { get; set; } = "";
+    public string Body { get; set; } = "{}";
+    public int BodyStatus { get; set; } = 200;
+    public string ErrorMessage { get; set; } = "";
     /// <summary>Whether the rule hits requests made directly (true) and/or inner requests of a $batch.</summary>
-    public bool TopLevel { get; init; } = true;
-    public bool InBatch { get; init; } = true;
+    public bool TopLevel { get; set; } = true;
+    public bool InBatch { get; set; } = true;
     /// <summary>Only this tenant's requests (null: every tenant's).</summary>
     public string? TenantId { get; init; }
 
     /// <summary>How many requests it hits before it clears itself; null for as long as it is installed.</summary>
     public int? Times { get; init; }
 }
+
+/// <summary>The control endpoint's JSON (web defaults, enums by name), generated at build time: no reflection, so native AOT runs it.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(FaultRule))]
+public sealed partial class FaultRuleJsonContext : JsonSerializerContext;
 
 /// <summary>Scripted faults for tests and demos: thread-safe, evaluated per request, clearing themselves after <see cref="FaultRule.Times"/>.</summary>
 public sealed class FaultInjector
