@@ -1,7 +1,9 @@
 using System.Text.Json;
 using EntraProvisioningExporter.Sources.Graph;
 using Microsoft.Graph;
+using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
+using Microsoft.Kiota.Abstractions.Serialization;
 
 namespace EntraProvisioningExporter.Sources.Jobs;
 
@@ -27,25 +29,51 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
     public async Task<(IReadOnlyList<ServicePrincipalRef> WithJobs, JobFetchResult Jobs)> DiscoverAsync(CancellationToken cancellationToken)
     {
         var all = new List<ServicePrincipalRef>();
-        var page = await client.ServicePrincipals.GetAsync(r =>
+        var request = client.ServicePrincipals.ToGetRequestInformation(r =>
         {
             r.QueryParameters.Select = ["id", "displayName"];
             r.QueryParameters.Top = 999;
-        }, cancellationToken).ConfigureAwait(false);
+        });
         var visited = new HashSet<string>(StringComparer.Ordinal);
-        while (page is not null)
+        while (true)
         {
-            foreach (var sp in page.Value ?? [])
-                if (!string.IsNullOrEmpty(sp.Id)) all.Add(new ServicePrincipalRef(sp.Id, sp.DisplayName ?? sp.Id));
-            if (string.IsNullOrEmpty(page.OdataNextLink)) break;
-            if (!visited.Add(page.OdataNextLink) || visited.Count > MaxPages)
+            var next = await ReadPageAsync(request, all, cancellationToken).ConfigureAwait(false);
+            if (string.IsNullOrEmpty(next)) break;
+            if (!visited.Add(next) || visited.Count > MaxPages)
                 throw new InvalidDataException("Graph's service principal paging did not end: a next-link repeated.");
-            page = await client.ServicePrincipals.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            request = client.ServicePrincipals.WithUrl(next).ToGetRequestInformation();
         }
         var jobs = await FetchJobsAsync(all, cancellationToken).ConfigureAwait(false);
         var withJobs = all.Where(sp => jobs.JobsByServicePrincipal.TryGetValue(sp.Id, out var j) && j.Count > 0 || jobs.FailedServicePrincipals.ContainsKey(sp.Id)).ToList();
         return (withJobs, jobs);
     }
+
+    /// <summary>
+    /// One page of the service principal list, read as JSON (id and displayName of each) rather than into the SDK's
+    /// ServicePrincipal model: that model reaches most of Graph's model types, which would otherwise all be compiled
+    /// into the native binary. Errors still come back as the SDK's ODataError. Returns the next link, if any.
+    /// </summary>
+    private async Task<string?> ReadPageAsync(RequestInformation request, List<ServicePrincipalRef> into, CancellationToken cancellationToken)
+    {
+        var stream = await client.RequestAdapter.SendPrimitiveAsync<Stream>(request, ODataErrors, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException("Graph answered the service principal list with an empty body.");
+        await using (stream.ConfigureAwait(false))
+        {
+            using var page = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var root = page.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException("Graph's service principal list has no 'value' array.");
+            foreach (var sp in value.EnumerateArray())
+                if (sp.ValueKind == JsonValueKind.Object && StringOf(sp, "id") is { Length: > 0 } id)
+                    into.Add(new ServicePrincipalRef(id, StringOf(sp, "displayName") ?? id));
+            return StringOf(root, "@odata.nextLink");
+        }
+    }
+
+    private static readonly Dictionary<string, ParsableFactory<IParsable>> ODataErrors = new() { ["XXX"] = ODataError.CreateFromDiscriminatorValue };
+
+    private static string? StringOf(JsonElement element, string property) =>
+        element.TryGetProperty(property, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
 
     /// <summary>Looks up the display names of explicitly configured service principals (one $batch per 20).</summary>
     public async Task<IReadOnlyList<ServicePrincipalRef>> ResolveAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
@@ -99,7 +127,7 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
         try
         {
             using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.TryGetProperty("displayName", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? StringOf(doc.RootElement, "displayName") : null;
         }
         catch (JsonException)
         {
