@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh machine: installs the real tools the tests use (Prometheus and
-# promtool 2.42, Alertmanager 0.25, from Debian), builds the solution and runs every test project.
+# promtool 2.42, Alertmanager 0.25, from Debian; a C toolchain for native AOT), builds the solution, publishes the
+# shipped native AOT binary once (docker/publish.sh) and runs every test project (process tests run against both
+# the JIT build and that binary).
 # A missing tool is a failure, never a skip. Ends with one line: "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,9 @@ install_debian_packages() {
   command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
   { command -v alertmanager || command -v prometheus-alertmanager; } >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
   command -v jq >/dev/null 2>&1 || need+=(jq)
+  command -v buildah >/dev/null 2>&1 || need+=(buildah) # builds the image's runtime stage
+  # Native AOT links with the C toolchain.
+  { command -v clang || command -v gcc; } >/dev/null 2>&1 || need+=(gcc libc6-dev)
   ((${#need[@]} == 0)) && return 0
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -44,6 +49,12 @@ log "tools: $(promtool --version 2>&1 | head -1); $(amtool --version 2>&1 | head
 log "building"
 dotnet build Exporter.sln -c Release -nologo -clp:ErrorsOnly || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
 
+log "publishing the native AOT binary (docker/publish.sh)"
+aot="$(mktemp -d)"
+bash docker/publish.sh "$aot" >"$aot.log" 2>&1 || { cat "$aot.log"; echo "tests: 0 passed, 1 failed (native AOT publish failed)"; exit 1; }
+export EXPORTER_AOT_BINARY="$aot/EntraProvisioningExporter"
+log "native AOT binary: $(du -h "$EXPORTER_AOT_BINARY" | cut -f1)"
+
 results="$(mktemp)"
 status=0
 for project in tests/EntraProvisioningExporter.Tests tests/EntraProvisioningExporter.IntegrationTests; do
@@ -54,7 +65,7 @@ done
 
 passed=$(grep -Eo 'Passed: +[0-9]+' "$results" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$results" | awk '{s+=$2} END {print s+0}')
-rm -f "$results"
+rm -rf "$results" "$aot" "$aot.log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"

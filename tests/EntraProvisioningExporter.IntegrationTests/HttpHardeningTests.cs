@@ -43,8 +43,9 @@ public class HttpHardeningTests
         Assert.Equal(HttpStatusCode.OK, (await host.Http.SendAsync(With("prometheus", "correct-horse-battery"))).StatusCode);
     }
 
-    [Fact]
-    public async Task Metrics_are_served_over_TLS_when_Kestrel_is_configured_for_it()
+    [Theory]
+    [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
+    public async Task Metrics_are_served_over_TLS_when_Kestrel_is_configured_for_it(string build)
     {
         var dir = Directory.CreateTempSubdirectory("entra-tls-").FullName;
         using var key = RSA.Create(2048);
@@ -62,7 +63,7 @@ public class HttpHardeningTests
             "--Kestrel:Endpoints:Https:Url", $"https://127.0.0.1:{port}",
             "--Kestrel:Endpoints:Https:Certificate:Path", pfx,
             "--Kestrel:Endpoints:Https:Certificate:Password", "pfx-password",
-        ]);
+        ], build: ExporterBuild.Named(build));
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.Thumbprint == certificate.Thumbprint };
         using var http = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{port}/") };
         await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "TLS endpoint ready: " + exporter.Describe());

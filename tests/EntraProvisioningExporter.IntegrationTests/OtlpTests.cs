@@ -15,8 +15,9 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// </summary>
 public class OtlpTests
 {
-    [Fact]
-    public async Task Otlp_receiver_gets_the_same_metric_names_as_the_metrics_endpoint()
+    [Theory]
+    [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
+    public async Task Otlp_receiver_gets_the_same_metric_names_as_the_metrics_endpoint(string build)
     {
         var received = new ConcurrentDictionary<string, bool>();
         var builder = WebApplication.CreateSlimBuilder();
@@ -39,7 +40,7 @@ public class OtlpTests
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiverUrl,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
-        });
+        }, ExporterBuild.Named(build));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the exporter to be ready: " + exporter.Describe());
         var prometheusNames = ServedEntraFamilies(await http.GetStringAsync("metrics"));

@@ -3,11 +3,15 @@ using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
-/// <summary>The process as users start it: bad configuration is listed by key with a non-zero exit and no stack trace; --demo says where /metrics is.</summary>
+/// <summary>
+/// The process as users start it, in both builds (the JIT's IL build and the shipped native AOT binary): bad
+/// configuration is listed by key with a non-zero exit and no stack trace; --demo says where /metrics is.
+/// </summary>
 public class StartupTests
 {
-    [Fact]
-    public async Task Invalid_configuration_lists_every_error_by_key_and_exits_2_without_a_stack_trace()
+    [Theory]
+    [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
+    public async Task Invalid_configuration_lists_every_error_by_key_and_exits_2_without_a_stack_trace(string build)
     {
         await using var p = ManagedProcess.StartExporter(
         [
@@ -16,7 +20,7 @@ public class StartupTests
             "--Exporter:Tenants:0:Credential:Kind", "Password",
             "--Exporter:Tenants:1:TenantId", "11111111-2222-3333-4444-555555555555",
             "--Exporter:Tenants:1:GraphEndpoint", "https://graph.example.com/v1.0",
-        ]);
+        ], build: ExporterBuild.Named(build));
         var exit = await p.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(2, exit);
         var err = p.StandardError;
@@ -30,25 +34,37 @@ public class StartupTests
 
     private const string Tenant = "11111111-2222-3333-4444-555555555555";
 
-    public static TheoryData<string, string[], string> BadConfigurations => new()
+    /// <summary>Every row in each build: the AOT binary binds configuration through the source generator, not reflection.</summary>
+    public static TheoryData<string, string, string[], string> BadConfigurations
     {
-        { "missing tenant id", ["--Exporter:Tenants:0:Name", "contoso"], "Exporter:Tenants:0:TenantId: is required" },
-        { "bad GUID", ["--Exporter:Tenants:0:TenantId", "1234-not-a-guid"], "Exporter:Tenants:0:TenantId: '1234-not-a-guid' is not a GUID" },
-        { "bad URL", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "graph dot microsoft"], "Exporter:Tenants:0:GraphEndpoint: 'graph dot microsoft' is not an absolute URL" },
-        { "token to a non-Microsoft host", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "https://graph.evil.example/v1.0"], "Exporter:Tenants:0:GraphEndpoint: tokens are only sent over HTTPS to a Microsoft Graph host" },
-        { "negative interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "-00:01:00"], "Exporter:PollInterval: must be a positive duration" },
-        { "zero interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "00:00:00"], "Exporter:PollInterval: must be a positive duration" },
-        { "window shorter than the interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Logs:Window", "00:00:30"], "Exporter:Logs:Window: must be at least Exporter:PollInterval" },
-        { "invalid custom query name", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Logs:Source", "LogAnalytics", "--Exporter:Tenants:0:Logs:WorkspaceId", Tenant, "--Exporter:Tenants:0:Logs:CustomQueries:0:Name", "failures-by-app", "--Exporter:Tenants:0:Logs:CustomQueries:0:Query", "T | count", "--Exporter:Tenants:0:Logs:CustomQueries:0:ValueColumn", "Count"], "Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'failures-by-app' is not a valid Prometheus metric name" },
-        { "unknown credential kind", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Credential:Kind", "Kerberos"], "Exporter:Tenants:0:Credential:Kind: 'Kerberos' is not a known credential kind" },
-        { "metrics token too short", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:MetricsAuth:Mode", "Bearer", "--Exporter:MetricsAuth:BearerToken", "tiny-secret"], "Exporter:MetricsAuth:BearerToken: is required for Mode=Bearer and must be at least 16 characters" },
-    };
+        get
+        {
+            var data = new TheoryData<string, string, string[], string>();
+            foreach (var build in new[] { ExporterBuild.Jit.Name, ExporterBuild.Aot.Name })
+                foreach (var (name, args, expected) in BadConfigurationRows) data.Add(build, name, args, expected);
+            return data;
+        }
+    }
+
+    private static readonly (string Name, string[] Args, string Expected)[] BadConfigurationRows =
+    [
+        ("missing tenant id", ["--Exporter:Tenants:0:Name", "contoso"], "Exporter:Tenants:0:TenantId: is required"),
+        ("bad GUID", ["--Exporter:Tenants:0:TenantId", "1234-not-a-guid"], "Exporter:Tenants:0:TenantId: '1234-not-a-guid' is not a GUID"),
+        ("bad URL", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "graph dot microsoft"], "Exporter:Tenants:0:GraphEndpoint: 'graph dot microsoft' is not an absolute URL"),
+        ("token to a non-Microsoft host", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "https://graph.evil.example/v1.0"], "Exporter:Tenants:0:GraphEndpoint: tokens are only sent over HTTPS to a Microsoft Graph host"),
+        ("negative interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "-00:01:00"], "Exporter:PollInterval: must be a positive duration"),
+        ("zero interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "00:00:00"], "Exporter:PollInterval: must be a positive duration"),
+        ("window shorter than the interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Logs:Window", "00:00:30"], "Exporter:Logs:Window: must be at least Exporter:PollInterval"),
+        ("invalid custom query name", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Logs:Source", "LogAnalytics", "--Exporter:Tenants:0:Logs:WorkspaceId", Tenant, "--Exporter:Tenants:0:Logs:CustomQueries:0:Name", "failures-by-app", "--Exporter:Tenants:0:Logs:CustomQueries:0:Query", "T | count", "--Exporter:Tenants:0:Logs:CustomQueries:0:ValueColumn", "Count"], "Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'failures-by-app' is not a valid Prometheus metric name"),
+        ("unknown credential kind", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Credential:Kind", "Kerberos"], "Exporter:Tenants:0:Credential:Kind: 'Kerberos' is not a known credential kind"),
+        ("metrics token too short", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:MetricsAuth:Mode", "Bearer", "--Exporter:MetricsAuth:BearerToken", "tiny-secret"], "Exporter:MetricsAuth:BearerToken: is required for Mode=Bearer and must be at least 16 characters"),
+    ];
 
     [Theory]
     [MemberData(nameof(BadConfigurations))]
-    public async Task Bad_configuration_fails_start_up_naming_the_key(string _, string[] args, string expected)
+    public async Task Bad_configuration_fails_start_up_naming_the_key(string build, string _, string[] args, string expected)
     {
-        await using var p = ManagedProcess.StartExporter(args);
+        await using var p = ManagedProcess.StartExporter(args, build: ExporterBuild.Named(build));
         Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains(expected, p.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
@@ -56,10 +72,11 @@ public class StartupTests
         Assert.DoesNotContain("tiny-secret", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_value_of_the_wrong_type_names_its_key()
+    [Theory]
+    [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
+    public async Task A_value_of_the_wrong_type_names_its_key(string build)
     {
-        await using var p = ManagedProcess.StartExporter(["--Exporter:PollInterval", "every minute", "--Exporter:Tenants:0:TenantId", "11111111-2222-3333-4444-555555555555"]);
+        await using var p = ManagedProcess.StartExporter(["--Exporter:PollInterval", "every minute", "--Exporter:Tenants:0:TenantId", "11111111-2222-3333-4444-555555555555"], build: ExporterBuild.Named(build));
         Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("Exporter:PollInterval", p.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
@@ -93,11 +110,12 @@ public class StartupTests
         Assert.Contains("Exporter:Tenants: at least one tenant is required (or start with --demo", p.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Demo_mode_prints_where_metrics_are_and_serves_them()
+    [Theory]
+    [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
+    public async Task Demo_mode_prints_where_metrics_are_and_serves_them(string build)
     {
         var port = Tools.FreePort();
-        await using var p = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"]);
+        await using var p = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"], build: ExporterBuild.Named(build));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "demo to be ready: " + p.Describe());
         Assert.Contains($"Serving metrics at http://127.0.0.1:{port}/metrics", p.StandardOutput, StringComparison.Ordinal);

@@ -38,9 +38,12 @@ public sealed class ManagedProcess : IAsyncDisposable
         return managed;
     }
 
-    /// <summary>Runs the exporter's build output with `dotnet`, as the Dockerfile does.</summary>
-    public static ManagedProcess StartExporter(IEnumerable<string> arguments, IDictionary<string, string>? environment = null) =>
-        Start("dotnet", [Repo.ExporterDll, .. arguments], environment);
+    /// <summary>Runs the exporter: the IL build on the JIT by default, or the native AOT binary the image ships.</summary>
+    public static ManagedProcess StartExporter(IEnumerable<string> arguments, IDictionary<string, string>? environment = null, ExporterBuild? build = null)
+    {
+        var (fileName, prefix) = (build ?? ExporterBuild.Jit).Command;
+        return Start(fileName, [.. prefix, .. arguments], environment);
+    }
 
     public string StandardOutput { get { lock (stdout) return stdout.ToString(); } }
     public string StandardError { get { lock (stderr) return stderr.ToString(); } }

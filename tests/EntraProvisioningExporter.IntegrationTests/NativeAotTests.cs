@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using EntraProvisioningExporter.IntegrationTests.Infrastructure;
+using EntraProvisioningExporter.Simulator;
+using EntraProvisioningExporter.Simulator.Faults;
+using EntraProvisioningExporter.Simulator.Scenario;
+using EntraProvisioningExporter.Simulator.Time;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EntraProvisioningExporter.IntegrationTests;
+
+/// <summary>
+/// The shipped native AOT binary (docker/publish.sh) on the production code path: the demo serves what the JIT
+/// build serves, faults from Graph and Log Analytics are reported as the fault matrix expects, and a token acquired
+/// through Azure.Identity (MSAL's managed-identity client, parsing a real token response) reaches Graph. The
+/// process tests in StartupTests, HttpHardeningTests and OtlpTests run against this binary as well.
+/// </summary>
+public class NativeAotTests
+{
+    [Fact]
+    public async Task The_binary_serves_the_demo_with_the_same_families_and_series_as_the_jit_build()
+    {
+        var served = new Dictionary<string, string>();
+        foreach (var build in new[] { ExporterBuild.Jit, ExporterBuild.Aot })
+        {
+            var port = Tools.FreePort();
+            await using var exporter = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"], build: build);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            await Tools.Eventually(async () => SourcesUp(await http.GetStringAsync("metrics")) is [_, _, ..] up && up.All(v => v == 1),
+                TimeSpan.FromSeconds(60), $"every source of the {build} demo up: " + exporter.Describe());
+            served[build.Name] = await http.GetStringAsync("metrics");
+
+            if (build == ExporterBuild.Aot)
+            {
+                var check = await Promtool.CheckMetricsAsync(Tools.Require("promtool"), served[build.Name]);
+                Assert.True(check.Ok, $"promtool check metrics on the AOT binary's output: {check.Output}");
+                using var openMetrics = new HttpRequestMessage(HttpMethod.Get, "metrics") { Headers = { { "Accept", "application/openmetrics-text; version=1.0.0" } } };
+                using var om = await http.SendAsync(openMetrics);
+                Assert.StartsWith("application/openmetrics-text", om.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
+                Assert.EndsWith("# EOF\n", await om.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                using var gzip = new HttpRequestMessage(HttpMethod.Get, "metrics") { Headers = { { "Accept-Encoding", "gzip" } } };
+                using var gz = await http.SendAsync(gzip);
+                Assert.Equal("gzip", Assert.Single(gz.Content.Headers.ContentEncoding));
+                Assert.True(MetricsText.Parse(served[build.Name]).Named("process_resident_memory_bytes").Single().Value > 0);
+            }
+        }
+
+        // The same descriptors (HELP and TYPE of every family but the runtime's own), and the same job and log series.
+        Assert.Equal(Descriptors(served["jit"]), Descriptors(served["aot"]));
+        Assert.Equal(ProvisioningSeries(served["jit"]), ProvisioningSeries(served["aot"]));
+    }
+
+    public static TheoryData<string, FaultRule, string, string> FaultRows => new()
+    {
+        { "Graph 403", new FaultRule { Kind = FaultKind.Status, StatusCode = 403, ErrorCode = "Authorization_RequestDenied", ErrorMessage = "Insufficient privileges to complete the operation.", PathPattern = "^/\\$batch$", InBatch = false }, "graph_jobs", "forbidden" },
+        { "Graph truncated JSON", new FaultRule { Kind = FaultKind.TruncatedJson, PathPattern = "^/\\$batch$", InBatch = false }, "graph_jobs", "bad_response" },
+        { "Log Analytics PartialError", new FaultRule { Kind = FaultKind.PartialError, PathPattern = "^/workspaces/", InBatch = false }, "loganalytics", "partial" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FaultRows))]
+    public async Task A_fault_is_reported_by_the_binary_which_keeps_its_last_good_data_and_recovers(string name, FaultRule fault, string source, string reason)
+    {
+        var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
+        var tenant = DemoScenario.Create(time.GetUtcNow());
+        var simulatorPort = Tools.FreePort();
+        await using var simulator = await SimulatorServer.StartAsync([tenant], time, simulatorPort);
+        var port = Tools.FreePort();
+        await using var exporter = ManagedProcess.StartExporter(
+        [
+            "--urls", $"http://127.0.0.1:{port}",
+            "--Exporter:Tenants:0:TenantId", tenant.TenantId,
+            "--Exporter:Tenants:0:GraphEndpoint", $"http://127.0.0.1:{simulatorPort}/v1.0",
+            "--Exporter:Tenants:0:Credential:Kind", "None",
+            "--Exporter:Tenants:0:Logs:Source", "LogAnalytics",
+            "--Exporter:Tenants:0:Logs:WorkspaceId", tenant.WorkspaceId,
+            "--Exporter:Tenants:0:Logs:Endpoint", $"http://127.0.0.1:{simulatorPort}/",
+            "--Exporter:Logs:IngestionSettle", "00:00:00",
+            "--Exporter:PollInterval", "00:00:02",
+            "--Exporter:HttpMaxRetries", "0",
+            "--Exporter:MaxBatchRetries", "0",
+        ], build: ExporterBuild.Aot);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        async Task<IReadOnlyList<MetricsText.Sample>> Metrics() => MetricsText.Parse(await http.GetStringAsync("metrics"));
+        async Task<double?> Value(string family, string? withReason = null) => (await Metrics()).Named(family)
+            .Where(s => s.Labels["source"] == source && (withReason is null || s.Labels["reason"] == withReason)).Select(s => (double?)s.Value).SingleOrDefault();
+
+        await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 1, TimeSpan.FromSeconds(60), $"{source} up: " + exporter.Describe());
+        var jobs = (await Metrics()).Named("entra_provisioning_job_info").Count();
+        Assert.True(jobs > 0);
+
+        simulator.Faults.Add(fault);
+        await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 0 && await Value("entra_exporter_poll_errors_total", reason) > 0,
+            TimeSpan.FromSeconds(30), $"{name}: {source} down with reason {reason}: " + exporter.Describe());
+        Assert.Equal(jobs, (await Metrics()).Named("entra_provisioning_job_info").Count());
+
+        simulator.Faults.Clear();
+        await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 1, TimeSpan.FromSeconds(30), $"{name}: {source} recovers");
+        Assert.DoesNotContain("   at ", exporter.StandardOutput + exporter.StandardError, StringComparison.Ordinal);
+    }
+
+    private const string IdentityHeader = "identity-header-SECRET-5e1d";
+    private const string AccessToken = "eyJ0eXAiOiJKV1QiLCJhbGciOi.MANAGED-IDENTITY-SECRET-TOKEN";
+
+    [Theory]
+    [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
+    public async Task A_managed_identity_token_from_a_loopback_endpoint_is_acquired_through_Azure_Identity_and_sent_to_Graph(string build)
+    {
+        // App Service's managed-identity protocol (IDENTITY_ENDPOINT and IDENTITY_HEADER), which MSAL speaks over
+        // plain HTTP to a local endpoint: the token response is parsed by MSAL inside the exporter.
+        var tokenRequests = new ConcurrentQueue<string>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var identity = builder.Build();
+        identity.MapGet("/msi/token", (HttpContext context) =>
+        {
+            tokenRequests.Enqueue(context.Request.QueryString.Value ?? "");
+            if (context.Request.Headers["X-IDENTITY-HEADER"] != IdentityHeader) return Results.StatusCode(401);
+            var expiresOn = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            return Results.Text($"{{\"access_token\":\"{AccessToken}\",\"expires_on\":\"{expiresOn}\",\"resource\":\"https://graph.microsoft.com\",\"token_type\":\"Bearer\"}}", "application/json");
+        });
+        await identity.StartAsync();
+
+        var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
+        var tenant = DemoScenario.Create(time.GetUtcNow());
+        var simulatorPort = Tools.FreePort();
+        await using var simulator = await SimulatorServer.StartAsync([tenant], time, simulatorPort);
+        var port = Tools.FreePort();
+        await using var exporter = ManagedProcess.StartExporter(
+        [
+            "--urls", $"http://127.0.0.1:{port}",
+            "--Exporter:Tenants:0:TenantId", tenant.TenantId,
+            "--Exporter:Tenants:0:GraphEndpoint", $"http://127.0.0.1:{simulatorPort}/v1.0",
+            "--Exporter:Tenants:0:Credential:Kind", "ManagedIdentity",
+            "--Exporter:Tenants:0:AllowTokenToLoopback", "true",
+        ], new Dictionary<string, string>
+        {
+            ["IDENTITY_ENDPOINT"] = $"{identity.Urls.First()}/msi/token",
+            ["IDENTITY_HEADER"] = IdentityHeader,
+        }, ExporterBuild.Named(build));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+
+        await Tools.Eventually(async () => MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_source_up").SingleOrDefault(s => s.Labels["source"] == "graph_jobs")?.Value == 1,
+            TimeSpan.FromSeconds(60), "graph_jobs up with a managed-identity token: " + exporter.Describe());
+        Assert.True(tokenRequests.Any(q => Uri.UnescapeDataString(q).Contains("resource=https://graph.microsoft.com", StringComparison.OrdinalIgnoreCase)), "token requests: " + string.Join(" ", tokenRequests));
+        Assert.Contains($"Bearer {AccessToken}", simulator.AuthorizationHeaders);
+        var everything = exporter.StandardOutput + exporter.StandardError + await http.GetStringAsync("metrics");
+        Assert.DoesNotContain("SECRET-TOKEN", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain(IdentityHeader, everything, StringComparison.Ordinal);
+    }
+
+    private static List<double> SourcesUp(string metrics) => MetricsText.Parse(metrics).Named("entra_exporter_source_up").Select(s => s.Value).ToList();
+
+    private static List<string> Descriptors(string metrics) =>
+        metrics.Split('\n').Where(l => (l.StartsWith("# HELP ", StringComparison.Ordinal) || l.StartsWith("# TYPE ", StringComparison.Ordinal))
+            && !Regex.IsMatch(l, "^# (HELP|TYPE) (process|dotnet)_")).ToList();
+
+    /// <summary>Every job and log series by name and labels (the values are the moment's: timestamps and ages).</summary>
+    private static List<string> ProvisioningSeries(string metrics) =>
+        MetricsText.Parse(metrics).Where(s => s.Name.StartsWith("entra_provisioning_", StringComparison.Ordinal))
+            .Select(s => s.Name + "{" + string.Join(",", s.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) + "}")
+            .Order(StringComparer.Ordinal).ToList();
+}
