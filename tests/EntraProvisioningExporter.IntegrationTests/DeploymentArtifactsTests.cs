@@ -5,7 +5,7 @@ using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
-/// <summary>The Dockerfile's publish output and the docker compose stack's configuration, checked with the real tools.</summary>
+/// <summary>The Dockerfile, the image it builds and the docker compose stack's configuration, checked with the real tools.</summary>
 public class DeploymentArtifactsTests
 {
     [Fact]
@@ -52,54 +52,82 @@ public class DeploymentArtifactsTests
     }
 
     [Fact]
-    public async Task Dockerfile_runs_the_tested_publish_command_on_a_chiseled_non_root_runtime()
+    public async Task Dockerfile_publishes_native_AOT_with_the_tested_command_and_runs_it_on_chiseled_runtime_deps_as_non_root()
     {
         var dockerfile = await File.ReadAllTextAsync(Repo.Path("Dockerfile"));
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/sdk:10.0-noble-aot AS build", dockerfile, StringComparison.Ordinal);
         Assert.Contains("RUN bash docker/publish.sh /app", dockerfile, StringComparison.Ordinal);
-        Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled AS runtime", dockerfile, StringComparison.Ordinal);
         Assert.Contains("USER $APP_UID", dockerfile, StringComparison.Ordinal);
         Assert.Contains("EXPOSE 9464", dockerfile, StringComparison.Ordinal);
         Assert.Contains("org.opencontainers.image.source", dockerfile, StringComparison.Ordinal);
         Assert.True(File.Exists(Repo.Path(".dockerignore")));
     }
 
+    /// <summary>
+    /// The image as a container engine would run it, as far as this machine allows (no engine, no pulls): the
+    /// Dockerfile's runtime stage built by buildah on a stand-in for the chiseled runtime-deps base
+    /// (tests/container/build-runtime-image.sh says how it differs), its root filesystem unpacked, and its entrypoint
+    /// started from the image's own configuration (user, environment) in a mount and pid namespace, chrooted, with
+    /// the root read-only and a tmpfs at /tmp.
+    /// </summary>
     [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public async Task Publish_output_serves_metrics_in_demo_mode_as_a_non_root_user_from_a_read_only_directory()
+    public async Task The_image_runs_the_native_binary_as_its_non_root_user_on_a_read_only_root_without_a_shell()
     {
-        var root = Directory.CreateTempSubdirectory("entra-publish-").FullName;
-        // Traversable by the unprivileged user, as /app is in the image.
-        File.SetUnixFileMode(root, (UnixFileMode)0x1ED); // 0755
-        var app = Path.Combine(root, "app");
-        await using (var publish = ManagedProcess.Start("bash", [Repo.Path("docker", "publish.sh"), app]))
-            Assert.True(await publish.WaitForExitAsync(TimeSpan.FromMinutes(5)) == 0, publish.Describe());
-        Assert.True(File.Exists(Path.Combine(app, "EntraProvisioningExporter.dll")));
-        Assert.False(File.Exists(Path.Combine(app, "EntraProvisioningExporter")), "no apphost: the runtime image runs dotnet");
-        // The GC settings the memory figures were measured with (a misspelt MSBuild property once left server GC on).
-        var gc = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(app, "EntraProvisioningExporter.runtimeconfig.json")))!["runtimeOptions"]!["configProperties"]!;
-        Assert.False((bool)gc["System.GC.Server"]!, "workstation GC");
-        Assert.Equal(9, (int)gc["System.GC.ConserveMemory"]!);
-
-        // Read-only: no write permission for anyone on the publish output.
-        foreach (var entry in Directory.EnumerateFileSystemEntries(app, "*", SearchOption.AllDirectories).Append(app))
-            File.SetUnixFileMode(entry, File.GetUnixFileMode(entry) & ~(UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
-        var before = Directory.EnumerateFileSystemEntries(app, "*", SearchOption.AllDirectories).Order().ToList();
-        var tmp = Directory.CreateTempSubdirectory("entra-tmp-").FullName;
-        File.SetUnixFileMode(tmp, (UnixFileMode)0x3FF); // 1777-like for the unprivileged user
+        Assert.True(geteuid() == 0, "building and unpacking the image needs root (buildah mount, chroot): run the suite as root, as CI does");
+        Tools.Require("buildah");
+        var work = Directory.CreateTempSubdirectory("entra-image-").FullName;
+        await using (var build = ManagedProcess.Start("bash", [Repo.Path("tests", "container", "build-runtime-image.sh"), ExporterBuild.AotPublishDirectory, work]))
+            Assert.True(await build.WaitForExitAsync(TimeSpan.FromMinutes(10)) == 0, build.Describe());
+        var rootfs = Path.Combine(work, "rootfs");
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(work, "config.json")))!;
+        var entrypoint = config["Entrypoint"]!.AsArray().Select(e => (string)e!).ToArray();
+        Assert.Equal(["/app/EntraProvisioningExporter"], entrypoint);
+        Assert.Equal("1654", (string?)config["User"]);
+        Assert.Equal(["EntraProvisioningExporter", "appsettings.json"], Directory.EnumerateFiles(Path.Combine(rootfs, "app")).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
+        foreach (var shell in new[] { "bin/sh", "usr/bin/sh", "bin/bash", "usr/bin/bash" })
+            Assert.False(File.Exists(Path.Combine(rootfs, shell)), $"no shell in the image ({shell})");
 
         var port = Tools.FreePort();
-        string[] run = ["dotnet", Path.Combine(app, "EntraProvisioningExporter.dll"), "--demo", "--urls", $"http://127.0.0.1:{port}"];
-        var isRoot = geteuid() == 0;
-        var env = new Dictionary<string, string> { ["HOME"] = "/nonexistent", ["TMPDIR"] = tmp, ["DOTNET_CLI_HOME"] = tmp };
-        await using var exporter = isRoot
-            ? ManagedProcess.Start(Tools.Require("setpriv"), ["--reuid=65534", "--regid=65534", "--clear-groups", "--", .. run], env)
-            : ManagedProcess.Start(run[0], run[1..], env);
+        var env = config["Env"]!.AsArray().Select(e => (string)e!).ToArray();
+        // Inside the new mount and pid namespaces, what a container runtime provides: the root bind-mounted onto itself
+        // and made read-only, a tmpfs at /tmp, the namespace's /proc and the host's /dev (a runtime gives a smaller
+        // one); then the entrypoint as the image's user with exactly the image's environment.
+        const string Namespace = "set -e; r=\"$1\"; shift; mount --bind \"$r\" \"$r\"; mount -t tmpfs -o mode=1777 tmpfs \"$r/tmp\"; "
+            + "mount -t proc proc \"$r/proc\"; mount --rbind /dev \"$r/dev\"; mount -o remount,bind,ro \"$r\"; exec env -i \"$@\"";
+        await using var container = ManagedProcess.Start(Tools.Require("unshare"),
+        [
+            "--mount", "--pid", "--fork", "--", "bash", "-c", Namespace, "_", rootfs,
+            .. env, Tools.Require("chroot"), "--userspec=1654:1654", rootfs, .. entrypoint, "--demo", "--urls", $"http://127.0.0.1:{port}",
+        ]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await Tools.Eventually(async () => (await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the published exporter to be ready: " + exporter.Describe());
+        await Tools.Eventually(async () => (await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the image's entrypoint to be ready: " + container.Describe());
         Assert.Contains("entra_provisioning_job_quarantined{", await http.GetStringAsync("metrics"), StringComparison.Ordinal);
 
-        Assert.NotEqual("0", Uid(exporter.Id));
-        Assert.Equal(before, Directory.EnumerateFileSystemEntries(app, "*", SearchOption.AllDirectories).Order().ToList());
+        var pid = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(d => d.All(char.IsAsciiDigit)).Select(int.Parse)
+            .Single(p => File.Exists($"/proc/{p}/cmdline") && ReadOrEmpty($"/proc/{p}/cmdline").StartsWith("/app/EntraProvisioningExporter\0", StringComparison.Ordinal)
+                && ReadOrEmpty($"/proc/{p}/cmdline").Contains($":{port}", StringComparison.Ordinal));
+        Assert.Equal("1654", Uid(pid));
+        var root = File.ReadLines($"/proc/{pid}/mountinfo").Select(l => l.Split(' ')).Single(f => f[4] == "/");
+        Assert.StartsWith("ro", root[5], StringComparison.Ordinal);
+        Assert.Contains(File.ReadLines($"/proc/{pid}/mountinfo").Select(l => l.Split(' ')), f => f[4] == "/tmp" && f.Contains("tmpfs"));
+    }
+
+    private static string ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
     }
 
     private static string Uid(int pid) =>
