@@ -8,10 +8,13 @@
 #   CYCLES=100 MEMORY_JOBS="13 1000 10000" LATENCY_MS=100 CONCURRENCY=4 bash tests/bench/measure.sh memory poll
 #   BASELINE_REF=main~3 bash tests/bench/measure.sh scrape memory   # that commit's exporter beside this one
 #   MEMORY_JOBS=1000 bash tests/bench/measure.sh otlp   # memory with OTLP export on, beside the same build with it off
+#   AOT=1 bash tests/bench/measure.sh startup memory    # the native AOT binary (docker/publish.sh) beside the JIT build
+#   AOT=/tmp/aot/EntraProvisioningExporter bash tests/bench/measure.sh memory   # one docker/publish.sh already wrote
 #
 # With BASELINE_REF, the exporter of that commit is built in a temporary git worktree and measured in the same
 # run, on the same simulator, as this checkout's: every result line says which (build=baseline or build=current).
-# Memory runs both at once, side by side; scrape and startup alternate between them.
+# Memory runs both at once, side by side; scrape and startup alternate between them. AOT=1 adds this checkout's
+# native AOT binary as build=aot (the JIT's IL build is build=current), the same way.
 #
 # Needs curl and python3; "load" installs wrk from Debian when it is missing. Prints one "result:" line per figure.
 set -euo pipefail
@@ -39,6 +42,15 @@ if [ -n "${BASELINE_REF:-}" ]; then
   dotnet build -c Release -nologo -clp:ErrorsOnly "$baseline_tree/src/EntraProvisioningExporter" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
   builds=("baseline=$baseline_tree/$exporter_dll" "${builds[@]}")
   echo "baseline: $(git rev-parse --short "$BASELINE_REF") ($BASELINE_REF); current: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes')"
+fi
+if [ -n "${AOT:-}" ]; then
+  aot_binary="$AOT" # AOT=1 publishes it here; AOT=<path> measures a binary docker/publish.sh already wrote
+  if [ "$AOT" = 1 ]; then
+    bash docker/publish.sh "$work/aot" >"$work/publish.log" 2>&1 || { cat "$work/publish.log" >&2; exit 1; }
+    aot_binary="$work/aot/EntraProvisioningExporter"
+  fi
+  builds+=("aot=$aot_binary")
+  echo "aot: $(du -b "$aot_binary" | awk '{printf "%.1f MB", $1/1e6}') binary"
 fi
 simulator_dll="src/EntraProvisioningExporter.Simulator/bin/Release/net10.0/EntraProvisioningExporter.Simulator.dll"
 ticks="$(getconf CLK_TCK)"
@@ -84,26 +96,33 @@ start_exporter() { # start_exporter <build=dll> <port> <args…>: that build aga
   rm -rf "$work/app-$name" && mkdir -p "$work/app-$name" && cp -r "$(dirname "$dll")"/. "$work/app-$name/" && cp "$work/exporter.json" "$work/app-$name/appsettings.Production.json"
   local otlp=()
   [[ "$name" == *otlp* ]] && otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_METRIC_EXPORT_INTERVAL=15000)
-  env DOTNET_ENVIRONMENT=Production "${otlp[@]}" dotnet "$work/app-$name/EntraProvisioningExporter.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning "$@" >"$work/exporter-$name.log" 2>&1 &
+  command_of "$work/app-$name/$(basename "$dll")"
+  env DOTNET_ENVIRONMENT=Production "${otlp[@]}" "${cmd[@]}" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning "$@" >"$work/exporter-$name.log" 2>&1 &
   exp_pid=$!; pids+=("$exp_pid")
 }
+command_of() { case "$1" in *.dll) cmd=(dotnet "$1") ;; *) cmd=("$1") ;; esac; } # command_of <dll or native binary>: sets cmd
 stop() { kill "$@" 2>/dev/null || true; for p in "$@"; do wait "$p" 2>/dev/null || true; done; }
 
-# Start-up: process start to the first /metrics with every job and a successful cycle of every source.
+# Start-up: process start to /metrics answering at all, and to the first /metrics with every job and a successful
+# cycle of every source.
 measure_startup() {
   for jobs in 13 1000; do
    for build in "${builds[@]}"; do
-    local samples=()
+    local samples=() answers=()
     for _ in 1 2 3; do
       local port; port="$(free_port)"
+      command_of "${build#*=}"
       local t0; t0="$(now_ms)"
-      dotnet "${build#*=}" --demo --urls "http://127.0.0.1:$port" --Demo:SyntheticJobs "$((jobs - SCENARIO_JOBS))" --Logging:LogLevel:Default=Warning >"$work/startup.log" 2>&1 &
+      "${cmd[@]}" --demo --urls "http://127.0.0.1:$port" --Demo:SyntheticJobs "$((jobs - SCENARIO_JOBS))" --Logging:LogLevel:Default=Warning >"$work/startup.log" 2>&1 &
       local pid=$!; pids+=("$pid")
+      until curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" 2>/dev/null; do sleep 0.005; done
+      answers+=("$(( $(now_ms) - t0 ))")
       until [ "$(curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -c '^entra_provisioning_job_info{')" = "$jobs" ] &&
             ! curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^entra_exporter_source_up{.*} 0$'; do sleep 0.02; done
       samples+=("$(( $(now_ms) - t0 ))")
       stop "$pid"
     done
+    echo "result: startup_to_metrics_answering build=${build%%=*} jobs=$jobs median_ms=$(printf '%s\n' "${answers[@]}" | median) runs_ms=${answers[*]}"
     echo "result: startup_to_first_complete_metrics build=${build%%=*} jobs=$jobs median_ms=$(printf '%s\n' "${samples[@]}" | median) runs_ms=${samples[*]}"
    done
   done
