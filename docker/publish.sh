@@ -3,7 +3,8 @@
 # user from a read-only directory, and much of the integration suite against it). Native AOT for linux-x64:
 # one self-contained executable that needs only the C library, OpenSSL and CA certificates from the image.
 set -euo pipefail
-out="${1:?usage: docker/publish.sh <output-directory>}"
+out="${1:?usage: docker/publish.sh <output-directory> [extra dotnet publish arguments, e.g. -p:IlcGenerateMapFile=true]}"
+shift
 cd "$(dirname "$0")/.."
 dotnet publish src/EntraProvisioningExporter/EntraProvisioningExporter.csproj \
   --configuration Release \
@@ -11,4 +12,4 @@ dotnet publish src/EntraProvisioningExporter/EntraProvisioningExporter.csproj \
   --output "$out" \
   -p:PublishAot=true \
   -p:GenerateDocumentationFile=false \
-  -nologo
+  -nologo "$@"

@@ -66,26 +66,18 @@ public class NativeAotTests
     [MemberData(nameof(FaultRows))]
     public async Task A_fault_is_reported_by_the_binary_which_keeps_its_last_good_data_and_recovers(string name, FaultRule fault, string source, string reason)
     {
-        var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
-        var tenant = DemoScenario.Create(time.GetUtcNow());
-        var simulatorPort = Tools.FreePort();
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time, simulatorPort);
-        var port = Tools.FreePort();
-        await using var exporter = ManagedProcess.StartExporter(
+        await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Aot, tenant =>
         [
-            "--urls", $"http://127.0.0.1:{port}",
-            "--Exporter:Tenants:0:TenantId", tenant.TenantId,
-            "--Exporter:Tenants:0:GraphEndpoint", $"http://127.0.0.1:{simulatorPort}/v1.0",
             "--Exporter:Tenants:0:Credential:Kind", "None",
             "--Exporter:Tenants:0:Logs:Source", "LogAnalytics",
             "--Exporter:Tenants:0:Logs:WorkspaceId", tenant.WorkspaceId,
-            "--Exporter:Tenants:0:Logs:Endpoint", $"http://127.0.0.1:{simulatorPort}/",
+            "--Exporter:Tenants:0:Logs:Endpoint", $"{tenant.SimulatorUrl}/",
             "--Exporter:Logs:IngestionSettle", "00:00:00",
             "--Exporter:PollInterval", "00:00:02",
             "--Exporter:HttpMaxRetries", "0",
             "--Exporter:MaxBatchRetries", "0",
-        ], build: ExporterBuild.Aot);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        ]);
+        var (simulator, exporter, http) = (run.Simulator, run.Exporter, run.Http);
         async Task<IReadOnlyList<MetricsText.Sample>> Metrics() => MetricsText.Parse(await http.GetStringAsync("metrics"));
         async Task<double?> Value(string family, string? withReason = null) => (await Metrics()).Named(family)
             .Where(s => s.Labels["source"] == source && (withReason is null || s.Labels["reason"] == withReason)).Select(s => (double?)s.Value).SingleOrDefault();
@@ -102,6 +94,24 @@ public class NativeAotTests
         simulator.Faults.Clear();
         await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 1, TimeSpan.FromSeconds(30), $"{name}: {source} recovers");
         Assert.DoesNotContain("   at ", exporter.StandardOutput + exporter.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
+    public async Task Metrics_are_served_while_discovery_still_waits_on_Graph(string build)
+    {
+        // Graph takes 8 s to list the service principals: start-up must not wait for it.
+        var slowDiscovery = new FaultRule { Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(8), PathPattern = "^/servicePrincipals\\?", InBatch = false, Times = 1 };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Named(build), _ => ["--Exporter:Tenants:0:Credential:Kind", "None"], fault: slowDiscovery);
+        await Tools.Eventually(async () => (await run.Http.GetAsync("metrics")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "/metrics to answer: " + run.Exporter.Describe());
+        var metrics = MetricsText.Parse(await run.Http.GetStringAsync("metrics"));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(8), $"/metrics answered only after {started.Elapsed}, once discovery was done");
+        Assert.Empty(metrics.Named("entra_provisioning_job_info"));
+        Assert.Contains(metrics.Named("entra_exporter_build_info"), _ => true);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await run.Http.GetAsync("readyz")).StatusCode);
+        // Once Graph answers, the jobs follow, and the exporter is ready.
+        await Tools.Eventually(async () => MetricsText.Parse(await run.Http.GetStringAsync("metrics")).Named("entra_provisioning_job_info").Any(), TimeSpan.FromSeconds(30), "the jobs after the slow discovery");
     }
 
     private const string IdentityHeader = "identity-header-SECRET-5e1d";
@@ -127,24 +137,16 @@ public class NativeAotTests
         });
         await identity.StartAsync();
 
-        var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
-        var tenant = DemoScenario.Create(time.GetUtcNow());
-        var simulatorPort = Tools.FreePort();
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time, simulatorPort);
-        var port = Tools.FreePort();
-        await using var exporter = ManagedProcess.StartExporter(
+        await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Named(build), _ =>
         [
-            "--urls", $"http://127.0.0.1:{port}",
-            "--Exporter:Tenants:0:TenantId", tenant.TenantId,
-            "--Exporter:Tenants:0:GraphEndpoint", $"http://127.0.0.1:{simulatorPort}/v1.0",
             "--Exporter:Tenants:0:Credential:Kind", "ManagedIdentity",
             "--Exporter:Tenants:0:AllowTokenToLoopback", "true",
         ], new Dictionary<string, string>
         {
             ["IDENTITY_ENDPOINT"] = $"{identity.Urls.First()}/msi/token",
             ["IDENTITY_HEADER"] = IdentityHeader,
-        }, ExporterBuild.Named(build));
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        });
+        var (simulator, exporter, http) = (run.Simulator, run.Exporter, run.Http);
 
         await Tools.Eventually(async () => MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_source_up").SingleOrDefault(s => s.Labels["source"] == "graph_jobs")?.Value == 1,
             TimeSpan.FromSeconds(60), "graph_jobs up with a managed-identity token: " + exporter.Describe());
@@ -153,6 +155,42 @@ public class NativeAotTests
         var everything = exporter.StandardOutput + exporter.StandardError + await http.GetStringAsync("metrics");
         Assert.DoesNotContain("SECRET-TOKEN", everything, StringComparison.Ordinal);
         Assert.DoesNotContain(IdentityHeader, everything, StringComparison.Ordinal);
+    }
+
+    /// <summary>The demo tenant simulated in this process, and an exporter process of one build polling it.</summary>
+    private sealed class SimulatedTenantRun : IAsyncDisposable
+    {
+        public required SimulatorServer Simulator { get; init; }
+        public required ManagedProcess Exporter { get; init; }
+        public required HttpClient Http { get; init; }
+
+        public sealed record Tenant(string TenantId, string WorkspaceId, string SimulatorUrl);
+
+        public static async Task<SimulatedTenantRun> StartAsync(ExporterBuild build, Func<Tenant, string[]> settings, IDictionary<string, string>? environment = null, FaultRule? fault = null)
+        {
+            var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
+            var scenario = DemoScenario.Create(time.GetUtcNow());
+            var simulatorPort = Tools.FreePort();
+            var simulator = await SimulatorServer.StartAsync([scenario], time, simulatorPort);
+            if (fault is not null) simulator.Faults.Add(fault);
+            var tenant = new Tenant(scenario.TenantId, scenario.WorkspaceId, $"http://127.0.0.1:{simulatorPort}");
+            var port = Tools.FreePort();
+            var exporter = ManagedProcess.StartExporter(
+            [
+                "--urls", $"http://127.0.0.1:{port}",
+                "--Exporter:Tenants:0:TenantId", tenant.TenantId,
+                "--Exporter:Tenants:0:GraphEndpoint", $"{tenant.SimulatorUrl}/v1.0",
+                .. settings(tenant),
+            ], environment, build);
+            return new SimulatedTenantRun { Simulator = simulator, Exporter = exporter, Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") } };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await Exporter.DisposeAsync();
+            await Simulator.DisposeAsync();
+        }
     }
 
     private static List<double> SourcesUp(string metrics) => MetricsText.Parse(metrics).Named("entra_exporter_source_up").Select(s => s.Value).ToList();
