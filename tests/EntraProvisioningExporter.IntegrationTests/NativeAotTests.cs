@@ -8,9 +8,7 @@ using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Scenario;
 using EntraProvisioningExporter.Simulator.Time;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -127,18 +125,13 @@ public class NativeAotTests
         // App Service's managed-identity protocol (IDENTITY_ENDPOINT and IDENTITY_HEADER), which MSAL speaks over
         // plain HTTP to a local endpoint: the token response is parsed by MSAL inside the exporter.
         var tokenRequests = new ConcurrentQueue<string>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var identity = builder.Build();
-        identity.MapGet("/msi/token", (HttpContext context) =>
+        await using var identity = await LoopbackApp.StartAsync(app => app.MapGet("/msi/token", (HttpContext context) =>
         {
             tokenRequests.Enqueue(context.Request.QueryString.Value ?? "");
             if (context.Request.Headers["X-IDENTITY-HEADER"] != IdentityHeader) return Results.StatusCode(401);
             var expiresOn = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
             return Results.Text($"{{\"access_token\":\"{AccessToken}\",\"expires_on\":\"{expiresOn}\",\"resource\":\"https://graph.microsoft.com\",\"token_type\":\"Bearer\"}}", "application/json");
-        });
-        await identity.StartAsync();
+        }));
 
         await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Named(build), _ =>
         [

@@ -2,10 +2,8 @@ using System.Collections.Concurrent;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -20,18 +18,13 @@ public class OtlpTests
     public async Task Otlp_receiver_gets_the_same_metric_names_as_the_metrics_endpoint(string build)
     {
         var received = new ConcurrentDictionary<string, bool>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var receiver = builder.Build();
-        receiver.MapPost("/v1/metrics", async (HttpContext context) =>
+        await using var receiver = await LoopbackApp.StartAsync(app => app.MapPost("/v1/metrics", async (HttpContext context) =>
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
             foreach (var name in OtlpMetricNames(body.ToArray())) received[name] = true;
             context.Response.ContentType = "application/x-protobuf";
-        });
-        await receiver.StartAsync();
+        }));
         var receiverUrl = receiver.Urls.First();
 
         var port = Tools.FreePort();

@@ -40,8 +40,8 @@ public class StartupTests
         get
         {
             var data = new TheoryData<string, string, string[], string>();
-            foreach (var build in new[] { ExporterBuild.Jit.Name, ExporterBuild.Aot.Name })
-                foreach (var (name, args, expected) in BadConfigurationRows) data.Add(build, name, args, expected);
+            foreach (var build in ExporterBuild.All)
+                foreach (var (name, args, expected) in BadConfigurationRows) data.Add(build.Name, name, args, expected);
             return data;
         }
     }

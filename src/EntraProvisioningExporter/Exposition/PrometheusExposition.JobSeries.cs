@@ -79,8 +79,8 @@ public sealed partial class PrometheusExposition
                 if (families.Families[k].IsAge) ageSeries[k] = [];
             foreach (var job in jobs)
             {
-                if (!rows.TryGetValue((job.ServicePrincipalId, job.JobId), out var row))
-                    rows[(job.ServicePrincipalId, job.JobId)] = row = new JobRow(job.TenantId, job.ServicePrincipalId, job.JobId, families.Width);
+                ref var row = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(rows, (job.ServicePrincipalId, job.JobId), out _);
+                row ??= new JobRow(job.TenantId, job.ServicePrincipalId, job.JobId, families.Width);
                 row.Stamp = stamp;
                 for (var k = 0; k < families.Families.Length; k++)
                 {
@@ -193,9 +193,10 @@ public sealed partial class PrometheusExposition
 
         private static bool SameOwnLabels(string[] labels, ReadOnlySpan<string> own)
         {
-            if (labels.Length != 3 + own.Length) return false;
+            var identity = JobFamily.Identity.Count;
+            if (labels.Length != identity + own.Length) return false;
             for (var i = 0; i < own.Length; i++)
-                if (!string.Equals(labels[3 + i], own[i], StringComparison.Ordinal)) return false;
+                if (!string.Equals(labels[identity + i], own[i], StringComparison.Ordinal)) return false;
             return true;
         }
     }

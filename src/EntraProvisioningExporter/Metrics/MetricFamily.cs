@@ -66,10 +66,9 @@ public sealed class TenantFamily : MetricFamily
     }
 
     private TenantFamily(string name, string help, IReadOnlyList<string> ownLabels, int seriesPerJob, Action<JobState, SampleWriter> readJob, bool isAge)
-        : this(name, MetricKind.Gauge, help, [.. JobFamily.Identity, .. ownLabels], SeriesBound.Jobs(seriesPerJob), TenantInputs.Jobs, ReadEachJob(readJob), isAge)
+        : this(name, MetricKind.Gauge, help, [.. JobFamily.Identity, .. ownLabels], SeriesBound.Jobs(seriesPerJob), TenantInputs.Jobs, ReadEachJob(readJob, ownLabels.Count), isAge)
     {
         ReadJob = readJob;
-        OwnLabelCount = ownLabels.Count;
     }
 
     /// <summary>
@@ -86,15 +85,12 @@ public sealed class TenantFamily : MetricFamily
     /// <summary>A per-job family's reader of one job (own label values only); null for other families.</summary>
     public Action<JobState, SampleWriter>? ReadJob { get; }
 
-    /// <summary>A per-job family's labels after the job identity.</summary>
-    public int OwnLabelCount { get; }
-
     /// <summary>An age's value: seconds from the timestamp to now, never negative.</summary>
     public static double Age(double unixSeconds, DateTimeOffset now) => Math.Max(0, now.ToUnixTimeMilliseconds() / 1000.0 - unixSeconds);
 
-    private static Action<TenantSnapshot, SampleWriter> ReadEachJob(Action<JobState, SampleWriter> readJob) => (tenant, w) =>
+    private static Action<TenantSnapshot, SampleWriter> ReadEachJob(Action<JobState, SampleWriter> readJob, int ownLabels) => (tenant, w) =>
     {
-        var withIdentity = new IdentityFirst(w);
+        var withIdentity = new IdentityFirst(w, ownLabels);
         foreach (var job in tenant.JobList)
         {
             withIdentity.Job = job;
@@ -103,9 +99,9 @@ public sealed class TenantFamily : MetricFamily
     };
 
     /// <summary>Puts the job identity before a per-job reader's own label values.</summary>
-    private sealed class IdentityFirst(SampleWriter inner) : SampleWriter
+    private sealed class IdentityFirst(SampleWriter inner, int ownLabels) : SampleWriter
     {
-        private readonly string[] labels = new string[JobFamily.Identity.Count + 4];
+        private readonly string[] labels = new string[JobFamily.Identity.Count + ownLabels];
 
         public JobState Job { get; set; } = null!;
 
@@ -114,8 +110,8 @@ public sealed class TenantFamily : MetricFamily
             labels[0] = Job.TenantId;
             labels[1] = Job.ServicePrincipalId;
             labels[2] = Job.JobId;
-            labelValues.CopyTo(labels.AsSpan(3));
-            inner.Add(value, labels.AsSpan(0, 3 + labelValues.Length));
+            labelValues.CopyTo(labels.AsSpan(JobFamily.Identity.Count));
+            inner.Add(value, labels.AsSpan(0, JobFamily.Identity.Count + labelValues.Length));
         }
     }
 }

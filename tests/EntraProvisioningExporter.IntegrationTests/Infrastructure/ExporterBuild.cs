@@ -14,9 +14,12 @@ public sealed class ExporterBuild
     public static ExporterBuild Aot { get; } = new("aot");
 
     /// <summary>Both builds, for a process test to run against each.</summary>
-    public static TheoryData<string> Names => new() { Jit.Name, Aot.Name };
+    public static IReadOnlyList<ExporterBuild> All { get; } = [Jit, Aot];
 
-    public static ExporterBuild Named(string name) => name == Aot.Name ? Aot : Jit;
+    /// <summary><see cref="All"/> by name, as theory data.</summary>
+    public static TheoryData<string> Names => new(All.Select(b => b.Name));
+
+    public static ExporterBuild Named(string name) => All.Single(b => b.Name == name);
 
     private static readonly Lazy<string> AotPath = new(FindOrPublishAot, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -39,15 +42,16 @@ public sealed class ExporterBuild
         if (Environment.GetEnvironmentVariable("CI") == "true")
             throw new InvalidOperationException($"{AotBinaryVariable} is not set: tests/run-all.sh publishes the native AOT binary and sets it.");
         var output = Path.Combine(Path.GetTempPath(), $"entra-exporter-aot-{Environment.ProcessId}");
-        using var publish = new System.Diagnostics.Process
+        var publish = ManagedProcess.Start("bash", [Repo.Path("docker", "publish.sh"), output]);
+        try
         {
-            StartInfo = new("bash", [Repo.Path("docker", "publish.sh"), output]) { RedirectStandardOutput = true, RedirectStandardError = true },
-        };
-        publish.Start();
-        var log = publish.StandardOutput.ReadToEndAsync();
-        var errors = publish.StandardError.ReadToEnd();
-        publish.WaitForExit();
-        if (publish.ExitCode != 0) throw new InvalidOperationException($"docker/publish.sh failed ({publish.ExitCode}):\n{log.Result}\n{errors}");
+            if (publish.WaitForExitAsync(TimeSpan.FromMinutes(15)).GetAwaiter().GetResult() != 0)
+                throw new InvalidOperationException("docker/publish.sh failed: " + publish.Describe());
+        }
+        finally
+        {
+            publish.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
         return Path.Combine(output, "EntraProvisioningExporter");
     }
 }
