@@ -93,7 +93,13 @@ start_simulator() { # start_simulator <jobs> <latency-ms> <log-source>: sets sim
 start_exporter() { # start_exporter <build=dll> <port> <args…>: that build against $work/exporter.json; sets exp_pid
   local name="${1%%=*}" dll="${1#*=}" port="$2"; shift 2
   # The settings file is the content root's appsettings.Production.json, as in the container.
-  rm -rf "$work/app-$name" && mkdir -p "$work/app-$name" && cp -r "$(dirname "$dll")"/. "$work/app-$name/" && cp "$work/exporter.json" "$work/app-$name/appsettings.Production.json"
+  # A native binary needs only itself and its settings (not the debug symbols beside it), as in the image.
+  rm -rf "$work/app-$name" && mkdir -p "$work/app-$name"
+  case "$dll" in
+    *.dll) cp -r "$(dirname "$dll")"/. "$work/app-$name/" ;;
+    *) cp "$dll" "$(dirname "$dll")/appsettings.json" "$work/app-$name/" ;;
+  esac
+  cp "$work/exporter.json" "$work/app-$name/appsettings.Production.json"
   local otlp=()
   [[ "$name" == *otlp* ]] && otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_METRIC_EXPORT_INTERVAL=15000)
   command_of "$work/app-$name/$(basename "$dll")"
@@ -221,7 +227,7 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$otlp_port" &
   pids+=("$!")
-  local current="${builds[-1]#*=}"
+  local current="$PWD/$exporter_dll" # the JIT build, whatever else is measured
   for jobs in $MEMORY_JOBS; do memory_side_by_side "$jobs" "current=$current" "current+otlp=$current"; done
 }
 
