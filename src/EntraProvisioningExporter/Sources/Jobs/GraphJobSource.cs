@@ -64,16 +64,13 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
                 throw new InvalidDataException("Graph's service principal list has no 'value' array.");
             foreach (var sp in value.EnumerateArray())
-                if (sp.ValueKind == JsonValueKind.Object && StringOf(sp, "id") is { Length: > 0 } id)
-                    into.Add(new ServicePrincipalRef(id, StringOf(sp, "displayName") ?? id));
-            return StringOf(root, "@odata.nextLink");
+                if (GraphJson.String(sp, "id") is { } id)
+                    into.Add(new ServicePrincipalRef(id, GraphJson.String(sp, "displayName") ?? id));
+            return GraphJson.String(root, "@odata.nextLink");
         }
     }
 
     private static readonly Dictionary<string, ParsableFactory<IParsable>> ODataErrors = new() { ["XXX"] = ODataError.CreateFromDiscriminatorValue };
-
-    private static string? StringOf(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
 
     /// <summary>Looks up the display names of explicitly configured service principals (one $batch per 20).</summary>
     public async Task<IReadOnlyList<ServicePrincipalRef>> ResolveAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
@@ -127,7 +124,7 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
         try
         {
             using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.ValueKind == JsonValueKind.Object ? StringOf(doc.RootElement, "displayName") : null;
+            return GraphJson.String(doc.RootElement, "displayName");
         }
         catch (JsonException)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EntraProvisioningExporter.Sources.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Kiota.Serialization.Json;
 
@@ -30,7 +31,7 @@ public static class JobPayloadParser
         var problems = new List<JobParseProblem>();
         foreach (var element in value.EnumerateArray())
         {
-            var rawId = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            var rawId = GraphJson.String(element, "id");
             try
             {
                 if (element.ValueKind != JsonValueKind.Object) throw new JsonException("A job is not a JSON object.");
@@ -53,7 +54,7 @@ public static class JobPayloadParser
         var rawStatus = Child(raw, "status");
         var quarantine = status?.Quarantine is { } q
             ? new QuarantineState(
-                RawString(Child(rawStatus, "quarantine"), "reason") ?? KnownValues.Unknown,
+                GraphJson.String(Child(rawStatus, "quarantine"), "reason") ?? KnownValues.Unknown,
                 Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), q.SeriesCount, q.Error?.Code)
             : null;
 
@@ -64,8 +65,8 @@ public static class JobPayloadParser
             AppName = sp.DisplayName,
             JobId = job.Id,
             TemplateId = job.TemplateId ?? "",
-            StatusCode = RawString(rawStatus, "code") ?? KnownValues.Unknown,
-            ScheduleState = RawString(Child(raw, "schedule"), "state"),
+            StatusCode = GraphJson.String(rawStatus, "code") ?? KnownValues.Unknown,
+            ScheduleState = GraphJson.String(Child(raw, "schedule"), "state"),
             ScheduleInterval = job.Schedule?.Interval is { } interval && interval > TimeSpan.Zero && interval < InfiniteInterval ? interval : null,
             SuccessiveCompleteFailures = status?.CountSuccessiveCompleteFailures,
             EscrowsPruned = status?.EscrowsPruned,
@@ -83,7 +84,7 @@ public static class JobPayloadParser
 
     private static ExecutionState? Execution(SynchronizationTaskExecution? e, JsonElement? raw) => e is null ? null : new ExecutionState
     {
-        State = RawString(raw, "state") ?? KnownValues.Unknown,
+        State = GraphJson.String(raw, "state") ?? KnownValues.Unknown,
         TimeBegan = Time(e.TimeBegan),
         TimeEnded = Time(e.TimeEnded),
         CountEntitled = e.CountEntitled,
@@ -106,6 +107,4 @@ public static class JobPayloadParser
     private static JsonElement? Child(JsonElement? parent, string name) =>
         parent is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var child) && child.ValueKind == JsonValueKind.Object ? child : null;
 
-    private static string? RawString(JsonElement? parent, string name) =>
-        parent is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
 }
