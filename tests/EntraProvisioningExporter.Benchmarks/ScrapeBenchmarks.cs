@@ -25,7 +25,7 @@ namespace EntraProvisioningExporter.Benchmarks;
 public class ScrapeBenchmarks
 {
     /// <summary>The demo scenario's own jobs; synthetic healthy jobs make up the rest.</summary>
-    private const int ScenarioJobs = 13;
+    private const int ScenarioJobs = 16;
 
     private WebApplication app = null!;
     private PrometheusExposition exposition = null!;

@@ -23,8 +23,8 @@ public class BatchTests
     public async Task With_100_service_principals_a_cycle_makes_5_batch_requests_not_100_calls()
     {
         var time = new ManualTimeProvider(Start);
-        // 12 scenario apps + 88 synthetic = 100 service principals with jobs, plus 30 without.
-        var tenant = DemoScenario.Create(Start, syntheticJobs: 88, servicePrincipalsWithoutJobs: 30);
+        // The scenario's apps + synthetic ones = 100 service principals with jobs, plus 30 without.
+        var tenant = DemoScenario.Create(Start, syntheticJobs: 100 - Demo.ServicePrincipalsWithJobs, servicePrincipalsWithoutJobs: 30);
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(TenantArgs(simulator, tenant.TenantId), time);
         await exporter.WaitReadyAsync();
@@ -87,7 +87,7 @@ public class BatchTests
         var samples = MetricsText.Parse(await exporter.MetricsAsync());
         Assert.Equal(1, Assert.Single(samples.Named("entra_exporter_source_up")).Value);
         Assert.Equal(1, samples.Named("entra_exporter_http_requests_total").Single(s => s.Labels["status_code"] == "429").Value);
-        Assert.Equal(13, samples.Named("entra_provisioning_job_info").Count());
+        Assert.Equal(Demo.Jobs, samples.Named("entra_provisioning_job_info").Count());
     }
 
     [Fact]

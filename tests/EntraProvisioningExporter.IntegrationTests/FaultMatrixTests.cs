@@ -209,7 +209,7 @@ public class FaultMatrixTests
         await Task.Delay(TimeSpan.FromSeconds(12));
         var cycles = await Cycles() - before + 1; // the cycle in flight too
         var batches = h.Simulator!.Requests.Snapshot().Count(r => r.PathAndQuery == "/$batch");
-        // One batch per cycle (13 service principals with jobs), each tried at most HttpMaxRetries + 1 = 2 times,
+        // One batch per cycle (the demo's service principals with jobs fit in one), each tried at most HttpMaxRetries + 1 = 2 times,
         // and never sooner than Retry-After: the tenant sees at most two requests per cycle.
         Assert.InRange(batches, 2, (int)(2 * cycles));
         var arrivals = h.Simulator!.Requests.Snapshot().Where(r => r.PathAndQuery == "/$batch").Select(r => r.At).Order().ToList();
@@ -229,7 +229,7 @@ public class FaultMatrixTests
 
         await using var simulator = await SimulatorServer.StartAsync([tenant], new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1), port);
         await Tools.Eventually(async () => await h.ValueAsync("entra_exporter_source_up", "graph_jobs") == 1, TimeSpan.FromSeconds(30), "recovery once Graph listens");
-        Assert.Equal(13, (await h.MetricsAsync()).Named("entra_provisioning_job_info").Count());
+        Assert.Equal(Demo.Jobs, (await h.MetricsAsync()).Named("entra_provisioning_job_info").Count());
         h.AssertNoSecretInLogs();
     }
 
@@ -256,7 +256,7 @@ public class FaultMatrixTests
         h.Simulator!.AcceptedBearerTokens = new ConcurrentDictionary<string, bool> { [$"{AccessToken}-2"] = true };
         await Tools.Eventually(async () => await h.ValueAsync("entra_exporter_poll_errors_total", "graph_jobs", "auth") > authErrors, TimeSpan.FromSeconds(30), "401 with the expired token");
         Assert.Equal(0, await h.ValueAsync("entra_exporter_source_up", "graph_jobs"));
-        Assert.Equal(13, (await h.MetricsAsync()).Named("entra_provisioning_job_info").Count());
+        Assert.Equal(Demo.Jobs, (await h.MetricsAsync()).Named("entra_provisioning_job_info").Count());
         credential.Generation = 2;
         await Tools.Eventually(async () => await h.ValueAsync("entra_exporter_source_up", "graph_jobs") == 1, TimeSpan.FromSeconds(30), "recovery with the new token");
 
@@ -312,7 +312,7 @@ public class FaultMatrixTests
         var samples = MetricsText.Parse(await exporter.MetricsAsync());
         Assert.Equal(1, samples.Named("entra_exporter_source_up").Single(s => s.Labels["tenant_id"] == good.TenantId).Value);
         Assert.Equal(0, samples.Named("entra_exporter_source_up").Single(s => s.Labels["tenant_id"] == bad.TenantId).Value);
-        Assert.Equal(13, samples.Named("entra_provisioning_job_info").Count(s => s.Labels["tenant_id"] == good.TenantId));
+        Assert.Equal(Demo.Jobs, samples.Named("entra_provisioning_job_info").Count(s => s.Labels["tenant_id"] == good.TenantId));
         Assert.DoesNotContain(samples.Named("entra_provisioning_job_info"), s => s.Labels["tenant_id"] == bad.TenantId);
         var lastGood = samples.Named("entra_exporter_source_last_success_timestamp_seconds").Single(s => s.Labels["tenant_id"] == good.TenantId).Value;
         Assert.True(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - lastGood < 10, "the good tenant keeps polling on time");

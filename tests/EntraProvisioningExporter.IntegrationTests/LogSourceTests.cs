@@ -119,7 +119,7 @@ public class LogSourceTests
         // Nothing counted before the first increment (history is not replayed), but every job's failure and deletion
         // counters already exist, at 0, so the first burst is seen by increase() and rate().
         var events = samples.Named("entra_provisioning_events_total").ToList();
-        Assert.Equal(13 * 9, events.Count);
+        Assert.Equal(Demo.Jobs * 9, events.Count);
         Assert.All(events, e => Assert.Equal(0, e.Value));
         // The stalled app writes no log: no last-event series, and the job-status age tells its story instead.
         var zoom = tenant.ServicePrincipals.Single(sp => sp.DisplayName == "Zoom").Jobs[0].Id;
@@ -226,5 +226,66 @@ public class LogSourceTests
             return new SimulatedServicePrincipal(SimulatedTenant.StableGuid(tenantId + name), SimulatedTenant.StableGuid("app:" + name), name, [job]);
         }).ToList();
         return new SimulatedTenant(tenantId, Start, sps);
+    }
+
+    [Theory]
+    [InlineData("LogAnalytics", "loganalytics")]
+    [InlineData("Graph", "graph_provisioning_logs")]
+    public async Task Both_log_sources_count_the_current_cycles_deletes_against_the_threshold_as_the_simulator_logged_them(string logSource, string source)
+    {
+        var time = new ManualTimeProvider(Start);
+        var tenant = DemoScenario.Create(Start);
+        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        string[] logs = logSource == "Graph"
+            ? ["--Exporter:Tenants:0:Logs:Source", "Graph"]
+            : ["--Exporter:Tenants:0:Logs:Source", "LogAnalytics", "--Exporter:Tenants:0:Logs:WorkspaceId", tenant.WorkspaceId,
+               "--Exporter:Tenants:0:Logs:Endpoint", simulator.LogAnalyticsEndpoint(tenant.TenantId).ToString()];
+        await using var exporter = await ExporterHost.StartAsync(
+        [
+            "--Exporter:Tenants:0:TenantId", tenant.TenantId,
+            "--Exporter:Tenants:0:GraphEndpoint", simulator.GraphEndpoint(tenant.TenantId).ToString(),
+            "--Exporter:Tenants:0:Credential:Kind", "None",
+            .. logs,
+            "--Exporter:PollInterval", "00:01:00",
+        ], time);
+
+        // 70 scenario minutes into the scoping change: its deletes and disables are done, its staged deletes climbing.
+        var clock = new DiscreteEventClock(time, simulator, exporter, sources: 2);
+        try
+        {
+            await Tools.Eventually(async () => time.GetUtcNow() >= Start + TimeSpan.FromMinutes(70)
+                && MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_log_cursor_lag_seconds").SingleOrDefault()?.Value is < 120,
+                TimeSpan.FromSeconds(120), "70 scenario minutes");
+        }
+        finally
+        {
+            await clock.DisposeAsync();
+        }
+        await Tools.Eventually(async () => await CyclesAsync(exporter, source) == clock.Ticks + 1, TimeSpan.FromSeconds(30), "the last cycle to finish");
+        var now = time.GetUtcNow();
+        var samples = MetricsText.Parse(await exporter.MetricsAsync());
+
+        // Ground truth: the job's latest visible event in the window names the cycle; count that cycle's visible events.
+        var sp = tenant.ServicePrincipals.Single(s => s.DisplayName == "Google Workspace");
+        var job = sp.Jobs[0].Id;
+        var cursor = DateTimeOffset.FromUnixTimeMilliseconds((long)(samples.Named("entra_exporter_log_cursor_timestamp_seconds").Single().Value * 1000));
+        var visible = tenant.Events(Start - TimeSpan.FromHours(1), now)
+            .Where(e => e.JobId == job && (logSource == "Graph" ? e.GraphVisibleTime <= now && e.ActivityDateTime <= cursor : e.IngestionTime <= now)).ToList();
+        var cycleId = visible.MaxBy(e => e.ActivityDateTime)!.CycleId;
+        var cycle = visible.Where(e => e.CycleId == cycleId).ToList();
+        long Count(string action) => cycle.Count(e => e.Action == action && (action == "stageddelete" || e.Status != "skipped"));
+        Assert.Equal(300, Count("delete"));
+        Assert.Equal(150, Count("disable"));
+        Assert.InRange(Count("stageddelete"), 50, 250);
+
+        double Deletions(string action) => samples.Named("entra_provisioning_current_cycle_deletions").Single(s => s.Labels["job_id"] == job && s.Labels["action"] == action).Value;
+        Assert.Equal((Count("delete"), Count("disable"), Count("stageddelete")), ((long)Deletions("delete"), (long)Deletions("disable"), (long)Deletions("stageddelete")));
+        Assert.Equal(cycle.Min(e => e.ActivityDateTime).ToUnixTimeMilliseconds() / 1000.0,
+            samples.Named("entra_provisioning_current_cycle_start_timestamp_seconds").Single(s => s.Labels["job_id"] == job).Value, 3);
+        Assert.Equal(DemoScenario.ScopingDeleteThreshold, samples.Named("entra_provisioning_job_delete_threshold").Single(s => s.Labels["job_id"] == job).Value);
+        Assert.Equal(450.0 / DemoScenario.ScopingDeleteThreshold, samples.Named("entra_provisioning_job_delete_threshold_proximity").Single(s => s.Labels["job_id"] == job).Value, 9);
+        // Jobs with a threshold are the only ones with a proximity; the others' deletes are still shown per cycle.
+        Assert.Single(samples.Named("entra_provisioning_job_delete_threshold_proximity"));
+        Assert.Contains(samples.Named("entra_provisioning_current_cycle_deletions"), s => s.Labels["job_id"] != job && s.Value > 0);
     }
 }

@@ -85,8 +85,8 @@ public class SoakTests(ITestOutputHelper output)
                 .GroupBy(e => (e.JobId, e.Action, e.Status)).ToDictionary(g => g.Key, g => (double)g.Count());
             var counted = samples.Named("entra_provisioning_events_total").Where(s => s.Value > 0).ToDictionary(s => (s.Labels["job_id"], s.Labels["action"], s.Labels["status"]), s => s.Value);
             Assert.Equal(truth.OrderBy(kv => kv.Key).ToList(), counted.OrderBy(kv => kv.Key).ToList());
-            // Job status matches the scenario at the end: 13 jobs, Salesforce and Dropbox quarantined.
-            Assert.Equal(13, samples.Named("entra_provisioning_job_info").Count());
+            // Job status matches the scenario at the end: all its jobs, Salesforce and Dropbox quarantined.
+            Assert.Equal(Demo.Jobs, samples.Named("entra_provisioning_job_info").Count());
             var quarantined = samples.Named("entra_provisioning_job_quarantined").Where(s => s.Value == 1).Select(s => s.Labels["job_id"]).Order().ToList();
             var expected = tenant.ServicePrincipals.Where(sp => sp.DisplayName is "Salesforce" or "Dropbox Business").Select(sp => sp.Jobs[0].Id).Order().ToList();
             Assert.Equal(expected, quarantined);

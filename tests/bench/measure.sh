@@ -5,7 +5,7 @@
 #
 #   bash tests/bench/measure.sh                 # everything, about 20 minutes on 2 cores
 #   bash tests/bench/measure.sh startup scrape  # only some: startup scrape load poll memory
-#   CYCLES=100 MEMORY_JOBS="13 1000 10000" LATENCY_MS=100 CONCURRENCY=4 bash tests/bench/measure.sh memory poll
+#   CYCLES=100 MEMORY_JOBS="16 1000 10000" LATENCY_MS=100 CONCURRENCY=4 bash tests/bench/measure.sh memory poll
 #   BASELINE_REF=main~3 bash tests/bench/measure.sh scrape memory   # that commit's exporter beside this one
 #   MEMORY_JOBS=1000 bash tests/bench/measure.sh otlp   # memory with OTLP export on, beside the same build with it off
 #   AOT=1 bash tests/bench/measure.sh startup memory    # the native AOT binary (docker/publish.sh) beside the JIT build
@@ -24,7 +24,7 @@ CYCLES="${CYCLES:-100}"
 MEMORY_JOBS="${MEMORY_JOBS:-1000 10000}"
 LATENCY_MS="${LATENCY_MS:-100}"
 CONCURRENCY="${CONCURRENCY:-4}"
-SCENARIO_JOBS=13 # the demo tenant's own jobs; synthetic ones make up the rest
+SCENARIO_JOBS=16 # the demo tenant's own jobs; synthetic ones make up the rest
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -112,7 +112,7 @@ stop() { kill "$@" 2>/dev/null || true; for p in "$@"; do wait "$p" 2>/dev/null 
 # Start-up: process start to /metrics answering at all, and to the first /metrics with every job and a successful
 # cycle of every source.
 measure_startup() {
-  for jobs in 13 1000; do
+  for jobs in "$SCENARIO_JOBS" 1000; do
    for build in "${builds[@]}"; do
     local samples=() answers=()
     for _ in 1 2 3; do

@@ -24,6 +24,15 @@ public static class GraphJsonWriter
         WriteExecution(w, "lastSuccessfulExecution", view.LastSuccessfulExecution);
         WriteExecution(w, "lastSuccessfulExecutionWithExports", view.LastSuccessfulExecutionWithExports);
         w.WriteStartArray("progress");
+        foreach (var p in view.Progress)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("completedUnits", p.CompletedUnits);
+            w.WriteString("progressObservationDateTime", p.ObservedAt);
+            w.WriteNumber("totalUnits", p.TotalUnits);
+            w.WriteString("units", p.Units);
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
         if (view.Quarantine is { } q)
         {

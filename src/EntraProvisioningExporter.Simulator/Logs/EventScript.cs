@@ -76,6 +76,18 @@ public sealed class EventScript(DateTimeOffset origin, TimeSpan interval, TimeSp
         return null;
     }
 
+    /// <summary>
+    /// The events (visible by <paramref name="now"/>) of the cycle of the latest event after <paramref name="activeSince"/>:
+    /// the job's current cycle, or nothing when it logged nothing since then.
+    /// </summary>
+    public IReadOnlyList<ProvisioningEvent> CurrentCycle(string tenantId, string spId, string spName, string jobId, DateTimeOffset activeSince, DateTimeOffset now)
+    {
+        if (LastEvent(tenantId, spId, spName, jobId, activeSince, now, now) is not { } last) return [];
+        var visible = Between(tenantId, spId, spName, jobId, last - duration - TimeSpan.FromTicks(1), now).Where(e => e.IngestionTime <= now).ToList();
+        var cycleId = visible.First(e => e.ActivityDateTime == last).CycleId;
+        return visible.Where(e => e.CycleId == cycleId).ToList();
+    }
+
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

@@ -24,7 +24,11 @@ public sealed record CannedTable(IReadOnlyList<(string Name, string Type)> Colum
 /// 2. window: <c>AADProvisioningLogs | where TimeGenerated &gt; datetime(L) | extend ServicePrincipalId = …
 ///    | summarize LastEvent = max(TimeGenerated), Success = countif(ResultType == "Success" and TimeGenerated &gt; datetime(W)),
 ///    Failure = countif(…), Skipped = countif(…), Warning = countif(…) by JobId, ServicePrincipalId</c>
-/// 3. any query text registered with <see cref="AddCannedQuery"/>, answered with its table.
+/// 3. current cycles: <c>AADProvisioningLogs | where TimeGenerated &gt; datetime(L) and isnotempty(CycleId) | extend ServicePrincipalId = …
+///    | summarize CycleStart = min(TimeGenerated), LastEvent = max(TimeGenerated), Deletes = countif(…), Disables = countif(…),
+///    StagedDeletes = countif(…) by JobId, ServicePrincipalId, CycleId | where LastEvent &gt; datetime(A)
+///    | summarize arg_max(LastEvent, CycleId, CycleStart, Deletes, Disables, StagedDeletes) by JobId, ServicePrincipalId</c>
+/// 4. any query text registered with <see cref="AddCannedQuery"/>, answered with its table.
 /// </summary>
 public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider time)
 {
@@ -35,6 +39,9 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
 
     [GeneratedRegex(@"^\s*AADProvisioningLogs\s*\|\s*where TimeGenerated > datetime\((?<lookback>[^)]+)\)\s*\|\s*extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\)\s*\|\s*summarize LastEvent = max\(TimeGenerated\), Success = countif\(ResultType == ""Success"" and TimeGenerated > datetime\((?<window>[^)]+)\)\), Failure = countif\(ResultType == ""Failure"" and TimeGenerated > datetime\(\k<window>\)\), Skipped = countif\(ResultType == ""Skipped"" and TimeGenerated > datetime\(\k<window>\)\), Warning = countif\(ResultType == ""Warning"" and TimeGenerated > datetime\(\k<window>\)\) by JobId, ServicePrincipalId\s*$")]
     private static partial Regex WindowQuery();
+
+    [GeneratedRegex(@"^\s*AADProvisioningLogs\s*\|\s*where TimeGenerated > datetime\((?<lookback>[^)]+)\) and isnotempty\(CycleId\)\s*\|\s*extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\)\s*\|\s*summarize CycleStart = min\(TimeGenerated\), LastEvent = max\(TimeGenerated\), Deletes = countif\(ProvisioningAction == ""Delete"" and ResultType != ""Skipped""\), Disables = countif\(ProvisioningAction == ""Disable"" and ResultType != ""Skipped""\), StagedDeletes = countif\(ProvisioningAction == ""StagedDelete""\) by JobId, ServicePrincipalId, CycleId\s*\|\s*where LastEvent > datetime\((?<active>[^)]+)\)\s*\|\s*summarize arg_max\(LastEvent, CycleId, CycleStart, Deletes, Disables, StagedDeletes\) by JobId, ServicePrincipalId\s*$")]
+    private static partial Regex CurrentCyclesQuery();
 
     public void AddCannedQuery(string query, CannedTable table) => canned[query.Trim()] = table;
 
@@ -59,6 +66,8 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
             table = Increments(Date(inc.Groups["from"].Value), Date(inc.Groups["to"].Value), now);
         else if (WindowQuery().Match(query) is { Success: true } win)
             table = Window(Date(win.Groups["lookback"].Value), Date(win.Groups["window"].Value), now);
+        else if (CurrentCyclesQuery().Match(query) is { Success: true } cyc)
+            table = CurrentCycles(Date(cyc.Groups["lookback"].Value), Date(cyc.Groups["active"].Value), now);
         else if (canned.TryGetValue(query.Trim(), out var c))
             table = c;
         else
@@ -137,6 +146,25 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
             }
         }
         return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("LastEvent", "datetime"), ("Success", "long"), ("Failure", "long"), ("Skipped", "long"), ("Warning", "long")], rows);
+    }
+
+    /// <summary>Per job: its current cycle (that of its latest event after <paramref name="activeSince"/>) and its deprovisioning counts.</summary>
+    private CannedTable CurrentCycles(DateTimeOffset lookback, DateTimeOffset activeSince, DateTimeOffset now)
+    {
+        var rows = new List<object?[]>();
+        foreach (var sp in tenant.ServicePrincipals)
+        {
+            foreach (var job in sp.Jobs.Where(j => j.Events is not null))
+            {
+                var events = job.Events!.CurrentCycle(tenant.TenantId, sp.Id, sp.DisplayName, job.Id, activeSince, now).Where(e => e.ActivityDateTime > lookback).ToList();
+                if (events.Count == 0) continue;
+                long Count(string action, bool skippedToo) => events.Count(e => e.Action == action && (skippedToo || e.Status != "skipped"));
+                rows.Add([job.Id, sp.Id, events.Max(e => e.ActivityDateTime), events[0].CycleId, events.Min(e => e.ActivityDateTime),
+                    Count("delete", false), Count("disable", false), Count("stageddelete", true)]);
+            }
+        }
+        return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("LastEvent", "datetime"), ("CycleId", "string"), ("CycleStart", "datetime"),
+            ("Deletes", "long"), ("Disables", "long"), ("StagedDeletes", "long")], rows);
     }
 
     /// <summary>The table's spelling: "stageddelete" → "StagedDelete", "success" → "Success".</summary>

@@ -37,6 +37,10 @@ public static class DemoScenario
                 new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam users"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 9, users: 3400, groups: 0), Log(start, 9, 2, HealthyMix, "Microsoft Entra ID")),
                 new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam guests"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 29, users: 220, groups: 0), Log(start, 29, 2, HealthyMix, "Microsoft Entra ID")),
             ]),
+            App(tenantId, "Adobe Identity Management", "adobeIdentityManagement", (now, elapsed) => InitialCycle(now, start, elapsed), Log(start, 0, 38, _ => InitialCycleMix)),
+            App(tenantId, "Google Workspace", "gsuite", (now, _) => ScopingChange(now, start),
+                new EventScript(start - TimeSpan.FromDays(1), ScopingRunInterval, ScopingRunDuration, run => ScopingChangeMix(run, start), "Google Workspace")),
+            App(tenantId, "Freshservice", "freshservice", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 13, users: 640, groups: 8), Log(start, 13, 2, run => FailureJumpMix(run, start))),
             App(tenantId, "SAP SuccessFactors to Microsoft Entra ID", "SuccessFactorsToAzureADUserProvisioning", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 23, users: 5100, groups: 0), Log(start, 23, 2, _ => HrWritebackMix, "SAP SuccessFactors")),
         };
         for (var i = 0; i < syntheticJobs; i++)
@@ -63,6 +67,30 @@ public static class DemoScenario
     /// <summary>A job's log on the same run grid as its executions (see <see cref="LastRun"/>).</summary>
     private static EventScript Log(DateTimeOffset start, int phase, int durationMinutes, Func<DateTimeOffset, IReadOnlyList<EventMix>> mix, string target = "SCIM", TimeSpan? interval = null) =>
         new(start - TimeSpan.FromDays(1) + TimeSpan.FromMinutes(phase), interval ?? TimeSpan.FromMinutes(40), TimeSpan.FromMinutes(durationMinutes), mix, target);
+
+    /// <summary>Scenario time at which the baseline app's failures jump from 2 to 80 a run.</summary>
+    private static readonly TimeSpan FailureJumpAt = TimeSpan.FromMinutes(20);
+
+    /// <summary>The scoping-change app's accidental-deletion threshold; its cycle at the scenario start deletes and disables up to 90 % of it.</summary>
+    public const int ScopingDeleteThreshold = 500;
+
+    private static readonly TimeSpan ScopingRunInterval = TimeSpan.FromHours(3);
+    private static readonly TimeSpan ScopingRunDuration = TimeSpan.FromMinutes(90);
+
+    /// <summary>A job's failures: 2 a run (its baseline), then 80 a run from <see cref="FailureJumpAt"/>.</summary>
+    private static IReadOnlyList<EventMix> FailureJumpMix(DateTimeOffset run, DateTimeOffset start) =>
+        [new("update", "success", 14), new("create", "success", 1), new("update", "failure", run >= start + FailureJumpAt ? 80 : 2, "SystemForCrossDomainIdentityManagementBadRequest")];
+
+    /// <summary>The initial cycle's steady creates.</summary>
+    private static readonly IReadOnlyList<EventMix> InitialCycleMix = [new("create", "success", 120), new("other", "skipped", 10)];
+
+    /// <summary>
+    /// Before the scenario start, small cycles. From it, a scoping change: the cycle deletes and disables 450 accounts
+    /// (90 % of the threshold of 500), then holds 300 more deletes back as staged deletes.
+    /// </summary>
+    private static IReadOnlyList<EventMix> ScopingChangeMix(DateTimeOffset run, DateTimeOffset start) => run < start
+        ? [new("update", "success", 20), new("create", "success", 2), new("delete", "success", 1)]
+        : [new("update", "success", 10), new("delete", "success", 300), new("disable", "success", 150), new("stageddelete", "success", 300)];
 
     private static IReadOnlyList<EventMix> HealthyMix(DateTimeOffset run) =>
         [new("update", "success", 12), new("create", "success", 1), new("other", "skipped", 2)];
@@ -246,6 +274,53 @@ public static class DemoScenario
             LastExecution = exec, LastSuccessfulExecution = exec, LastSuccessfulExecutionWithExports = exec,
             SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(120)), SteadyStateLastAchievedTime = T(ended),
             SynchronizedEntryCountByType = [new("user", 2300)],
+        };
+    }
+
+    /// <summary>Pages in scope of the initial cycle, and how many are done when the scenario starts; 20 more a scenario minute.</summary>
+    private const long InitialCyclePages = 3024;
+    private const long InitialCyclePagesAtStart = 600;
+
+    /// <summary>A new app in its initial cycle, climbing 20 pages a scenario minute; steady state when all are done.</summary>
+    private static JobView InitialCycle(DateTimeOffset now, DateTimeOffset start, TimeSpan elapsed)
+    {
+        var minutes = Math.Max(0, elapsed.TotalMinutes);
+        var completed = Math.Min(InitialCyclePages, InitialCyclePagesAtStart + (long)(20 * minutes));
+        // The initial cycle runs as a chain of executions (one every 40 minutes), each taking the next pages.
+        var (began, ended) = LastRun(now, start, TimeSpan.FromMinutes(40), 0, TimeSpan.FromMinutes(38));
+        var doneAt = start + TimeSpan.FromMinutes((InitialCyclePages - InitialCyclePagesAtStart) / 20.0);
+        var done = completed == InitialCyclePages;
+        var running = new ExecutionView
+        {
+            State = "Succeeded", TimeBegan = T(began), TimeEnded = T(ended),
+            CountEntitled = 18000, CountEntitledForProvisioning = 18000, CountImported = 800 * 6, CountExported = 800 * 6, CountExports = 800 * 6,
+        };
+        return new JobView
+        {
+            Code = "Active", ScheduleInterval = "PT40M",
+            LastExecution = running, LastSuccessfulExecution = running, LastSuccessfulExecutionWithExports = running,
+            SteadyStateFirstAchievedTime = done ? T(doneAt) : "0001-01-01T00:00:00Z", SteadyStateLastAchievedTime = done ? T(doneAt) : "0001-01-01T00:00:00Z",
+            SynchronizedEntryCountByType = [new("user", completed * 6)],
+            Progress = [new ProgressView("pages", completed, InitialCyclePages, T(now - TimeSpan.FromSeconds(now.Second % 30)))],
+        };
+    }
+
+    /// <summary>Active and running the cycle of the scoping change (from the scenario start, 90 minutes), with a deletion threshold of 500.</summary>
+    private static JobView ScopingChange(DateTimeOffset now, DateTimeOffset start)
+    {
+        var (began, ended) = LastRun(now, start, TimeSpan.FromHours(3), 0, TimeSpan.FromMinutes(90));
+        var exec = new ExecutionView
+        {
+            State = "Succeeded", TimeBegan = T(began), TimeEnded = T(ended),
+            CountEntitled = 4200, CountEntitledForProvisioning = 4200, CountImported = 4200, CountExported = 23, CountExports = 23,
+        };
+        return new JobView
+        {
+            Code = "Active", ScheduleInterval = "PT40M",
+            LastExecution = exec, LastSuccessfulExecution = exec, LastSuccessfulExecutionWithExports = exec,
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(75)), SteadyStateLastAchievedTime = T(ended),
+            SynchronizedEntryCountByType = [new("user", 4200)],
+            Settings = [new("QuarantineTooManyDeletes", "true"), new("QuarantineTooManyDeletesThreshold", ScopingDeleteThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture))],
         };
     }
 

@@ -18,7 +18,11 @@ public sealed record JobView
     public string SteadyStateLastAchievedTime { get; init; } = "0001-01-01T00:00:00Z";
     public IReadOnlyList<KeyValuePair<string, long>> SynchronizedEntryCountByType { get; init; } = [];
     public IReadOnlyList<KeyValuePair<string, string>> Settings { get; init; } = [];
+    public IReadOnlyList<ProgressView> Progress { get; init; } = [];
 }
+
+/// <summary>One entry of status.progress[] (Microsoft's sample counts "pages").</summary>
+public sealed record ProgressView(string Units, long CompletedUnits, long TotalUnits, string ObservedAt);
 
 public sealed record ExecutionView
 {

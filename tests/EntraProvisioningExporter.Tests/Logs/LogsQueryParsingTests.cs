@@ -1,5 +1,6 @@
 using System.Text;
 using EntraProvisioningExporter.Sources.LogAnalytics;
+using EntraProvisioningExporter.Sources.Logs;
 
 namespace EntraProvisioningExporter.Tests.Logs;
 
@@ -95,5 +96,19 @@ public class LogsQueryParsingTests
     {
         var range = new QueryTimeRange(new DateTimeOffset(2026, 3, 1, 11, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.FromHours(1)));
         Assert.Equal("2026-03-01T11:00:00.0000000Z/2026-03-01T11:00:00.0000000Z", range.ToIsoString());
+    }
+
+    [Fact]
+    public void Current_cycle_rows_without_a_job_a_cycle_id_or_times_are_skipped_and_bad_counts_are_zero()
+    {
+        var cycles = CurrentCycleMapper.Map("t", Parse(Fixture.Read("loganalytics/current-cycles.json")).Table);
+        Assert.Equal(["box.1.a", "gsuite.1.a"], cycles.Select(c => c.Job.JobId));
+        var box = cycles[0];
+        Assert.Equal((7L, 0L, 0L), (box.Deletes, box.Disables, box.StagedDeletes)); // "7" as a string, null, and -2 (never negative)
+        var gsuite = cycles[1];
+        Assert.Equal(new JobKey("t", "sp-b", "gsuite.1.a"), gsuite.Job);
+        Assert.Equal(("6f0c7c8e-1d2a-4c61-9a7e-0e5f3b2a1c9d", 450L, 40L), (gsuite.CycleId, gsuite.Deprovisions, gsuite.StagedDeletes));
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero), gsuite.Started);
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 12, 40, 0, TimeSpan.Zero), gsuite.LastEvent);
     }
 }

@@ -1,5 +1,6 @@
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Sources.Jobs;
+using EntraProvisioningExporter.Sources.Logs;
 
 namespace EntraProvisioningExporter.Tests.Metrics;
 
@@ -168,5 +169,80 @@ public class JobFamiliesTests
         var samples = MetricsText.Parse(h.Scrape());
         Assert.Equal(10_000, samples.Named("entra_provisioning_job_info").Count());
         Assert.Equal(10_000 * 5 + 5_000, samples.Named("entra_provisioning_job_status").Count());
+    }
+
+    [Fact]
+    public void The_quarantine_error_is_one_series_while_quarantined_with_its_code_and_tenant_actionable()
+    {
+        var h = new MetricsHarness();
+        var q = MetricsHarness.Job("q", "Quarantine") with { Quarantine = new QuarantineState("EncounteredQuarantineException", null, null, null, 1, "ScimBadGateway", false) };
+        var unknownActionable = MetricsHarness.Job("u", "Quarantine") with { Quarantine = new QuarantineState("Unknown", null, null, null, 1, "X") };
+        var noCode = MetricsHarness.Job("n", "Quarantine") with { Quarantine = new QuarantineState("TooManyDeletes", null, null, null, 1, null) };
+        // Graph may leave a lifted quarantine's details behind: only a quarantined job has the series.
+        var lifted = MetricsHarness.Job("a") with { Quarantine = new QuarantineState("Unknown", null, null, null, 1, "Old", true) };
+        h.Publish(q, unknownActionable, noCode, lifted);
+        var series = h.Series("entra_provisioning_job_quarantine_error");
+        Assert.Equal(2, series.Count);
+        Assert.Equal(1, h.Value("entra_provisioning_job_quarantine_error", "q", ("code", "ScimBadGateway"), ("tenant_actionable", "false")));
+        Assert.Equal(1, h.Value("entra_provisioning_job_quarantine_error", "u", ("code", "X"), ("tenant_actionable", "unknown")));
+    }
+
+    [Fact]
+    public void Initial_cycle_progress_and_steady_state_follow_the_job()
+    {
+        var h = new MetricsHarness();
+        var observed = new DateTimeOffset(2026, 3, 1, 11, 59, 30, TimeSpan.Zero);
+        var climbing = MetricsHarness.Job("c") with
+        {
+            SteadyStateReached = false,
+            Progress = [new ProgressState("pages", 1100, 3024, observed), new ProgressState("groups", 7, null, null)],
+        };
+        var done = MetricsHarness.Job("d") with { SteadyStateReached = true, SteadyStateFirstAchieved = observed.AddDays(-3) };
+        h.Publish(climbing, done, MetricsHarness.Job("x"));
+        Assert.Equal(1100, h.Value("entra_provisioning_job_progress_completed_units", "c", ("units", "pages")));
+        Assert.Equal(7, h.Value("entra_provisioning_job_progress_completed_units", "c", ("units", "groups")));
+        Assert.Equal(3024, h.Value("entra_provisioning_job_progress_total_units", "c", ("units", "pages")));
+        Assert.Null(h.Value("entra_provisioning_job_progress_total_units", "c", ("units", "groups"))); // absent, not 0
+        Assert.Equal(observed.ToUnixTimeSeconds(), h.Value("entra_provisioning_job_progress_observation_timestamp_seconds", "c", ("units", "pages")));
+        Assert.Equal(0, h.Value("entra_provisioning_job_steady_state_reached", "c"));
+        Assert.Equal(1, h.Value("entra_provisioning_job_steady_state_reached", "d"));
+        Assert.Equal(observed.AddDays(-3).ToUnixTimeSeconds(), h.Value("entra_provisioning_job_steady_state_first_achieved_timestamp_seconds", "d"));
+        // A job with no status and no progress has none of these series.
+        Assert.DoesNotContain(h.Series("entra_provisioning_job_steady_state_reached"), s => s.Labels["job_id"] == "x");
+        Assert.DoesNotContain(h.Series("entra_provisioning_job_progress_completed_units"), s => s.Labels["job_id"] != "c");
+    }
+
+    [Fact]
+    public void Delete_threshold_proximity_is_the_current_cycle_over_the_threshold()
+    {
+        var h = new MetricsHarness();
+        var near = MetricsHarness.Job("near") with { DeleteThreshold = 500 };
+        var idle = MetricsHarness.Job("idle") with { DeleteThreshold = 500 };
+        var zero = MetricsHarness.Job("zero") with { DeleteThreshold = 0 };
+        var none = MetricsHarness.Job("none");
+        var tripped = MetricsHarness.Job("tripped", "Quarantine") with { Quarantine = new QuarantineState("TooManyDeletes", null, null, null, 1, null) };
+        h.Publish(near, idle, zero, none, tripped);
+
+        // Before any log snapshot: the threshold is known, the proximity is not (except a TooManyDeletes quarantine).
+        Assert.Equal(500, h.Value("entra_provisioning_job_delete_threshold", "near"));
+        Assert.Equal(0, h.Value("entra_provisioning_job_delete_threshold", "zero"));
+        Assert.Null(h.Value("entra_provisioning_job_delete_threshold", "none"));
+        Assert.Null(h.Value("entra_provisioning_job_delete_threshold_proximity", "near"));
+        Assert.Equal(1, h.Value("entra_provisioning_job_delete_threshold_proximity", "tripped"));
+
+        var started = MetricsHarness.Now.AddMinutes(-30);
+        JobCycle Cycle(JobState job, long deletes, long disables, long staged) => new(MetricsHarness.Key(job), "c-" + job.JobId, started, MetricsHarness.Now, deletes, disables, staged);
+        h.PublishLogs(MetricsHarness.LogSnapshot() with { Cycles = [Cycle(near, 300, 120, 40), Cycle(zero, 5, 0, 0), Cycle(tripped, 10, 0, 600)] });
+
+        Assert.Equal(420.0 / 500, h.Value("entra_provisioning_job_delete_threshold_proximity", "near"));
+        Assert.Equal(0, h.Value("entra_provisioning_job_delete_threshold_proximity", "idle")); // no cycle in the window: nothing deleted
+        Assert.Null(h.Value("entra_provisioning_job_delete_threshold_proximity", "zero"));   // a threshold of 0: no ratio, not infinity
+        Assert.Null(h.Value("entra_provisioning_job_delete_threshold_proximity", "none"));
+        Assert.Equal(1, h.Value("entra_provisioning_job_delete_threshold_proximity", "tripped"));
+        Assert.Equal(300, h.Value("entra_provisioning_current_cycle_deletions", "near", ("action", "delete")));
+        Assert.Equal(120, h.Value("entra_provisioning_current_cycle_deletions", "near", ("action", "disable")));
+        Assert.Equal(40, h.Value("entra_provisioning_current_cycle_deletions", "near", ("action", "stageddelete")));
+        Assert.Equal(started.ToUnixTimeSeconds(), h.Value("entra_provisioning_current_cycle_start_timestamp_seconds", "near"));
+        Assert.Equal(3, h.Series("entra_provisioning_current_cycle_start_timestamp_seconds").Count);
     }
 }

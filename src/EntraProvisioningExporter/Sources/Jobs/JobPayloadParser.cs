@@ -55,7 +55,7 @@ public static class JobPayloadParser
         var quarantine = status?.Quarantine is { } q
             ? new QuarantineState(
                 GraphJson.String(Child(rawStatus, "quarantine"), "reason") ?? KnownValues.Unknown,
-                Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), q.SeriesCount, q.Error?.Code)
+                Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), q.SeriesCount, q.Error?.Code, q.Error?.TenantActionable)
             : null;
 
         return new JobState
@@ -75,6 +75,10 @@ public static class JobPayloadParser
             LastSuccessfulExecution = Finished(status?.LastSuccessfulExecution),
             LastSuccessfulExport = Finished(status?.LastSuccessfulExecutionWithExports),
             SteadyStateLastAchieved = Time(status?.SteadyStateLastAchievedTime),
+            SteadyStateFirstAchieved = Time(status?.SteadyStateFirstAchievedTime),
+            SteadyStateReached = status is null ? null : Time(status.SteadyStateFirstAchievedTime) is not null,
+            Progress = Progress(status?.Progress),
+            DeleteThreshold = JobSettings.DeleteThreshold(raw),
             SynchronizedEntries = status?.SynchronizedEntryCountByType?
                 .Where(kv => !string.IsNullOrEmpty(kv.Key) && kv.Value is not null)
                 .Select(kv => new KeyValuePair<string, long>(kv.Key!, kv.Value!.Value))
@@ -97,6 +101,18 @@ public static class JobPayloadParser
         CountImportedDeltas = e.CountImportedDeltas,
         CountImportedReferenceDeltas = e.CountImportedReferenceDeltas,
     };
+
+    /// <summary>Entries without a unit kind are dropped; a kind Graph lists twice keeps its latest observation.</summary>
+    private static IReadOnlyList<ProgressState> Progress(List<SynchronizationProgress>? progress) =>
+        progress is null or [] ? [] : progress
+            .Where(p => p is not null && !string.IsNullOrWhiteSpace(p.Units))
+            .GroupBy(p => p.Units!.Trim(), StringComparer.Ordinal)
+            .Select(g => g.OrderByDescending(p => Time(p.ProgressObservationDateTime) ?? DateTimeOffset.MinValue).First())
+            .Select(p => new ProgressState(p.Units!.Trim(), NonNegative(p.CompletedUnits), NonNegative(p.TotalUnits), Time(p.ProgressObservationDateTime)))
+            .OrderBy(p => p.Units, StringComparer.Ordinal)
+            .ToList();
+
+    private static long? NonNegative(long? value) => value is >= 0 ? value : null;
 
     /// <summary>When an execution finished (or began, if it has no end).</summary>
     private static DateTimeOffset? Finished(SynchronizationTaskExecution? e) => e is null ? null : Time(e.TimeEnded) ?? Time(e.TimeBegan);

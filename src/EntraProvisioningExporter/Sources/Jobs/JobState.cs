@@ -25,7 +25,24 @@ public sealed record JobState
     public DateTimeOffset? LastSuccessfulExecution { get; init; }
     public DateTimeOffset? LastSuccessfulExport { get; init; }
     public DateTimeOffset? SteadyStateLastAchieved { get; init; }
+
+    /// <summary>When the job first reached steady state (its initial cycle completed); null if never or unknown.</summary>
+    public DateTimeOffset? SteadyStateFirstAchieved { get; init; }
+
+    /// <summary>Whether the initial cycle has ever completed; null when the job has no status at all.</summary>
+    public bool? SteadyStateReached { get; init; }
+
     public IReadOnlyList<KeyValuePair<string, long>> SynchronizedEntries { get; init; } = [];
+
+    /// <summary>Graph's status.progress[]: one entry per unit kind, the latest observation when Graph repeats a kind.</summary>
+    public IReadOnlyList<ProgressState> Progress { get; init; } = [];
+
+    /// <summary>
+    /// The accidental-deletion threshold from the job's settings (QuarantineTooManyDeletesThreshold): deletes in one
+    /// cycle past which Microsoft quarantines the job for TooManyDeletes. Null when the setting is absent, is not a
+    /// whole number of at least 0, or QuarantineTooManyDeletes is "false".
+    /// </summary>
+    public long? DeleteThreshold { get; init; }
 
     public bool IsQuarantined => StatusCode == KnownValues.Quarantine;
 }
@@ -36,7 +53,11 @@ public sealed record QuarantineState(
     DateTimeOffset? SeriesBegan,
     DateTimeOffset? NextAttempt,
     long? SeriesCount,
-    string? ErrorCode);
+    string? ErrorCode,
+    bool? TenantActionable = null);
+
+/// <summary>One unit kind of a job's progress towards completing its cycle (Graph's synchronizationProgress).</summary>
+public sealed record ProgressState(string Units, long? Completed, long? Total, DateTimeOffset? ObservedAt);
 
 public sealed record ExecutionState
 {
@@ -61,6 +82,7 @@ public sealed record ExecutionState
 public static class KnownValues
 {
     public const string Quarantine = "Quarantine";
+    public const string TooManyDeletes = "TooManyDeletes";
     public static readonly IReadOnlyList<string> StatusCodes = ["NotConfigured", "NotRun", "Active", "Paused", Quarantine];
     public static readonly IReadOnlyList<string> ScheduleStates = ["Active", "Disabled", "Paused"];
     public static readonly IReadOnlyList<string> ExecutionStates = ["Succeeded", "Failed", "EntryLevelErrors"];

@@ -35,6 +35,7 @@ public sealed class GraphLogSource : IPolledSource
     private readonly DateTimeOffset countFrom;
     private readonly Dictionary<string, (DateTimeOffset At, JobKey Job, string Status)> seen = new(StringComparer.Ordinal);
     private readonly Dictionary<JobKey, DateTimeOffset> lastEvent = [];
+    private readonly CurrentCycles cycles = new();
     private DateTimeOffset cursor;
     private DateTimeOffset? cursorReadAt;
     private TimeSpan slice;
@@ -127,11 +128,12 @@ public sealed class GraphLogSource : IPolledSource
         if (string.IsNullOrEmpty(e.Id) || e.ActivityDateTime is not { } at || seen.ContainsKey(e.Id) || string.IsNullOrEmpty(e.JobId)) return;
         var job = new JobKey(TenantId, e.ServicePrincipal?.Id ?? "", e.JobId);
         var status = LogNormalization.Status(e.ProvisioningStatusInfo?.Status?.ToString());
+        var action = LogNormalization.Action(e.ProvisioningAction?.ToString());
         seen[e.Id] = (at, job, status);
         if (!lastEvent.TryGetValue(job, out var last) || at > last) lastEvent[job] = at;
+        cycles.Add(job, e.CycleId, at, action, status);
         if (at > countFrom)
-            counters.Stage(job, LogNormalization.Action(e.ProvisioningAction?.ToString()), status,
-                LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode), 1);
+            counters.Stage(job, action, status, LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode), 1);
     }
 
     /// <summary>Forget ids the next read can no longer reach and the window no longer needs.</summary>
@@ -152,7 +154,7 @@ public sealed class GraphLogSource : IPolledSource
             return new JobWindow(job, Count("success"), Count("failure"), Count("skipped"), Count("warning"), lastEvent.TryGetValue(job, out var l) ? l : null);
         }).OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal).ToList();
         store.Publish(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, budgetExhaustions,
-            new Dictionary<string, CustomQueryResult>()));
+            new Dictionary<string, CustomQueryResult>()) { Cycles = cycles.Current(windowStart) });
     }
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);

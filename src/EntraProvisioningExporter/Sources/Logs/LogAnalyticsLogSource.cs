@@ -23,6 +23,7 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     private readonly string workspaceId;
     private DateTimeOffset cursor;
     private IReadOnlyList<JobWindow> windows = [];
+    private IReadOnlyList<JobCycle> cycles = [];
     private readonly Dictionary<string, CustomQueryResult> custom = new(StringComparer.Ordinal);
 
     public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, LogSnapshotStore store, TimeProvider time)
@@ -62,11 +63,12 @@ public sealed class LogAnalyticsLogSource : IPolledSource
 
         await Part("event counts", () => CountIncrementsAsync(now, cancellationToken)).ConfigureAwait(false);
         await Part("trailing window", () => ReadWindowAsync(now, cancellationToken)).ConfigureAwait(false);
+        await Part("current cycles", () => ReadCyclesAsync(now, cancellationToken)).ConfigureAwait(false);
         foreach (var q in tenant.Logs.CustomQueries)
             await Part($"custom query {q.Name}", () => RunCustomQueryAsync(q, now, cancellationToken)).ConfigureAwait(false);
 
         store.Publish(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, 0,
-            new Dictionary<string, CustomQueryResult>(custom, StringComparer.Ordinal)));
+            new Dictionary<string, CustomQueryResult>(custom, StringComparer.Ordinal)) { Cycles = cycles });
         return failures.Count == 0 ? CycleOutcome.Success : new CycleOutcome(failures[0].Reason, string.Join("; ", failures.Select(f => f.Detail)));
     }
 
@@ -110,6 +112,14 @@ public sealed class LogAnalyticsLogSource : IPolledSource
             .ToList();
     }
 
+    private async Task ReadCyclesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lookback = now - logs.LastEventLookback;
+        var result = await client.QueryWorkspaceAsync(workspaceId, LogAnalyticsQueries.CurrentCycles(lookback, now - logs.Window),
+            new QueryTimeRange(lookback, now), Options(), cancellationToken).ConfigureAwait(false);
+        cycles = CurrentCycleMapper.Map(TenantId, result.Table);
+    }
+
     private async Task RunCustomQueryAsync(CustomQueryOptions q, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var result = await client.QueryWorkspaceAsync(workspaceId, q.Query!, new QueryTimeRange(now - q.TimeRange, now), Options(), cancellationToken).ConfigureAwait(false);
@@ -117,6 +127,27 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     }
 
     private LogsQueryOptions Options() => new() { ServerTimeout = logs.ServerTimeout, AllowPartialErrors = false };
+}
+
+/// <summary>Turns the current-cycles query's table into each job's current cycle.</summary>
+public static class CurrentCycleMapper
+{
+    public static IReadOnlyList<JobCycle> Map(string tenantId, LogsTable table)
+    {
+        var read = new List<JobCycle>();
+        foreach (var r in table.Rows)
+        {
+            // A row without a job, a cycle id or times is not a cycle: skipped, never guessed.
+            if (r.GetString("JobId") is not { Length: > 0 } jobId || r.GetString("CycleId") is not { Length: > 0 } cycleId
+                || r.GetDateTimeOffset("CycleStart") is not { } started || r.GetDateTimeOffset("LastEvent") is not { } last)
+                continue;
+            read.Add(new JobCycle(new JobKey(tenantId, r.GetString("ServicePrincipalId") ?? "", jobId), cycleId, started, last,
+                Count(r, "Deletes"), Count(r, "Disables"), Count(r, "StagedDeletes")));
+        }
+        return read.OrderBy(c => c.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(c => c.Job.JobId, StringComparer.Ordinal).ToList();
+    }
+
+    private static long Count(LogsTableRow row, string column) => Math.Max(0, row.GetInt64(column) ?? 0);
 }
 
 /// <summary>Turns a custom query's table into gauge samples: one per row, labels from the declared columns, bounded.</summary>

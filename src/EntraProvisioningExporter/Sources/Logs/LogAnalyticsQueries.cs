@@ -28,4 +28,17 @@ public static class LogAnalyticsQueries
             | summarize LastEvent = max(TimeGenerated), Success = countif(ResultType == "Success" and TimeGenerated > datetime({w})), Failure = countif(ResultType == "Failure" and TimeGenerated > datetime({w})), Skipped = countif(ResultType == "Skipped" and TimeGenerated > datetime({w})), Warning = countif(ResultType == "Warning" and TimeGenerated > datetime({w})) by JobId, ServicePrincipalId
             """;
     }
+
+    /// <summary>
+    /// Per job: its current cycle, the cycle of its latest event since <paramref name="lookback"/> that carries a CycleId,
+    /// if that event is after <paramref name="activeSince"/>; with the cycle's deletes and disables (not skipped) and staged deletes.
+    /// </summary>
+    public static string CurrentCycles(DateTimeOffset lookback, DateTimeOffset activeSince) => $"""
+        AADProvisioningLogs
+        | where TimeGenerated > datetime({QueryTimeRange.Iso(lookback)}) and isnotempty(CycleId)
+        | extend ServicePrincipalId = tostring(parse_json(ServicePrincipal).Id)
+        | summarize CycleStart = min(TimeGenerated), LastEvent = max(TimeGenerated), Deletes = countif(ProvisioningAction == "Delete" and ResultType != "Skipped"), Disables = countif(ProvisioningAction == "Disable" and ResultType != "Skipped"), StagedDeletes = countif(ProvisioningAction == "StagedDelete") by JobId, ServicePrincipalId, CycleId
+        | where LastEvent > datetime({QueryTimeRange.Iso(activeSince)})
+        | summarize arg_max(LastEvent, CycleId, CycleStart, Deletes, Disables, StagedDeletes) by JobId, ServicePrincipalId
+        """;
 }

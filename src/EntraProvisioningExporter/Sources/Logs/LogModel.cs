@@ -16,6 +16,17 @@ public sealed record JobWindow(JobKey Job, long Success, long Failure, long Skip
     public double? FailureRatio => Success + Failure + Warning is var d and > 0 ? (double)Failure / d : null;
 }
 
+/// <summary>
+/// A job's current provisioning cycle: the cycle (CycleId) of its latest event that carried one, while that event is
+/// within the trailing window, and what it deprovisioned so far. Deletes and disables count unless skipped;
+/// staged deletes (held back) count whatever their status.
+/// </summary>
+public sealed record JobCycle(JobKey Job, string CycleId, DateTimeOffset Started, DateTimeOffset LastEvent, long Deletes, long Disables, long StagedDeletes)
+{
+    /// <summary>What counts towards the accidental-deletion threshold: deletes and disables.</summary>
+    public long Deprovisions => Deletes + Disables;
+}
+
 public sealed record CustomSample(KeyValuePair<string, string>[] Labels, double Value);
 
 public sealed record CustomQueryResult(IReadOnlyList<CustomSample> Samples, int DroppedSeries);
@@ -29,7 +40,11 @@ public sealed record TenantLogSnapshot(
     IReadOnlyList<JobWindow> Windows,
     DateTimeOffset Cursor,
     long BudgetExhaustions,
-    IReadOnlyDictionary<string, CustomQueryResult> Custom);
+    IReadOnlyDictionary<string, CustomQueryResult> Custom)
+{
+    /// <summary>Each job's current cycle, for jobs whose logs carry cycle ids.</summary>
+    public IReadOnlyList<JobCycle> Cycles { get; init; } = [];
+}
 
 /// <summary>The latest log snapshot of every tenant (a reference swap per publish; readers never wait).</summary>
 public sealed class LogSnapshotStore

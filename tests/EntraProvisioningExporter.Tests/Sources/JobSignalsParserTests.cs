@@ -1,0 +1,91 @@
+using EntraProvisioningExporter.Sources.Jobs;
+
+namespace EntraProvisioningExporter.Tests.Sources;
+
+/// <summary>The initial cycle's progress, steady state, the deletion threshold and the quarantine error, from Graph's job JSON.</summary>
+public class JobSignalsParserTests
+{
+    private static readonly ServicePrincipalRef Sp = new("sp-1", "Google Workspace");
+
+    private static JobState Parse(string status, string settings = "[]")
+    {
+        var body = $$"""{"value":[{"id":"gsuite.1.a","templateId":"gsuite","status":{{status}},"synchronizationJobSettings":{{settings}}}]}""";
+        var parsed = JobPayloadParser.Parse("t", Sp, body);
+        Assert.Empty(parsed.Problems);
+        return Assert.Single(parsed.Jobs);
+    }
+
+    private const string Active = """{"code":"Active","progress":[],"steadyStateFirstAchievedTime":"0001-01-01T00:00:00Z"}""";
+
+    [Fact]
+    public void Progress_is_read_per_unit_kind_keeping_the_latest_observation_of_a_repeated_kind()
+    {
+        var job = Parse("""
+            {"code":"Active","steadyStateFirstAchievedTime":"0001-01-01T00:00:00Z","progress":[
+              {"completedUnits":1025,"totalUnits":3024,"units":"pages","progressObservationDateTime":"2017-10-10T17:00:00Z"},
+              {"completedUnits":1100,"totalUnits":3024,"units":"pages","progressObservationDateTime":"2017-10-10T17:05:00Z"},
+              {"completedUnits":7,"totalUnits":null,"units":"groups","progressObservationDateTime":""},
+              {"completedUnits":-1,"totalUnits":9,"units":"users"},
+              {"completedUnits":5,"totalUnits":9,"units":""}]}
+            """);
+        Assert.Equal(
+        [
+            new ProgressState("groups", 7, null, null),
+            new ProgressState("pages", 1100, 3024, new DateTimeOffset(2017, 10, 10, 17, 5, 0, TimeSpan.Zero)),
+            new ProgressState("users", null, 9, null),
+        ], job.Progress);
+        Assert.False(job.SteadyStateReached);
+        Assert.Null(job.SteadyStateFirstAchieved);
+    }
+
+    [Theory]
+    [InlineData("""{"code":"Active","progress":[]}""")]
+    [InlineData("""{"code":"Active","progress":null}""")]
+    [InlineData("""{"code":"Active"}""")]
+    public void Empty_or_missing_progress_is_no_progress(string status) => Assert.Empty(Parse(status).Progress);
+
+    [Fact]
+    public void Steady_state_first_achieved_says_the_initial_cycle_completed_and_when()
+    {
+        var job = Parse("""{"code":"Active","steadyStateFirstAchievedTime":"2026-09-01T08:00:00Z"}""");
+        Assert.True(job.SteadyStateReached);
+        Assert.Equal(new DateTimeOffset(2026, 9, 1, 8, 0, 0, TimeSpan.Zero), job.SteadyStateFirstAchieved);
+        Assert.Null(Parse("null").SteadyStateReached); // no status at all: unknown, not "never"
+    }
+
+    [Theory]
+    [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":"500"}]""", 500L)]
+    [InlineData("""[{"name":"quarantinetoomanydeletesthreshold","value":" 750 "}]""", 750L)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":500}]""", 500L)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletes","value":"true"},{"name":"QuarantineTooManyDeletesThreshold","value":"0"}]""", 0L)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletes","value":"false"},{"name":"QuarantineTooManyDeletesThreshold","value":"500"}]""", null)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":"five hundred"}]""", null)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":"1.5"}]""", null)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":"-3"}]""", null)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":"99999999999999999999"}]""", null)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":{"n":1}}]""", null)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold"}]""", null)]
+    [InlineData("""[{"name":"AllowDefaultEntitlement","value":"true"}]""", null)]
+    [InlineData("""[7, null, "x"]""", null)]
+    [InlineData("null", null)]
+    [InlineData("{}", null)]
+    public void The_delete_threshold_is_a_whole_number_setting_or_nothing(string settings, long? expected)
+    {
+        var job = Parse(Active, settings);
+        Assert.Equal(expected, job.DeleteThreshold);
+    }
+
+    [Fact]
+    public void The_quarantine_error_code_and_whether_the_tenant_can_fix_it_are_kept()
+    {
+        var job = Parse("""
+            {"code":"Quarantine","quarantine":{"reason":"EncounteredQuarantineException","currentBegan":"","nextAttempt":"","seriesBegan":"2026-02-20T06:00:00Z","seriesCount":1,
+              "error":{"code":"SystemForCrossDomainIdentityManagementCredentialValidationUnavailable","message":"401","tenantActionable":false}}}
+            """);
+        Assert.Equal("SystemForCrossDomainIdentityManagementCredentialValidationUnavailable", job.Quarantine!.ErrorCode);
+        Assert.False(job.Quarantine.TenantActionable);
+        var noError = Parse("""{"code":"Quarantine","quarantine":{"reason":"TooManyDeletes","error":null}}""");
+        Assert.Null(noError.Quarantine!.ErrorCode);
+        Assert.Null(noError.Quarantine.TenantActionable);
+    }
+}
