@@ -11,13 +11,13 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// </summary>
 public partial class AlertingEndToEndTests
 {
-    private static string PrometheusConfig(Uri exporter, Uri? alertmanager) => $"""
+    private static string PrometheusConfig(Uri exporter, Uri? alertmanager, string? rulesFile = null) => $"""
         global:
           scrape_interval: 1s
           scrape_timeout: 1s
           evaluation_interval: 1s
         rule_files:
-          - '{Monitoring.RulesFile}'
+          - '{rulesFile ?? Monitoring.RulesFile}'
         {(alertmanager is null ? "" : $"""
         alerting:
           alertmanagers:
@@ -72,6 +72,19 @@ public partial class AlertingEndToEndTests
         Assert.DoesNotContain(healthy, rulesAlerts, StringComparison.Ordinal);
         // And the exporter itself is healthy: no exporter alert either.
         Assert.DoesNotContain(alerts, a => a.Labels["alertname"].StartsWith("EntraExporter", StringComparison.Ordinal));
+
+        // The scoping change: the cycle's deletes and disables pass 80 % of the threshold (500) about 47 scenario
+        // minutes in, then for: 1m. Before that it was below: the early warning is a warning, not a quarantine.
+        await Tools.Eventually(async () => (await alertmanager.AlertsAsync()).Any(a =>
+                a.Labels["alertname"] == "EntraProvisioningDeleteThresholdNear" && a.Labels.GetValueOrDefault("app_name") == "Google Workspace"),
+            TimeSpan.FromMinutes(4), "EntraProvisioningDeleteThresholdNear for Google Workspace in Alertmanager");
+        var deletes = (await alertmanager.AlertsAsync()).Single(a => a.Labels["alertname"] == "EntraProvisioningDeleteThresholdNear");
+        Assert.Equal(jobs["Google Workspace"], deletes.Labels["job_id"]);
+        Assert.Equal("warning", deletes.Labels["severity"]);
+        Assert.Equal("Provisioning to Google Workspace is close to its accidental-deletion threshold", deletes.Annotations["summary"]);
+        Assert.EndsWith("#entraprovisioningdeletethresholdnear", deletes.Annotations["runbook_url"], StringComparison.Ordinal);
+        var proximity = (await prometheus.QueryAsync($"entra_provisioning_job_delete_threshold_proximity{{job_id=\"{jobs["Google Workspace"]}\"}}")).Single().Value;
+        Assert.InRange(proximity, 0.8, 0.9);
     }
 
     [Fact]
@@ -79,7 +92,12 @@ public partial class AlertingEndToEndTests
     {
         await using var exporter = await ExporterHost.StartAsync(["--demo", "--Demo:TimeScale", "60"]);
         await exporter.WaitReadyAsync();
-        await using var prometheus = await PrometheusServer.StartAsync(PrometheusConfig(exporter.Address, null));
+        // The rules as shipped, but the baseline group evaluated every 5 s instead of every 5 minutes, so that its
+        // series exist within the test (Prometheus staggers a group's first evaluation by up to its interval).
+        var rules = Path.Combine(Path.GetTempPath(), $"entra-rules-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(rules, (await File.ReadAllTextAsync(Monitoring.RulesFile)).Replace("    interval: 5m\n", "    interval: 5s\n", StringComparison.Ordinal));
+        Assert.Contains("    interval: 5s\n", await File.ReadAllTextAsync(rules), StringComparison.Ordinal);
+        await using var prometheus = await PrometheusServer.StartAsync(PrometheusConfig(exporter.Address, null, rules));
         var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Monitoring.DashboardFile)).RootElement;
 
         var queries = Panels(dashboard).SelectMany(p => p.GetProperty("targets").EnumerateArray()

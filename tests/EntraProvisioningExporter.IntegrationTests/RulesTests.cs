@@ -12,6 +12,8 @@ public partial class RulesTests
         "EntraProvisioningJobQuarantined", "EntraProvisioningJobNearQuarantine", "EntraProvisioningJobDisableImminent",
         "EntraProvisioningHighFailureRate", "EntraProvisioningFailureSpike", "EntraProvisioningDeleteSpike",
         "EntraProvisioningNoActivity", "EntraProvisioningJobFailing", "EntraExporterSourceDown", "EntraExporterDataStale", "EntraExporterShardMissing", "EntraExporterDown",
+        "EntraProvisioningDeleteThresholdNear", "EntraProvisioningQuarantineForecast", "EntraProvisioningInitialCycleStalled",
+        "EntraProvisioningFailureAnomaly", "EntraProvisioningDeleteAnomaly",
     ];
 
     [Fact]
@@ -27,7 +29,7 @@ public partial class RulesTests
     [Fact]
     public async Task Promtool_rule_unit_tests_pass()
     {
-        await using var p = ManagedProcess.Start(Tools.Require("promtool"), ["test", "rules", Monitoring.RuleTestsFile]);
+        await using var p = ManagedProcess.Start(Tools.Require("promtool"), ["test", "rules", .. Monitoring.RuleTestFiles]);
         var exit = await p.WaitForExitAsync(TimeSpan.FromSeconds(120));
         Assert.True(exit == 0, p.Describe());
     }
@@ -59,7 +61,7 @@ public partial class RulesTests
     [Fact]
     public void Every_alert_has_unit_tests_that_fire_it_and_that_do_not()
     {
-        var tests = ((YamlSequenceNode)Monitoring.LoadYaml(Monitoring.RuleTestsFile)["tests"]).Cast<YamlMappingNode>()
+        var tests = Monitoring.RuleTestFiles.SelectMany(f => ((YamlSequenceNode)Monitoring.LoadYaml(f)["tests"]).Cast<YamlMappingNode>())
             .SelectMany(t => ((YamlSequenceNode)t["alert_rule_test"]).Cast<YamlMappingNode>())
             .Select(c => (Alert: ((YamlScalarNode)c["alertname"]).Value!, Fires: ((YamlSequenceNode)c["exp_alerts"]).Children.Count > 0))
             .ToList();

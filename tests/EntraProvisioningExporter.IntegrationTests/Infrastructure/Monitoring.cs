@@ -6,7 +6,8 @@ namespace EntraProvisioningExporter.IntegrationTests.Infrastructure;
 public static class Monitoring
 {
     public static string RulesFile => Repo.Path("charts", "entra-provisioning-exporter", "files", "prometheus", "alerts.yaml");
-    public static string RuleTestsFile => Repo.Path("tests", "prometheus", "alerts.test.yaml");
+    /// <summary>The promtool unit tests of the rules: one file per evaluation interval.</summary>
+    public static IReadOnlyList<string> RuleTestFiles => [Repo.Path("tests", "prometheus", "alerts.test.yaml"), Repo.Path("tests", "prometheus", "baseline.test.yaml")];
     public static string DashboardFile => Repo.Path("charts", "entra-provisioning-exporter", "files", "grafana", "entra-provisioning.json");
 
     public static YamlMappingNode LoadYaml(string path)
