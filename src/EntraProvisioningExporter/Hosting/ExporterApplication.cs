@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace EntraProvisioningExporter.Hosting;
@@ -20,23 +21,23 @@ public sealed class ExporterHostOptions
 }
 
 /// <summary>Composition of the whole service, in one place: configuration, Kestrel, logging, services, endpoints.</summary>
-public static class ExporterApplication
+public static partial class ExporterApplication
 {
     public const int DefaultPort = 9464;
+
+    /// <summary>Run <see cref="SetupCheck"/> once against the configured tenants instead of serving.</summary>
+    public const string CheckArgument = "--check";
 
     public static async Task<WebApplication> BuildAsync(string[] args, ExporterHostOptions? hostOptions = null)
     {
         var demo = args.Contains(DemoMode.Argument, StringComparer.Ordinal);
-        var rest = args.Where(a => a != DemoMode.Argument).ToArray();
+        var check = args.Contains(CheckArgument, StringComparer.Ordinal);
+        var rest = args.Where(a => a != DemoMode.Argument && a != CheckArgument).ToArray();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-        });
+        // --check writes its own report: the sources' log lines would only repeat it.
+        if (!check) AddConsoleLogging(builder);
 
         var hasUrls = !string.IsNullOrEmpty(builder.Configuration["urls"]) || !string.IsNullOrEmpty(builder.Configuration["http_ports"]) || !string.IsNullOrEmpty(builder.Configuration["https_ports"]);
         if (!hasUrls) builder.WebHost.UseUrls(demo ? $"http://127.0.0.1:{DefaultPort}" : $"http://*:{DefaultPort}");
@@ -66,29 +67,41 @@ public static class ExporterApplication
         return app;
     }
 
-    /// <summary>Runs until stopped. Configuration errors are listed by key, with exit code 2 and no stack trace.</summary>
+    /// <summary>
+    /// Console logs, one line each with UTC timestamps: .NET's simple formatter, or its JSON formatter (one JSON object
+    /// a line, for log pipelines) when Logging:Console:FormatterName is "json".
+    /// </summary>
+    private static void AddConsoleLogging(WebApplicationBuilder builder)
+    {
+        if (JsonLogs(builder.Configuration))
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+            return;
+        }
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+    }
+
+    private static bool JsonLogs(IConfiguration configuration) =>
+        string.Equals(configuration["Logging:Console:FormatterName"], ConsoleFormatterNames.Json, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Runs until stopped, or with --check runs the set-up check once. Configuration errors are listed by key, with
+    /// exit code 2 and no stack trace.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        WebApplication app;
-        try
-        {
-            app = await BuildAsync(args).ConfigureAwait(false);
-            // Validate before starting, so a bad configuration is reported by us (listed by key), not by the host with a stack trace.
-            _ = app.Services.GetRequiredService<IOptions<ExporterOptions>>().Value;
-        }
-        catch (OptionsValidationException ex)
-        {
-            return ConfigurationError(ex.Failures);
-        }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
-        {
-            return ConfigurationError([ex.Message]);
-        }
-        catch (Exception ex)
-        {
-            await Console.Error.WriteLineAsync($"Start-up failed: {ex.Message}").ConfigureAwait(false);
-            return 1;
-        }
+        if (args.Contains(CheckArgument, StringComparer.Ordinal)) return await CheckAsync(args, null, Console.Out, Console.Error).ConfigureAwait(false);
+        var (app, exit) = await BuildValidatedAsync(args, null, Console.Error).ConfigureAwait(false);
+        if (app is null) return exit;
 
         await using (app)
         {
@@ -107,21 +120,75 @@ public static class ExporterApplication
         return 0;
     }
 
-    private static int ConfigurationError(IEnumerable<string> failures)
+    /// <summary>
+    /// The set-up check (--check): its report on <paramref name="output"/>, configuration errors on <paramref name="errors"/>;
+    /// 0 when every step worked, 1 when one failed, 2 for an invalid configuration.
+    /// </summary>
+    public static async Task<int> CheckAsync(string[] args, ExporterHostOptions? hostOptions, TextWriter output, TextWriter errors)
     {
-        Console.Error.WriteLine("Configuration is invalid:");
-        foreach (var failure in failures) Console.Error.WriteLine($"  - {failure}");
-        Console.Error.WriteLine("See the configuration reference in README.md.");
+        var (app, exit) = await BuildValidatedAsync([.. args.Where(a => a != CheckArgument), CheckArgument], hostOptions, errors).ConfigureAwait(false);
+        if (app is null) return exit;
+        await using (app)
+        {
+            try
+            {
+                return await app.Services.GetRequiredService<SetupCheck>().RunAsync(output, CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (app.Services.GetService<SimulatorServer>() is { } simulator) await simulator.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The built application with its options validated, or null and the exit code that says why not.</summary>
+    private static async Task<(WebApplication? App, int Exit)> BuildValidatedAsync(string[] args, ExporterHostOptions? hostOptions, TextWriter errors)
+    {
+        try
+        {
+            var app = await BuildAsync(args, hostOptions).ConfigureAwait(false);
+            // Validate before starting, so a bad configuration is reported by us (listed by key), not by the host with a stack trace.
+            _ = app.Services.GetRequiredService<IOptions<ExporterOptions>>().Value;
+            return (app, 0);
+        }
+        catch (OptionsValidationException ex)
+        {
+            return (null, ConfigurationError(ex.Failures, errors));
+        }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, ConfigurationError([ex.Message], errors));
+        }
+        catch (Exception ex)
+        {
+            await errors.WriteLineAsync($"Start-up failed: {ex.Message}").ConfigureAwait(false);
+            return (null, 1);
+        }
+    }
+
+    private static int ConfigurationError(IEnumerable<string> failures, TextWriter errors)
+    {
+        errors.WriteLine("Configuration is invalid:");
+        foreach (var failure in failures) errors.WriteLine($"  - {failure}");
+        errors.WriteLine("See the configuration reference in README.md.");
         return 2;
     }
 
+    /// <summary>Where to scrape, on stdout; as a log event when logs are JSON, so that every line of stdout is one.</summary>
     private static void AnnounceAddresses(WebApplication app)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var simulator = app.Services.GetService<SimulatorServer>();
-        foreach (var address in addresses)
-            Console.WriteLine($"Serving metrics at {address.Replace("://[::]", "://localhost", StringComparison.Ordinal).Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)}/metrics");
-        if (simulator is not null)
-            Console.WriteLine($"Demo mode: watching a simulated tenant served at {simulator.BaseAddress} (no Azure account needed).");
+        var lines = addresses.Select(a => $"Serving metrics at {a.Replace("://[::]", "://localhost", StringComparison.Ordinal).Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)}/metrics").ToList();
+        if (simulator is not null) lines.Add($"Demo mode: watching a simulated tenant served at {simulator.BaseAddress} (no Azure account needed).");
+        var logger = JsonLogs(app.Configuration) ? app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ExporterApplication).Namespace!) : null;
+        foreach (var line in lines)
+        {
+            if (logger is null) Console.WriteLine(line);
+            else LogAnnouncement(logger, line);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Announcement}")]
+    private static partial void LogAnnouncement(ILogger logger, string announcement);
 }

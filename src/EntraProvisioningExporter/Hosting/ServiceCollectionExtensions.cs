@@ -33,6 +33,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Sources.Logs.LogSnapshotStore>();
         services.AddSingleton<SourceHealthRegistry>();
         services.AddSingleton<TenantSnapshots>();
+        services.AddSingleton<TenantSourceFactory>();
+        services.AddSingleton<SetupCheck>();
         services.AddMetricExpositions(configuration);
 
         services.AddHostedService<PollingWorker>();

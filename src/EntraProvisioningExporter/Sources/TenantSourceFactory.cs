@@ -1,0 +1,65 @@
+using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Metrics;
+using EntraProvisioningExporter.Sources.Graph;
+using EntraProvisioningExporter.Sources.Jobs;
+using EntraProvisioningExporter.Sources.LogAnalytics;
+using EntraProvisioningExporter.Sources.Logs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EntraProvisioningExporter.Sources;
+
+/// <summary>Makes a tenant's Azure.Identity credential (null: no token). A seam so tests can supply a failing or expiring one.</summary>
+public delegate Azure.Core.TokenCredential? CredentialFactory(TenantOptions tenant);
+
+/// <summary>One tenant's credential and sources, as the configuration asks for them.</summary>
+public sealed record TenantSources(Azure.Core.TokenCredential? Credential, GraphJobSource Graph, IPolledSource Jobs, IPolledSource? Logs);
+
+/// <summary>
+/// Builds a tenant's sources: the Graph job source and the log source its configuration names, with their clients.
+/// One place, so the poller and --check talk to Microsoft exactly the same way.
+/// </summary>
+public sealed class TenantSourceFactory(
+    IOptions<ExporterOptions> options,
+    JobSnapshotStore jobs,
+    LogSnapshotStore logs,
+    ExporterSelfMetrics metrics,
+    TimeProvider time,
+    ILoggerFactory loggers,
+    CredentialFactory credentials)
+{
+    public TenantSources Create(TenantOptions tenant)
+    {
+        var o = options.Value;
+        var credential = credentials(tenant);
+        var client = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential);
+        var batch = new GraphBatchRunner(client, o.MaxConcurrentRequestsPerTenant, o.MaxBatchRetries, time);
+        var graph = new GraphJobSource(tenant.TenantId!, client, batch);
+        var poller = new TenantJobPoller(tenant, o, graph, jobs, time, loggers.CreateLogger<TenantJobPoller>());
+        return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential));
+    }
+
+    private IPolledSource? LogSource(TenantOptions tenant, ExporterOptions o, Azure.Core.TokenCredential? credential)
+    {
+        if (LogSourceKind.LogAnalytics.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
+        {
+            var la = new LogsQueryClient(LogAnalyticsCloud.EndpointOf(tenant), credential, new LogsQueryClientOptions
+            {
+                Scope = LogAnalyticsCloud.Scope(tenant.Cloud),
+                Retry = { MaxRetries = o.HttpMaxRetries, Delay = o.HttpRetryDelay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : o.HttpRetryDelay },
+                Transport = new Azure.Core.Pipeline.HttpClientTransport(new HttpClient(new HttpStatusCountingHandler(metrics, SourceNames.LogAnalytics) { InnerHandler = new SocketsHttpHandler() })
+                {
+                    Timeout = Timeout.InfiniteTimeSpan, // the pipeline's per-try network timeout applies
+                }),
+            }, uri => LogAnalyticsCloud.MayReceiveToken(uri) || (tenant.AllowTokenToLoopback && GraphCloud.IsLoopback(uri)));
+            return new LogAnalyticsLogSource(tenant, o, la, logs, time);
+        }
+        if (LogSourceKind.Graph.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
+        {
+            var budget = new RequestBudget(o.Logs.GraphRequestsPer10Seconds, time);
+            var logsClient = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, new RequestBudgetHandler(budget));
+            return new GraphLogSource(tenant, o, logsClient, budget, logs, time);
+        }
+        return null;
+    }
+}
