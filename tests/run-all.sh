@@ -15,6 +15,7 @@ install_debian_packages() {
   { command -v alertmanager || command -v prometheus-alertmanager; } >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
   command -v jq >/dev/null 2>&1 || need+=(jq)
   command -v buildah >/dev/null 2>&1 || need+=(buildah) # builds the image's runtime stage
+  command -v chromium >/dev/null 2>&1 || need+=(chromium) # renders the status page in its test (headless)
   # Native AOT links with the C toolchain.
   { command -v clang || command -v gcc; } >/dev/null 2>&1 || need+=(gcc libc6-dev)
   ((${#need[@]} == 0)) && return 0

@@ -21,16 +21,14 @@ public static class EndpointRouteBuilderExtensions
         endpoints.MapMetrics(settings => settings.Registry = registry, "/metrics").WithMetadata(RequiresMetricsAuth.Instance);
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        endpoints.MapGet("/", () => Results.Content(LandingPage, "text/html; charset=utf-8"));
+        // The status page says what the metrics say, so it is protected like them.
+        endpoints.MapGet("/", (HttpContext context, StatusPage page) =>
+        {
+            var rows = int.TryParse(context.Request.Query["rows"], out var n) ? n : StatusPage.DefaultRows;
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return Results.Content(page.Render(rows), "text/html; charset=utf-8");
+        }).WithMetadata(RequiresMetricsAuth.Instance);
         return endpoints;
     }
-
-    private const string LandingPage = """
-        <!doctype html>
-        <html><head><meta charset="utf-8"><title>Entra Provisioning Exporter</title></head>
-        <body><h1>Entra Provisioning Exporter</h1>
-        <p>Microsoft Entra ID provisioning job health as Prometheus metrics.</p>
-        <ul><li><a href="metrics">/metrics</a>: the metrics</li><li><a href="healthz">/healthz</a>: liveness</li><li><a href="readyz">/readyz</a>: readiness (first poll cycle done)</li></ul>
-        </body></html>
-        """;
 }

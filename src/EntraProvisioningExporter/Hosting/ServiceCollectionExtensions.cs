@@ -35,6 +35,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantSnapshots>();
         services.AddSingleton<TenantSourceFactory>();
         services.AddSingleton<SetupCheck>();
+        services.AddSingleton<StatusPage>();
         services.AddMetricExpositions(configuration);
 
         services.AddHostedService<PollingWorker>();

@@ -46,10 +46,17 @@ public static class DeleteThresholdFamilies
     private static double? Ratio(JobState job, JobCycle? cycle) =>
         job.DeleteThreshold is { } t && t > 0 && cycle is not null ? (double)cycle.Deprovisions / t : null;
 
-    private static void ReadProximity(TenantSnapshot tenant, SampleWriter w)
+    /// <summary>A tenant's current cycles by job id (the first, should the logs name a job twice).</summary>
+    public static IReadOnlyDictionary<string, JobCycle> CyclesByJob(TenantLogSnapshot? logs)
     {
         var cycles = new Dictionary<string, JobCycle>(StringComparer.Ordinal);
-        foreach (var c in tenant.Logs?.Cycles ?? []) cycles.TryAdd(c.Job.JobId, c);
+        foreach (var c in logs?.Cycles ?? []) cycles.TryAdd(c.Job.JobId, c);
+        return cycles;
+    }
+
+    private static void ReadProximity(TenantSnapshot tenant, SampleWriter w)
+    {
+        var cycles = CyclesByJob(tenant.Logs);
         foreach (var job in tenant.JobList)
         {
             if (Proximity(job, cycles.GetValueOrDefault(job.JobId), tenant.Logs is not null) is { } p)

@@ -32,8 +32,11 @@ public static class QuarantineFamilies
             MetricHelp.FromGraph("When the service next retries the quarantined job, in Unix seconds.", o), job => Q(job)?.NextAttempt);
         yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_disable_timestamp_seconds",
             MetricHelp.FromGraph($"When Microsoft disables the job if it stays quarantined: series start + {disableAfter.TotalDays:0.##} days, in Unix seconds.", o),
-            job => Q(job)?.SeriesBegan + disableAfter);
+            job => DisableAt(job, o));
     }
+
+    /// <summary>When Microsoft disables the job if it stays quarantined: the series start + Quarantine:DisableAfter; null when not quarantined.</summary>
+    public static DateTimeOffset? DisableAt(JobState job, ExporterOptions o) => Q(job)?.SeriesBegan + o.Quarantine.DisableAfter;
 
     private static QuarantineState? Q(JobState job) => job.IsQuarantined ? job.Quarantine : null;
 }
