@@ -30,6 +30,14 @@ public static class Monitoring
             .ToList();
     }
 
+    /// <summary>The names of every recording rule, in every group.</summary>
+    public static IReadOnlyList<string> RecordingRules() =>
+        ((YamlSequenceNode)LoadYaml(RulesFile)["groups"]).Cast<YamlMappingNode>()
+            .SelectMany(g => ((YamlSequenceNode)g["rules"]).Cast<YamlMappingNode>())
+            .Where(r => r.Children.ContainsKey("record"))
+            .Select(r => ((YamlScalarNode)r["record"]).Value!)
+            .ToList();
+
     private static IReadOnlyDictionary<string, string> Map(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(key, out var child)
             ? ((YamlMappingNode)child).Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!)
