@@ -39,15 +39,16 @@ public partial class RulesTests
     {
         var alerts = Monitoring.Alerts();
         Assert.Equal(RequiredAlerts.Order(), alerts.Select(a => a.Alert).Distinct().Order());
-        var readme = File.ReadAllText(Repo.Path("README.md"));
-        var anchors = Heading().Matches(readme).Select(m => Monitoring.Slug(m.Groups["title"].Value)).ToHashSet();
+        var runbooks = File.ReadAllText(Repo.Path("docs", "alerts.md"));
+        var anchors = Heading().Matches(runbooks).Select(m => Monitoring.Slug(m.Groups["title"].Value)).ToHashSet();
         foreach (var (alert, expr, labels, annotations) in alerts)
         {
             Assert.Contains(labels["severity"], new[] { "critical", "warning", "info" });
             Assert.False(string.IsNullOrWhiteSpace(annotations["summary"]), alert);
             Assert.False(string.IsNullOrWhiteSpace(annotations["description"]), alert);
             var anchor = annotations["runbook_url"].Split('#')[1];
-            Assert.True(anchors.Contains(anchor), $"{alert}: runbook anchor #{anchor} is not a heading in README.md");
+            Assert.True(anchors.Contains(anchor), $"{alert}: runbook anchor #{anchor} is not a heading in docs/alerts.md");
+            Assert.StartsWith("https://github.com/entra-provisioning-exporter/entra-provisioning-exporter/blob/main/docs/alerts.md#", annotations["runbook_url"], StringComparison.Ordinal);
             Assert.Equal(alert.ToLowerInvariant(), anchor);
             // Job alerts name the app: they join entra_provisioning_job_info and say {{ $labels.app_name }}.
             if (alert.StartsWith("EntraProvisioning", StringComparison.Ordinal))

@@ -12,7 +12,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// <summary>
 /// A long run at accelerated scenario time with random faults from the matrix: memory and threads stay flat,
 /// no task exception goes unobserved, and at the end the metrics match the simulator's ground truth.
-/// CI runs SOAK_CYCLES=300 (the default); the long version: SOAK_CYCLES=5000 (README, Reliability).
+/// CI runs SOAK_CYCLES=300 (the default); the long version: SOAK_CYCLES=5000 (docs/operations.md, Reliability).
 /// </summary>
 public class SoakTests(ITestOutputHelper output)
 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures the exporter as a user runs it (README: Performance): start-up, scrape cost and size, scrape
+# Measures the exporter as a user runs it (docs/performance.md): start-up, scrape cost and size, scrape
 # latency under load (wrk), poll-cycle cost with network latency, and memory over many cycles. The exporter
 # runs as its own process against the simulator in another process, so RSS and CPU are the exporter's alone.
 #

@@ -1,6 +1,6 @@
 namespace EntraProvisioningExporter.Configuration;
 
-/// <summary>The "Exporter" configuration section. Every key is documented in the README's configuration table.</summary>
+/// <summary>The "Exporter" configuration section. Every key is documented in docs/configuration.md.</summary>
 public sealed class ExporterOptions
 {
     public const string SectionName = "Exporter";

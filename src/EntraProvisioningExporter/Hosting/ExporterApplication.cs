@@ -170,7 +170,7 @@ public static partial class ExporterApplication
     {
         errors.WriteLine("Configuration is invalid:");
         foreach (var failure in failures) errors.WriteLine($"  - {failure}");
-        errors.WriteLine("See the configuration reference in README.md.");
+        errors.WriteLine("See the configuration reference in docs/configuration.md.");
         return 2;
     }
 

@@ -15,7 +15,7 @@ public sealed class RequiresMetricsAuth
 /// <summary>
 /// Optional protection of the endpoints marked <see cref="RequiresMetricsAuth"/> (Exporter:MetricsAuth): a bearer
 /// token or basic credentials, compared in constant time. Probes (/healthz, /readyz) stay open. For TLS, configure
-/// a Kestrel HTTPS endpoint (README). Middleware rather than an endpoint filter: /metrics is prometheus-net's
+/// a Kestrel HTTPS endpoint (docs/operations.md). Middleware rather than an endpoint filter: /metrics is prometheus-net's
 /// request pipeline, not a route handler.
 /// </summary>
 public sealed class MetricsAuthMiddleware(RequestDelegate next, IOptions<ExporterOptions> options)

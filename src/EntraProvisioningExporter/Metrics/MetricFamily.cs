@@ -25,7 +25,7 @@ public readonly record struct SeriesBound(int PerJob, int Fixed)
 
 /// <summary>
 /// One metric family, defined once: its name, type, help, label names, and how its samples are read. Every
-/// consumer (the /metrics registry, OTLP, the README check, the tests) takes families from <see cref="MetricTable"/>.
+/// consumer (the /metrics registry, OTLP, the docs' metric table check, the tests) takes families from <see cref="MetricTable"/>.
 /// </summary>
 public abstract class MetricFamily
 {

@@ -5,7 +5,7 @@ namespace EntraProvisioningExporter.Metrics;
 
 /// <summary>
 /// Every metric family the exporter exposes, in exposition order: the one table that /metrics, OTLP, the
-/// dependency-injection wiring, the tests and the README's metric table check all read. Built once from the
+/// dependency-injection wiring, the tests and the metric table check of docs/metrics.md all read. Built once from the
 /// options (help texts quote the poll interval and thresholds; custom queries add their own families).
 /// </summary>
 public sealed class MetricTable

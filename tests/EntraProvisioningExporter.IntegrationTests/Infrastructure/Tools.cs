@@ -15,7 +15,7 @@ public static class Tools
                 var candidate = System.IO.Path.Combine(dir, name);
                 if (File.Exists(candidate)) return candidate;
             }
-        throw new InvalidOperationException($"'{names[0]}' is not on PATH. Run the test suite with tests/run-all.sh, which installs it (see README).");
+        throw new InvalidOperationException($"'{names[0]}' is not on PATH. Run the test suite with tests/run-all.sh, which installs it (see README.md, Quick start).");
     }
 
     public static int FreePort()

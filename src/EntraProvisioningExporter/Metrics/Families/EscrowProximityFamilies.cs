@@ -3,7 +3,7 @@ using EntraProvisioningExporter.Sources.Jobs;
 
 namespace EntraProvisioningExporter.Metrics.Families;
 
-/// <summary>How close each job is to Microsoft's quarantine thresholds (formulas in <see cref="EscrowProximity"/> and the README).</summary>
+/// <summary>How close each job is to Microsoft's quarantine thresholds (formulas in <see cref="EscrowProximity"/> and docs/metrics.md).</summary>
 public static class EscrowProximityFamilies
 {
     public static IEnumerable<MetricFamily> All(ExporterOptions o)

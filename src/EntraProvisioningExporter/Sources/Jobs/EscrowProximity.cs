@@ -4,7 +4,7 @@ namespace EntraProvisioningExporter.Sources.Jobs;
 
 /// <summary>
 /// How close a job is to Microsoft's quarantine thresholds, from its last execution's counters
-/// (formulas in the README). 1.0 means the threshold is reached.
+/// (formulas in docs/metrics.md). 1.0 means the threshold is reached.
 /// - failure ratio = escrowed / (exported + escrowed): the share of attempted exports that failed.
 /// - proportion = min(ratio / FailureProportion, (exported + escrowed) / MinimumOperations): the proportion rule
 ///   trips only when both the share and the minimum volume are reached, so proximity is the lesser of the two.
