@@ -36,7 +36,7 @@ public class HelmChartTests
 
     private static JsonObject Container(IReadOnlyList<JsonObject> docs) => (JsonObject)Workload(docs)["spec"]!["template"]!["spec"]!["containers"]![0]!;
 
-    private static string Settings(IReadOnlyList<JsonObject> docs) => (string)Single(docs, "ConfigMap", "exporter")["data"]!["appsettings.Production.json"]!;
+    private static string Settings(IReadOnlyList<JsonObject> docs) => (string)Single(docs, "ConfigMap", "exporter")["data"]!["appsettings.json"]!;
 
     [Theory]
     [InlineData(null)]
@@ -70,7 +70,7 @@ public class HelmChartTests
         Assert.NotNull(c["resources"]!["requests"]);
         var mounts = c["volumeMounts"]!.AsArray().ToDictionary(m => (string)m!["mountPath"]!, m => (string)m!["name"]!);
         Assert.Equal("tmp", mounts["/tmp"]);
-        Assert.Equal("config", mounts["/app/appsettings.Production.json"]);
+        Assert.Equal("config", mounts["/config"]);
         Assert.Equal("9464", (string?)Single(docs, "Service")["spec"]!["ports"]![0]!["port"]);
         Assert.Equal("1", (string?)Single(docs, "Deployment")["spec"]!["replicas"]);
         Assert.DoesNotContain(docs, d => (string?)d["kind"] is "ServiceMonitor" or "PrometheusRule" or "NetworkPolicy" or "PodDisruptionBudget" or "Secret");
@@ -89,14 +89,44 @@ public class HelmChartTests
     }
 
     [Fact]
-    public async Task An_existing_secret_reaches_the_pod_as_an_environment_variable_and_nothing_secret_is_rendered()
+    public async Task An_existing_secret_reaches_the_pod_as_a_watched_file_and_nothing_secret_is_rendered()
     {
         var docs = await RenderAsync(Scenario("client-secret-existing-values.yaml"));
-        var env = Container(docs)["env"]!.AsArray().Single(e => (string?)e!["name"] == "Exporter__Tenants__0__Credential__ClientSecret")!;
-        Assert.Equal("fabrikam-exporter-credentials", (string?)env["valueFrom"]!["secretKeyRef"]!["name"]);
-        Assert.Equal("client-secret", (string?)env["valueFrom"]!["secretKeyRef"]!["key"]);
+        var source = SecretFiles(docs).Single();
+        Assert.Equal("fabrikam-exporter-credentials", (string?)source["secret"]!["name"]);
+        var item = source["secret"]!["items"]![0]!;
+        Assert.Equal(("client-secret", "Exporter__Tenants__0__Credential__ClientSecret"), ((string?)item["key"], (string?)item["path"]));
+        Assert.DoesNotContain(Container(docs)["env"]!.AsArray(), e => ((string)e!["name"]!).StartsWith("Exporter__", StringComparison.Ordinal));
         Assert.DoesNotContain(docs, d => (string?)d["kind"] == "Secret");
     }
+
+    [Fact]
+    public async Task Only_a_pod_change_rolls_the_pods_settings_and_secrets_are_reloaded_from_watched_files()
+    {
+        // The exporter reloads its ConfigMap and Secret files itself: the pod template must not change when only the
+        // settings do (no checksum annotation), and the files must be mounted as directories (a subPath mount is
+        // never updated by the kubelet).
+        var before = await RenderAsync(Scenario("client-secret-existing-values.yaml"));
+        var changed = Path.GetTempFileName();
+        await File.WriteAllTextAsync(changed, "exporter:\n  pollInterval: \"00:05:00\"\n  logs:\n    window: \"02:00:00\"\n");
+        var after = await RenderAsync(Scenario("client-secret-existing-values.yaml"), changed);
+        File.Delete(changed);
+        Assert.NotEqual(Settings(before), Settings(after));
+        Assert.Equal(Single(before, "Deployment")["spec"]!["template"]!.ToJsonString(), Single(after, "Deployment")["spec"]!["template"]!.ToJsonString());
+
+        var c = Container(after);
+        var env = c["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"]);
+        Assert.Equal("/config/appsettings.json", env["ConfigFile"]);
+        Assert.Equal("/secrets", env["SecretsDirectory"]);
+        Assert.Equal("true", env["DOTNET_USE_POLLING_FILE_WATCHER"]);
+        Assert.All(c["volumeMounts"]!.AsArray(), m => Assert.Null(m!["subPath"]));
+        var mounts = c["volumeMounts"]!.AsArray().ToDictionary(m => (string)m!["mountPath"]!, m => (string)m!["name"]!);
+        Assert.Equal(("config", "secrets"), (mounts["/config"], mounts["/secrets"]));
+    }
+
+    private static IReadOnlyList<JsonNode> SecretFiles(IReadOnlyList<JsonObject> docs) =>
+        Workload(docs)["spec"]!["template"]!["spec"]!["volumes"]!.AsArray()
+            .Single(v => (string?)v!["name"] == "secrets")!["projected"]!["sources"]!.AsArray().Select(s => s!).ToList();
 
     [Fact]
     public async Task All_optional_objects_render_from_the_canonical_files_and_no_secret_is_in_a_ConfigMap()
@@ -127,13 +157,13 @@ public class HelmChartTests
             Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)), text, StringComparison.Ordinal);
         }
 
-        // The certificate tenant: its Secret mounted read-only where the configuration points, its password as an env var.
+        // The certificate tenant: its Secret mounted read-only where the configuration points, its password as a watched file.
         var settings = JsonNode.Parse(Settings(docs))!["Exporter"]!["tenants"]![1]!["credential"]!;
         Assert.Equal("/etc/entra-provisioning-exporter/tenants/1/exporter.pfx", (string?)settings["certificatePath"]);
         var c = Container(docs);
         Assert.Contains(c["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/etc/entra-provisioning-exporter/tenants/1" && (string?)m["readOnly"] == "true");
-        var password = c["env"]!.AsArray().Single(e => (string?)e!["name"] == "Exporter__Tenants__1__Credential__CertificatePassword")!;
-        Assert.Equal("northwind-exporter-certificate", (string?)password["valueFrom"]!["secretKeyRef"]!["name"]);
+        var password = SecretFiles(docs).Single(s => (string?)s["secret"]!["items"]![0]!["path"] == "Exporter__Tenants__1__Credential__CertificatePassword");
+        Assert.Equal("northwind-exporter-certificate", (string?)password["secret"]!["name"]);
         Assert.Contains(c["env"]!.AsArray(), e => (string?)e!["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT");
     }
 
@@ -184,14 +214,16 @@ public class HelmChartTests
         Assert.Equal(BindRenderedOptions(docs).Tenants.Select(t => t.TenantId!).Order(), polled.Order());
     }
 
+    private static IEnumerable<string> SecretPaths(IReadOnlyList<JsonObject> docs) =>
+        Workload(docs)["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Where(v => (string?)v!["name"] == "secrets")
+            .SelectMany(v => v!["projected"]!["sources"]!.AsArray()).SelectMany(s => s!["secret"]!["items"]!.AsArray()).Select(i => (string)i!["path"]!);
+
     private static ExporterOptions BindRenderedOptions(IReadOnlyList<JsonObject> docs)
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Settings(docs))))
-            // What the pod's environment adds from Secrets.
-            .AddInMemoryCollection(Container(docs)["env"]!.AsArray()
-                .Where(e => ((string)e!["name"]!).StartsWith("Exporter__", StringComparison.Ordinal))
-                .Select(e => KeyValuePair.Create(((string)e!["name"]!).Replace("__", ":", StringComparison.Ordinal), (string?)"from-a-secret")))
+            // What the pod's secrets directory adds: one file per setting, named by its key.
+            .AddInMemoryCollection(SecretPaths(docs).Select(p => KeyValuePair.Create(p.Replace("__", ":", StringComparison.Ordinal), (string?)"from-a-secret")))
             .Build();
         var options = new ExporterOptions();
         configuration.GetSection(ExporterOptions.SectionName).Bind(options);

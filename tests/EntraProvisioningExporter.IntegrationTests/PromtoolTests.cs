@@ -44,7 +44,7 @@ public class ExpositionFuzzTests
         var snapshots = new EntraProvisioningExporter.Sources.TenantSnapshots(jobs, new EntraProvisioningExporter.Sources.Logs.LogSnapshotStore(), new EntraProvisioningExporter.Sources.SourceHealthRegistry());
         var options = new EntraProvisioningExporter.Configuration.ExporterOptions();
         var exposition = new EntraProvisioningExporter.Exposition.PrometheusExposition(EntraProvisioningExporter.Metrics.MetricTable.Build(options), snapshots,
-            new EntraProvisioningExporter.Metrics.ExporterInfo("fuzz", options.PollInterval, 0, 1, 1, 1), TimeProvider.System,
+            new EntraProvisioningExporter.Configuration.RuntimeConfiguration(options, new EntraProvisioningExporter.Metrics.ExporterInfo("fuzz", options.PollInterval, 0, 1, 1, 1, true, DateTimeOffset.UtcNow)), TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<EntraProvisioningExporter.Exposition.PrometheusExposition>.Instance);
         var states = Enumerable.Range(0, 200).Select(i => new EntraProvisioningExporter.Sources.Jobs.JobState
         {

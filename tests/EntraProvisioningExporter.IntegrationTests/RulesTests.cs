@@ -13,7 +13,7 @@ public partial class RulesTests
         "EntraProvisioningHighFailureRate", "EntraProvisioningFailureSpike", "EntraProvisioningDeleteSpike",
         "EntraProvisioningNoActivity", "EntraProvisioningJobFailing", "EntraExporterSourceDown", "EntraExporterDataStale", "EntraExporterShardMissing", "EntraExporterDown",
         "EntraProvisioningDeleteThresholdNear", "EntraProvisioningQuarantineForecast", "EntraProvisioningInitialCycleStalled",
-        "EntraProvisioningFailureAnomaly", "EntraProvisioningDeleteAnomaly",
+        "EntraProvisioningFailureAnomaly", "EntraProvisioningDeleteAnomaly", "EntraExporterConfigReloadFailed",
     ];
 
     [Fact]

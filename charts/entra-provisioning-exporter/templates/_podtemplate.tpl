@@ -4,11 +4,12 @@ each pod polls the share of the tenants its ordinal gives it; the exporter reads
 */}}
 {{- define "entra-provisioning-exporter.podTemplate" -}}
 metadata:
+  {{- /* No checksum of the settings here: the exporter reloads a changed ConfigMap or Secret itself, so a
+         settings-only upgrade rolls no pod (docs/operations.md, Reloading the configuration). */}}
+  {{- with .Values.podAnnotations }}
   annotations:
-    checksum/config: {{ include "entra-provisioning-exporter.settings" . | sha256sum }}
-    {{- with .Values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
-    {{- end }}
+  {{- end }}
   labels:
     {{- include "entra-provisioning-exporter.labels" . | nindent 4 }}
     {{- if .Values.workloadIdentity.enabled }}
@@ -45,29 +46,19 @@ spec:
       env:
         - name: ASPNETCORE_HTTP_PORTS
           value: "9464"
+        # Settings and secrets are mounted files the exporter watches and reloads (polling: the kubelet swaps a
+        # symlink, which file-change notifications do not see).
+        - name: ConfigFile
+          value: /config/appsettings.json
+        - name: SecretsDirectory
+          value: /secrets
+        - name: DOTNET_USE_POLLING_FILE_WATCHER
+          value: "true"
         {{- if .Values.otlp.endpoint }}
         - name: OTEL_EXPORTER_OTLP_ENDPOINT
           value: {{ .Values.otlp.endpoint | quote }}
         - name: OTEL_EXPORTER_OTLP_PROTOCOL
           value: {{ .Values.otlp.protocol | quote }}
-        {{- end }}
-        {{- range $i, $t := .Values.exporter.tenants }}
-        {{- $c := $t.credential | default dict }}
-        {{- $kind := $c.kind | default "Default" }}
-        {{- if eq $kind "ClientSecret" }}
-        - name: Exporter__Tenants__{{ $i }}__Credential__ClientSecret
-          valueFrom:
-            secretKeyRef:
-              name: {{ include "entra-provisioning-exporter.tenantSecret" (dict "root" $ "tenant" $t "index" $i) }}
-              key: {{ $c.clientSecretKey | default "client-secret" }}
-        {{- end }}
-        {{- if and (eq $kind "ClientCertificate") $c.certificatePasswordKey }}
-        - name: Exporter__Tenants__{{ $i }}__Credential__CertificatePassword
-          valueFrom:
-            secretKeyRef:
-              name: {{ required (printf "exporter.tenants[%d].credential.existingSecret is required for ClientCertificate" $i) $c.existingSecret }}
-              key: {{ $c.certificatePasswordKey }}
-        {{- end }}
         {{- end }}
         {{- with .Values.extraEnv }}
         {{- toYaml . | nindent 8 }}
@@ -82,9 +73,13 @@ spec:
         {{- toYaml .Values.resources | nindent 8 }}
       volumeMounts:
         - name: config
-          mountPath: /app/appsettings.Production.json
-          subPath: appsettings.Production.json
+          mountPath: /config
           readOnly: true
+        {{- if include "entra-provisioning-exporter.secretSources" . | trim }}
+        - name: secrets
+          mountPath: /secrets
+          readOnly: true
+        {{- end }}
         - name: tmp
           mountPath: /tmp
         {{- range $i, $t := .Values.exporter.tenants }}
@@ -102,6 +97,13 @@ spec:
     - name: config
       configMap:
         name: {{ include "entra-provisioning-exporter.fullname" . }}
+    {{- with include "entra-provisioning-exporter.secretSources" . | trim }}
+    - name: secrets
+      projected:
+        defaultMode: 0440
+        sources:
+          {{- . | nindent 10 }}
+    {{- end }}
     - name: tmp
       emptyDir:
         sizeLimit: 64Mi
@@ -136,4 +138,31 @@ spec:
   topologySpreadConstraints:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end }}
+
+
+{{/*
+The tenants' secret values as files named by their configuration key (Exporter__Tenants__<i>__Credential__…), one
+projected volume for all: the exporter reads them as a key-per-file directory (SecretsDirectory) and reloads them
+when a Secret is updated.
+*/}}
+{{- define "entra-provisioning-exporter.secretSources" -}}
+{{- range $i, $t := .Values.exporter.tenants }}
+{{- $c := $t.credential | default dict }}
+{{- $kind := $c.kind | default "Default" }}
+{{- if eq $kind "ClientSecret" }}
+- secret:
+    name: {{ include "entra-provisioning-exporter.tenantSecret" (dict "root" $ "tenant" $t "index" $i) }}
+    items:
+      - key: {{ $c.clientSecretKey | default "client-secret" }}
+        path: Exporter__Tenants__{{ $i }}__Credential__ClientSecret
+{{- end }}
+{{- if and (eq $kind "ClientCertificate") $c.certificatePasswordKey }}
+- secret:
+    name: {{ required (printf "exporter.tenants[%d].credential.existingSecret is required for ClientCertificate" $i) $c.existingSecret }}
+    items:
+      - key: {{ $c.certificatePasswordKey }}
+        path: Exporter__Tenants__{{ $i }}__Credential__CertificatePassword
+{{- end }}
+{{- end }}
 {{- end }}

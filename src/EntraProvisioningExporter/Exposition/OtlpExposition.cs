@@ -21,15 +21,15 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
     private readonly Dictionary<MetricFamily, Instrument> recorded = [];
     private readonly Dictionary<string, int> cardinalityLimits = new(StringComparer.Ordinal);
     private readonly TenantSnapshots snapshots;
-    private readonly ExporterInfo info;
+    private readonly RuntimeConfiguration runtime;
     private readonly TimeProvider time;
 
-    public OtlpExposition(MetricTable table, TenantSnapshots snapshots, ExporterInfo info, TimeProvider time, ExporterOptions options)
+    public OtlpExposition(MetricTable table, TenantSnapshots snapshots, RuntimeConfiguration runtime, TimeProvider time, ExporterOptions options)
     {
         this.snapshots = snapshots;
-        this.info = info;
+        this.runtime = runtime;
         this.time = time;
-        meter = new Meter(MeterName, info.Version);
+        meter = new Meter(MeterName, runtime.Info.Version);
         foreach (var family in table.Families)
         {
             cardinalityLimits[family.Name] = family.Series.At(options.MaxJobs);
@@ -70,6 +70,11 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
     public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues) =>
         ((Histogram<double>)recorded[family]).Record(value, Tags(family, labelValues));
 
+    /// <summary>The OpenTelemetry SDK has no way to end one series of an instrument: a removed tenant's counters stop moving.</summary>
+    public void Remove(RecordedFamily family, params ReadOnlySpan<string> labelValues)
+    {
+    }
+
     private List<Measurement<double>> Observe(TenantFamily family)
     {
         var writer = new MeasurementWriter(family, family.IsAge ? time.GetUtcNow() : null);
@@ -80,7 +85,7 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
     private List<Measurement<double>> Observe(ExporterFamily family)
     {
         var writer = new MeasurementWriter(family, null);
-        family.Read(info, writer);
+        family.Read(runtime.Info, writer);
         return writer.Measurements;
     }
 

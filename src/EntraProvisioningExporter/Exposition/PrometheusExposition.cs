@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Metrics;
 using EntraProvisioningExporter.Sources;
 using Microsoft.Extensions.Logging;
@@ -25,7 +26,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     private readonly TimeProvider time;
     private readonly ILogger logger;
 
-    public PrometheusExposition(MetricTable table, TenantSnapshots snapshots, ExporterInfo info, TimeProvider time, ILogger<PrometheusExposition> logger)
+    public PrometheusExposition(MetricTable table, TenantSnapshots snapshots, RuntimeConfiguration runtime, TimeProvider time, ILogger<PrometheusExposition> logger)
     {
         this.snapshots = snapshots;
         this.time = time;
@@ -43,8 +44,14 @@ public sealed partial class PrometheusExposition : IMetricRecorder
                 _ => factory.CreateGauge(family.Name, family.Help, labels),
             };
         }
-        foreach (var family in table.Families.OfType<ExporterFamily>())
-            family.Read(info, new ExporterWriter((Gauge)collectors[family]));
+        ExporterFamily[] exporterFamilies = [.. table.Families.OfType<ExporterFamily>()];
+        void ApplyInfo()
+        {
+            var info = runtime.Info;
+            foreach (var family in exporterFamilies) family.Read(info, new ExporterWriter((Gauge)collectors[family]));
+        }
+        ApplyInfo();
+        runtime.InfoChanged += ApplyInfo;
         ProcessMetrics.Register(Registry);
         tenantFamilies = [.. table.TenantFamilies.Where(f => f.ReadJob is null)];
         jobFamilies = new JobFamilies([.. table.TenantFamilies.Where(f => f.ReadJob is not null)], collectors);
@@ -108,6 +115,16 @@ public sealed partial class PrometheusExposition : IMetricRecorder
 
     public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues) =>
         ((Histogram)collectors[family]).WithLabels(labelValues).Observe(value);
+
+    public void Remove(RecordedFamily family, params ReadOnlySpan<string> labelValues)
+    {
+        var values = labelValues.ToArray();
+        switch (collectors[family])
+        {
+            case Counter c: c.RemoveLabelled(values); break;
+            case Histogram h: h.RemoveLabelled(values); break;
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Metric family {Family} could not be updated for tenant {Tenant}; it keeps its previous series. This is a bug: please report it.")]
     private static partial void LogApplyFailed(ILogger logger, string family, string tenant, Exception exception);

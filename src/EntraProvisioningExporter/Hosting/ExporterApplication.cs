@@ -34,6 +34,7 @@ public static partial class ExporterApplication
         var check = args.Contains(CheckArgument, StringComparer.Ordinal);
         var rest = args.Where(a => a != DemoMode.Argument && a != CheckArgument).ToArray();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
+        AddReloadableSources(builder.Configuration);
 
         builder.Logging.ClearProviders();
         // --check writes its own report: the sources' log lines would only repeat it.
@@ -65,6 +66,37 @@ public static partial class ExporterApplication
         if (app.Services.GetService<SimulatorServer>() is { } simulator)
             app.Lifetime.ApplicationStopped.Register(() => simulator.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
+    }
+
+    /// <summary>
+    /// ConfigFile: a JSON file of settings (a mounted ConfigMap), read after appsettings.json and before the environment.
+    /// SecretsDirectory: one file per setting, named by its key with "__" for ":" (a mounted Secret), read after the
+    /// environment and before the command line. Both are watched: a change is applied without a restart.
+    /// </summary>
+    private static void AddReloadableSources(ConfigurationManager configuration)
+    {
+        var sources = configuration.Sources;
+        int IndexOf<T>() => sources.Select((s, i) => (s, i)).Where(x => x.s is T).Select(x => x.i).DefaultIfEmpty(sources.Count).First();
+        if (configuration["SecretsDirectory"] is { Length: > 0 } secrets)
+        {
+            sources.Insert(IndexOf<Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationSource>(), new Microsoft.Extensions.Configuration.KeyPerFile.KeyPerFileConfigurationSource
+            {
+                FileProvider = Directory.Exists(secrets) ? new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetFullPath(secrets)) : null,
+                Optional = true,
+                ReloadOnChange = true,
+            });
+        }
+        if (configuration["ConfigFile"] is { Length: > 0 } file)
+        {
+            var path = Path.GetFullPath(file);
+            sources.Insert(IndexOf<Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource>(), new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(path)!),
+                Path = Path.GetFileName(path),
+                Optional = false,
+                ReloadOnChange = true,
+            });
+        }
     }
 
     /// <summary>

@@ -19,11 +19,7 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<ExporterOptions>().Bind(configuration.GetSection(ExporterOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ExporterOptions>, ExporterOptionsValidator>();
-        // In a StatefulSet the pod's hostname ends in its ordinal: that is the shard index unless one is set.
-        services.PostConfigure<ExporterOptions>(o =>
-        {
-            if (o.Sharding.Count > 1 && o.Sharding.Index is null) o.Sharding.Index = ShardingOptions.OrdinalOf(Environment.MachineName);
-        });
+        services.PostConfigure<ExporterOptions>(ShardingOptions.ResolveIndex);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ExporterOptions>>().Value);
         services.AddSingleton(sp => new TenantSharding(sp.GetRequiredService<ExporterOptions>()));
         services.TryAddSingleton(TimeProvider.System);
@@ -38,10 +34,16 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StatusPage>();
         services.AddMetricExpositions(configuration);
 
-        services.AddHostedService<PollingWorker>();
+        services.AddSingleton<PollingWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<PollingWorker>());
+        services.AddHostedService<ConfigurationReloader>();
         services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("first-cycle", tags: ["ready"]);
         return services;
     }
+
+    /// <summary>What the exporter says about itself under <paramref name="options"/>.</summary>
+    public static ExporterInfo Info(ExporterOptions options, TenantSharding sharding, bool lastReloadSuccessful, DateTimeOffset lastReloadSuccess) =>
+        new(ExporterVersion.Current, options.PollInterval, sharding.Index, sharding.Count, sharding.Configured, sharding.Assigned.Count, lastReloadSuccessful, lastReloadSuccess);
 
     /// <summary>
     /// The metric table, /metrics (prometheus-net, gzip when accepted) and, when an OTLP endpoint is configured,
@@ -53,8 +55,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<ExporterOptions>();
-            var sharding = sp.GetRequiredService<TenantSharding>();
-            return new ExporterInfo(ExporterVersion.Current, options.PollInterval, sharding.Index, sharding.Count, sharding.Configured, sharding.Assigned.Count);
+            return new RuntimeConfiguration(options, Info(options, sp.GetRequiredService<TenantSharding>(), true, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         });
         services.AddSingleton<PrometheusExposition>();
         services.AddSingleton<IMetricRecorder>(sp => sp.GetRequiredService<PrometheusExposition>());

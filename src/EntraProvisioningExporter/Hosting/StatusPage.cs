@@ -14,7 +14,7 @@ namespace EntraProvisioningExporter.Hosting;
 /// and last activity. Read from the same snapshots and computed by the same functions as the metric families.
 /// Server-rendered, no script and no external asset; every name from the tenant is HTML-escaped.
 /// </summary>
-public sealed class StatusPage(TenantSnapshots snapshots, ExporterOptions options, TimeProvider time)
+public sealed class StatusPage(TenantSnapshots snapshots, RuntimeConfiguration runtime, TimeProvider time)
 {
     public const int DefaultRows = 100;
     public const int MaxRows = 1_000;
@@ -33,6 +33,7 @@ public sealed class StatusPage(TenantSnapshots snapshots, ExporterOptions option
     public IReadOnlyList<JobRow> Rows()
     {
         var now = time.GetUtcNow();
+        var options = runtime.Options;
         var rows = new List<JobRow>();
         foreach (var tenant in snapshots.All)
         {
@@ -95,7 +96,7 @@ public sealed class StatusPage(TenantSnapshots snapshots, ExporterOptions option
     }
 
     private string TenantName(string tenantId) =>
-        options.Tenants.FirstOrDefault(t => string.Equals(t.TenantId, tenantId, StringComparison.OrdinalIgnoreCase))?.DisplayName ?? tenantId;
+        runtime.Options.Tenants.FirstOrDefault(t => string.Equals(t.TenantId, tenantId, StringComparison.OrdinalIgnoreCase))?.DisplayName ?? tenantId;
 
     private static string Proximity(double? value) => value switch
     {

@@ -12,6 +12,9 @@ public interface IMetricRecorder
 
     /// <summary>Records one observation of a histogram.</summary>
     void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues);
+
+    /// <summary>Removes a series (a tenant's, once it is no longer configured), where the exposition can.</summary>
+    void Remove(RecordedFamily family, params ReadOnlySpan<string> labelValues);
 }
 
 /// <summary>The exporter's event-driven self-metrics (<see cref="SelfMetricFamilies"/>), recorded in every exposition.</summary>
@@ -34,6 +37,16 @@ public sealed class ExporterSelfMetrics(IEnumerable<IMetricRecorder> recorders)
     {
         foreach (var reason in PollErrorReason.All)
             foreach (var r in recorders) r.Add(SelfMetricFamilies.PollErrors, 0, tenantId, source, reason);
+    }
+
+    /// <summary>Removes a tenant's source series (poll durations and errors), once the tenant or source is gone.</summary>
+    public void RemoveSource(string tenantId, string source)
+    {
+        foreach (var r in recorders)
+        {
+            r.Remove(SelfMetricFamilies.PollDuration, tenantId, source);
+            foreach (var reason in PollErrorReason.All) r.Remove(SelfMetricFamilies.PollErrors, tenantId, source, reason);
+        }
     }
 
     public void CountHttpResponse(string source, int statusCode)

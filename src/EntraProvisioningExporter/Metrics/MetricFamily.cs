@@ -116,8 +116,12 @@ public sealed class TenantFamily : MetricFamily
     }
 }
 
-/// <summary>The exporter's own constants (build, configuration, shard): read once at start.</summary>
-public sealed record ExporterInfo(string Version, TimeSpan PollInterval, int ShardIndex, int ShardCount, int ConfiguredTenants, int PolledTenants);
+/// <summary>
+/// The exporter's own state (build, configuration, shard, the last configuration reload): set at start, and again
+/// when a reload is accepted or refused.
+/// </summary>
+public sealed record ExporterInfo(string Version, TimeSpan PollInterval, int ShardIndex, int ShardCount, int ConfiguredTenants, int PolledTenants,
+    bool LastReloadSuccessful, DateTimeOffset LastReloadSuccess);
 
 /// <summary>A family read from <see cref="ExporterInfo"/>.</summary>
 public sealed class ExporterFamily(string name, string help, IReadOnlyList<string> labelNames, Action<ExporterInfo, SampleWriter> read)

@@ -39,6 +39,13 @@ public sealed class JobSnapshotStore
         return true;
     }
 
+    /// <summary>Forgets a tenant (removed from the configuration); its series go with the notification.</summary>
+    public void Remove(string tenantId)
+    {
+        ImmutableInterlocked.Update(ref tenants, (all, id) => all.Remove(id), tenantId);
+        Published?.Invoke(tenantId, true);
+    }
+
     public TenantJobSnapshot? Get(string tenantId) => Volatile.Read(ref tenants).GetValueOrDefault(tenantId);
 
     public IReadOnlyCollection<TenantJobSnapshot> All => Volatile.Read(ref tenants).Values.ToList();

@@ -23,16 +23,18 @@ public interface IPolledSource
 
 /// <summary>
 /// The polling loop every source shares: a cycle at start, then one every PollInterval on TimeProvider time,
-/// each bounded by PollTimeout; duration recorded, health and errors reported, one log line per failure.
+/// each bounded by PollTimeout; duration recorded, health and errors reported, one log line per failure. Both
+/// are read from the configuration in force at each cycle, so a reloaded interval applies from the next tick.
 /// </summary>
-public sealed partial class PollLoop(IPolledSource source, ExporterOptions options, SourceHealthRegistry health, ExporterSelfMetrics metrics, TimeProvider time, ILogger logger)
+public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration runtime, SourceHealthRegistry health, ExporterSelfMetrics metrics, TimeProvider time, ILogger logger)
 {
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.PollInterval, time);
+        using var timer = new PeriodicTimer(runtime.Options.PollInterval, time);
         do
         {
             await RunCycleAsync(stoppingToken).ConfigureAwait(false);
+            if (runtime.Options.PollInterval is var interval && interval != timer.Period) timer.Period = interval;
         }
         while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
     }
@@ -47,7 +49,7 @@ public sealed partial class PollLoop(IPolledSource source, ExporterOptions optio
     {
         var started = time.GetTimestamp();
         using var cycle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        cycle.CancelAfter(options.EffectivePollTimeout);
+        cycle.CancelAfter(runtime.Options.EffectivePollTimeout);
         try
         {
             var outcome = await source.RunCycleAsync(cycle.Token).ConfigureAwait(false);

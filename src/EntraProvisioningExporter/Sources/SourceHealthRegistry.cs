@@ -50,11 +50,24 @@ public sealed class SourceHealthRegistry
         Changed?.Invoke(tenantId);
     }
 
+    /// <summary>Forgets a tenant's sources (removed from the configuration, or replaced).</summary>
+    public void Remove(string tenantId)
+    {
+        foreach (var key in entries.Keys.Where(k => k.Tenant == tenantId).ToList()) entries.TryRemove(key, out _);
+        Changed?.Invoke(tenantId);
+    }
+
     public IReadOnlyCollection<SourceHealth> All => entries.Values.OrderBy(e => e.TenantId, StringComparer.Ordinal).ThenBy(e => e.Source, StringComparer.Ordinal).ToList();
 
     /// <summary>One tenant's sources, by source name.</summary>
     public IReadOnlyList<SourceHealth> For(string tenantId) =>
         entries.Values.Where(e => e.TenantId == tenantId).OrderBy(e => e.Source, StringComparer.Ordinal).ToList();
 
-    public bool AllFirstCyclesDone => !entries.IsEmpty && entries.Values.All(e => e.FirstCycleDone);
+    /// <summary>
+    /// Every source registered at start has finished its first cycle. Latched: a tenant added by a reload later does
+    /// not make a serving exporter unready (its own series say it is still starting).
+    /// </summary>
+    public bool AllFirstCyclesDone => ready || (ready = !entries.IsEmpty && entries.Values.All(e => e.FirstCycleDone));
+
+    private volatile bool ready;
 }

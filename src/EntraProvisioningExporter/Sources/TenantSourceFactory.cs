@@ -5,22 +5,21 @@ using EntraProvisioningExporter.Sources.Jobs;
 using EntraProvisioningExporter.Sources.LogAnalytics;
 using EntraProvisioningExporter.Sources.Logs;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace EntraProvisioningExporter.Sources;
 
 /// <summary>Makes a tenant's Azure.Identity credential (null: no token). A seam so tests can supply a failing or expiring one.</summary>
 public delegate Azure.Core.TokenCredential? CredentialFactory(TenantOptions tenant);
 
-/// <summary>One tenant's credential and sources, as the configuration asks for them.</summary>
-public sealed record TenantSources(Azure.Core.TokenCredential? Credential, GraphJobSource Graph, IPolledSource Jobs, IPolledSource? Logs);
+/// <summary>One tenant's credential (replaceable, when there is one) and sources, as the configuration asks for them.</summary>
+public sealed record TenantSources(RotatingCredential? Credential, GraphJobSource Graph, IPolledSource Jobs, IPolledSource? Logs);
 
 /// <summary>
 /// Builds a tenant's sources: the Graph job source and the log source its configuration names, with their clients.
 /// One place, so the poller and --check talk to Microsoft exactly the same way.
 /// </summary>
 public sealed class TenantSourceFactory(
-    IOptions<ExporterOptions> options,
+    RuntimeConfiguration runtime,
     JobSnapshotStore jobs,
     LogSnapshotStore logs,
     ExporterSelfMetrics metrics,
@@ -30,14 +29,17 @@ public sealed class TenantSourceFactory(
 {
     public TenantSources Create(TenantOptions tenant)
     {
-        var o = options.Value;
-        var credential = credentials(tenant);
+        var o = runtime.Options;
+        var credential = credentials(tenant) is { } c ? new RotatingCredential(c) : null;
         var client = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential);
         var batch = new GraphBatchRunner(client, o.MaxConcurrentRequestsPerTenant, o.MaxBatchRetries, time);
         var graph = new GraphJobSource(tenant.TenantId!, client, batch);
-        var poller = new TenantJobPoller(tenant, o, graph, jobs, time, loggers.CreateLogger<TenantJobPoller>());
+        var poller = new TenantJobPoller(tenant, runtime, graph, jobs, time, loggers.CreateLogger<TenantJobPoller>());
         return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential));
     }
+
+    /// <summary>The credential the configuration asks for now (a rotation gives a new one), or null for none.</summary>
+    public Azure.Core.TokenCredential? Credential(TenantOptions tenant) => credentials(tenant);
 
     private IPolledSource? LogSource(TenantOptions tenant, ExporterOptions o, Azure.Core.TokenCredential? credential)
     {

@@ -71,7 +71,7 @@ public partial class MetricTableTests
         Assert.Equal(options.MaxJobs * 30, samples.Count(s => s.Name == "entra_provisioning_events_total"));
 
         // OTLP's SDK is given exactly these bounds.
-        using var otlp = new OtlpExposition(h.Table, h.Snapshots, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1), h.Time, options);
+        using var otlp = new OtlpExposition(h.Table, h.Snapshots, new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time, options);
         var limits = new Dictionary<string, int?>();
         using var listener = new MeterListener { InstrumentPublished = (i, _) => { if (otlp.CardinalityLimitOf(i) is { } limit) limits[i.Name] = limit; } };
         listener.Start();

@@ -20,11 +20,13 @@ internal sealed class MetricsHarness
         Options = options ?? new ExporterOptions();
         Table = MetricTable.Build(Options);
         Snapshots = new TenantSnapshots(Store, Logs, Health);
-        Exposition = new PrometheusExposition(Table, Snapshots, new ExporterInfo("test", Options.PollInterval, 0, 1, 1, 1), Time, NullLogger<PrometheusExposition>.Instance);
+        Runtime = new RuntimeConfiguration(Options, new ExporterInfo("test", Options.PollInterval, 0, 1, 1, 1, true, Now));
+        Exposition = new PrometheusExposition(Table, Snapshots, Runtime, Time, NullLogger<PrometheusExposition>.Instance);
         Self = new ExporterSelfMetrics([Exposition]);
     }
 
     public ExporterOptions Options { get; }
+    public RuntimeConfiguration Runtime { get; }
     public MetricTable Table { get; }
     public ManualTimeProvider Time { get; } = new(Now);
     public JobSnapshotStore Store { get; } = new();

@@ -22,6 +22,12 @@ public static class ExporterHealthFamilies
             "Tenants in the configuration, across all shards.", [], (e, w) => w.Add(e.ConfiguredTenants));
         yield return new ExporterFamily("entra_exporter_polled_tenants",
             "Tenants this replica polls (its shard's share of the configured tenants).", [], (e, w) => w.Add(e.PolledTenants));
+        yield return new ExporterFamily("entra_exporter_config_last_reload_successful",
+            "Whether the last configuration reload succeeded (1) or was refused and the previous configuration kept (0); 1 at start.", [],
+            (e, w) => w.Add(e.LastReloadSuccessful ? 1 : 0));
+        yield return new ExporterFamily("entra_exporter_config_last_reload_success_timestamp_seconds",
+            "When the configuration was last loaded successfully (at start, or by a reload), in Unix seconds.", [],
+            (e, w) => w.Add(e.LastReloadSuccess.ToUnixTimeMilliseconds() / 1000.0));
         yield return new TenantFamily("entra_exporter_source_up", MetricKind.Gauge,
             "Whether the source's last poll cycle succeeded completely (1) or not (0); see entra_exporter_poll_errors_total for why.",
             TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Health, (tenant, w) =>

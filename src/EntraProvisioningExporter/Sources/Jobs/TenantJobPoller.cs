@@ -10,7 +10,7 @@ namespace EntraProvisioningExporter.Sources.Jobs;
 /// </summary>
 public sealed partial class TenantJobPoller(
     TenantOptions tenant,
-    ExporterOptions options,
+    RuntimeConfiguration runtime,
     GraphJobSource source,
     JobSnapshotStore store,
     TimeProvider time,
@@ -37,7 +37,7 @@ public sealed partial class TenantJobPoller(
     private async Task<JobFetchResult> FetchAsync(CancellationToken token)
     {
         var now = time.GetUtcNow();
-        if (lastDiscovery is null || now - lastDiscovery >= options.DiscoveryInterval)
+        if (lastDiscovery is null || now - lastDiscovery >= runtime.Options.DiscoveryInterval)
         {
             if (tenant.ServicePrincipals.Count > 0)
             {

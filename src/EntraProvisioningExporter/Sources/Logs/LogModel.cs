@@ -60,6 +60,13 @@ public sealed class LogSnapshotStore
         Published?.Invoke(snapshot.TenantId);
     }
 
+    /// <summary>Forgets a tenant (removed from the configuration, or its log source replaced).</summary>
+    public void Remove(string tenantId)
+    {
+        ImmutableInterlocked.TryRemove(ref tenants, tenantId, out _);
+        Published?.Invoke(tenantId);
+    }
+
     public TenantLogSnapshot? Get(string tenantId) => Volatile.Read(ref tenants).GetValueOrDefault(tenantId);
 
     public IReadOnlyList<TenantLogSnapshot> All =>
