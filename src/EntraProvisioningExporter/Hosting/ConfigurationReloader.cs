@@ -28,9 +28,9 @@ public sealed partial class ConfigurationReloader(
     /// <summary>File changes come in bursts (an editor's save, a Secret's symlink swap): wait for them to settle.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Settings that running tenants pick up at once; any other change applies to tenants started later, and to all at restart.</summary>
-    private static readonly HashSet<string> Live = [nameof(ExporterOptions.Tenants), nameof(ExporterOptions.PollInterval), nameof(ExporterOptions.PollTimeout),
-        nameof(ExporterOptions.DiscoveryInterval), nameof(ExporterOptions.EffectivePollTimeout)];
+    /// <summary>Settings applied at once (the tenant list and its split across shards, the intervals); any other change applies to tenants started later, and to all at restart.</summary>
+    private static readonly HashSet<string> Live = [nameof(ExporterOptions.Tenants), nameof(ExporterOptions.Sharding), nameof(ExporterOptions.PollInterval),
+        nameof(ExporterOptions.PollTimeout), nameof(ExporterOptions.DiscoveryInterval), nameof(ExporterOptions.EffectivePollTimeout)];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
