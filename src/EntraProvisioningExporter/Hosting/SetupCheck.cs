@@ -166,15 +166,11 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
         }
         var latest = logs.Get(tenant.TenantId!)?.Windows.Select(w => w.LastEvent).Max();
         if (latest is { } at)
-            report.Ok($"logs: {what} answers; its latest provisioning event is {Age(time.GetUtcNow() - at)} old");
+            report.Ok($"logs: {what} answers; its latest provisioning event is {HumanDuration.Format(time.GetUtcNow() - at)} old");
         else
-            report.Ok($"logs: {what} answers, but holds no provisioning event from the last {Age(options.Logs.LastEventLookback)}"
+            report.Ok($"logs: {what} answers, but holds no provisioning event from the last {HumanDuration.Format(options.Logs.LastEventLookback)}"
                 + (source.Source == SourceNames.LogAnalytics ? " (is the tenant's diagnostic setting sending ProvisioningLogs to this workspace?)" : ""));
     }
-
-    private static string Age(TimeSpan t) =>
-        t.TotalDays >= 2 ? Invariant($"{t.TotalDays:0} days") : t.TotalHours >= 2 ? Invariant($"{t.TotalHours:0} hours")
-        : t.TotalMinutes >= 2 ? Invariant($"{t.TotalMinutes:0} minutes") : Invariant($"{Math.Max(0, t.TotalSeconds):0} seconds");
 
     /// <summary>The lines of one tenant's report, counting its failures.</summary>
     private sealed class Report(TextWriter output)

@@ -112,11 +112,5 @@ public sealed class StatusPage(TenantSnapshots snapshots, RuntimeConfiguration r
         ? "<span class=\"bad\">now</span>"
         : string.Create(CultureInfo.InvariantCulture, $"<span class=\"{(left.TotalDays < 7 ? "bad" : "warn")}\">{left.TotalDays:0.#} days</span>");
 
-    private static string Ago(DateTimeOffset? at, DateTimeOffset now)
-    {
-        if (at is not { } t) return "never";
-        var age = now - t;
-        return age.TotalDays >= 2 ? FormattableString.Invariant($"{age.TotalDays:0} days ago") : age.TotalHours >= 2 ? FormattableString.Invariant($"{age.TotalHours:0} hours ago")
-            : age.TotalMinutes >= 2 ? FormattableString.Invariant($"{age.TotalMinutes:0} minutes ago") : FormattableString.Invariant($"{Math.Max(0, age.TotalSeconds):0} seconds ago");
-    }
+    private static string Ago(DateTimeOffset? at, DateTimeOffset now) => at is { } t ? HumanDuration.Format(now - t) + " ago" : "never";
 }
