@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator.Faults;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -22,12 +20,7 @@ public class JsonLogsTests
     [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
     public async Task Json_console_logs_are_one_object_a_line_structured_and_free_of_secrets(string build)
     {
-        await using var identity = await LoopbackApp.StartAsync(app => app.MapGet("/msi/token", (HttpContext context) =>
-        {
-            if (context.Request.Headers["X-IDENTITY-HEADER"] != IdentityHeader) return Results.StatusCode(401);
-            var expiresOn = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            return Results.Text($"{{\"access_token\":\"{AccessToken}\",\"expires_on\":\"{expiresOn}\",\"resource\":\"https://graph.microsoft.com\",\"token_type\":\"Bearer\"}}", "application/json");
-        }));
+        await using var identity = await ManagedIdentityEndpoint.StartAsync(IdentityHeader, AccessToken);
         // Graph refuses the jobs: the exporter logs a warning per failed cycle.
         var forbidden = new FaultRule { Kind = FaultKind.Status, StatusCode = 403, ErrorCode = "Authorization_RequestDenied", PathPattern = "^/servicePrincipals", InBatch = false };
         await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Named(build), _ =>
@@ -39,11 +32,7 @@ public class JsonLogsTests
             "--Exporter:MetricsAuth:Mode", "Bearer",
             "--Exporter:MetricsAuth:BearerToken", MetricsToken,
             "--Logging:Console:FormatterName", "json",
-        ], new Dictionary<string, string>
-        {
-            ["IDENTITY_ENDPOINT"] = $"{identity.Urls.First()}/msi/token",
-            ["IDENTITY_HEADER"] = IdentityHeader,
-        }, forbidden);
+        ], identity.Environment, forbidden);
 
         await Tools.Eventually(() => Task.FromResult(run.Exporter.StandardOutput.Contains("\"Reason\":\"forbidden\"", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(60), "a failed cycle logged: " + run.Exporter.Describe());

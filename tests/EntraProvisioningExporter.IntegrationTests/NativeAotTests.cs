@@ -1,14 +1,6 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Net;
 using System.Text.RegularExpressions;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
-using EntraProvisioningExporter.Simulator;
 using EntraProvisioningExporter.Simulator.Faults;
-using EntraProvisioningExporter.Simulator.Scenario;
-using EntraProvisioningExporter.Simulator.Time;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -123,31 +115,17 @@ public class NativeAotTests
     [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
     public async Task A_managed_identity_token_from_a_loopback_endpoint_is_acquired_through_Azure_Identity_and_sent_to_Graph(string build)
     {
-        // App Service's managed-identity protocol (IDENTITY_ENDPOINT and IDENTITY_HEADER), which MSAL speaks over
-        // plain HTTP to a local endpoint: the token response is parsed by MSAL inside the exporter.
-        var tokenRequests = new ConcurrentQueue<string>();
-        await using var identity = await LoopbackApp.StartAsync(app => app.MapGet("/msi/token", (HttpContext context) =>
-        {
-            tokenRequests.Enqueue(context.Request.QueryString.Value ?? "");
-            if (context.Request.Headers["X-IDENTITY-HEADER"] != IdentityHeader) return Results.StatusCode(401);
-            var expiresOn = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            return Results.Text($"{{\"access_token\":\"{AccessToken}\",\"expires_on\":\"{expiresOn}\",\"resource\":\"https://graph.microsoft.com\",\"token_type\":\"Bearer\"}}", "application/json");
-        }));
-
+        await using var identity = await ManagedIdentityEndpoint.StartAsync(IdentityHeader, AccessToken);
         await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Named(build), _ =>
         [
             "--Exporter:Tenants:0:Credential:Kind", "ManagedIdentity",
             "--Exporter:Tenants:0:AllowTokenToLoopback", "true",
-        ], new Dictionary<string, string>
-        {
-            ["IDENTITY_ENDPOINT"] = $"{identity.Urls.First()}/msi/token",
-            ["IDENTITY_HEADER"] = IdentityHeader,
-        });
+        ], identity.Environment);
         var (simulator, exporter, http) = (run.Simulator, run.Exporter, run.Http);
 
         await Tools.Eventually(async () => MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_source_up").SingleOrDefault(s => s.Labels["source"] == "graph_jobs")?.Value == 1,
             TimeSpan.FromSeconds(60), "graph_jobs up with a managed-identity token: " + exporter.Describe());
-        Assert.True(tokenRequests.Any(q => Uri.UnescapeDataString(q).Contains("resource=https://graph.microsoft.com", StringComparison.OrdinalIgnoreCase)), "token requests: " + string.Join(" ", tokenRequests));
+        Assert.True(identity.Requests.Any(q => Uri.UnescapeDataString(q).Contains("resource=https://graph.microsoft.com", StringComparison.OrdinalIgnoreCase)), "token requests: " + string.Join(" ", identity.Requests));
         Assert.Contains($"Bearer {AccessToken}", simulator.AuthorizationHeaders);
         var everything = exporter.StandardOutput + exporter.StandardError + await http.GetStringAsync("metrics");
         Assert.DoesNotContain("SECRET-TOKEN", everything, StringComparison.Ordinal);
