@@ -250,10 +250,12 @@ public class LogSourceTests
         ], time);
 
         // 70 scenario minutes into the scoping change: its deletes and disables are done, its staged deletes climbing.
-        var clock = new DiscreteEventClock(time, simulator, exporter, sources: 2);
+        // The clock stops there: a poll past it would see the staged deletes complete.
+        var at = Start + TimeSpan.FromMinutes(70);
+        var clock = new DiscreteEventClock(time, simulator, exporter, sources: 2, until: at);
         try
         {
-            await Tools.Eventually(async () => time.GetUtcNow() >= Start + TimeSpan.FromMinutes(70)
+            await Tools.Eventually(async () => time.GetUtcNow() >= at
                 && MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_log_cursor_lag_seconds").SingleOrDefault()?.Value is < 120,
                 TimeSpan.FromSeconds(120), "70 scenario minutes");
         }

@@ -7,14 +7,15 @@ namespace EntraProvisioningExporter.IntegrationTests.Infrastructure;
 /// Drives a <see cref="ManualTimeProvider"/> as a discrete-event simulation: a pending Task.Delay on the clock
 /// (a budget or backoff wait) is jumped to at once; the next poll tick only once every source has finished the
 /// cycle of the previous tick and no request is in flight. Scenario time then runs as fast as the machine can
-/// serve it, and every request arrives at exactly the scenario instant it was sent.
+/// serve it, and every request arrives at exactly the scenario instant it was sent. With <c>until</c>, no poll tick
+/// falls after that instant, so a test that reads the metrics "at" a scenario time reads exactly that time's.
 /// </summary>
 public sealed class DiscreteEventClock : IAsyncDisposable
 {
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
 
-    public DiscreteEventClock(ManualTimeProvider time, SimulatorServer simulator, ExporterHost exporter, int sources, Action<int>? onTick = null)
+    public DiscreteEventClock(ManualTimeProvider time, SimulatorServer simulator, ExporterHost exporter, int sources, Action<int>? onTick = null, DateTimeOffset? until = null)
     {
         loop = Task.Run(async () =>
         {
@@ -24,7 +25,8 @@ public sealed class DiscreteEventClock : IAsyncDisposable
                 {
                     time.AdvanceTo(wait);
                 }
-                else if (simulator.InFlight == 0 && await AllSourcesFinishedAsync(exporter, sources, Ticks + 1) && time.NextPeriodicDue is { } tick)
+                else if (simulator.InFlight == 0 && await AllSourcesFinishedAsync(exporter, sources, Ticks + 1) && time.NextPeriodicDue is { } tick
+                    && (until is null || tick <= until))
                 {
                     onTick?.Invoke(Ticks + 1);
                     time.AdvanceTo(tick);
