@@ -73,6 +73,35 @@ public partial class RulesTests
         }
     }
 
+    [Fact]
+    public void A_series_recorded_as_seldom_as_the_query_lookback_is_read_only_in_its_own_group()
+    {
+        // Prometheus looks back 5 minutes for an instant sample. A series recorded every 5 minutes or less often can
+        // be older than that when another group reads it while its own group is still evaluating: the series
+        // vanishes for that evaluation and an alert's `for:` starts again. In the same group, the rules run in order.
+        var groups = Monitoring.Groups();
+        var seldom = groups.Where(g => g.Interval is { } i && PrometheusDuration(i) >= TimeSpan.FromMinutes(5))
+            .SelectMany(g => g.Rules.Where(r => r.Recorded).Select(r => (Series: r.Name, Group: g.Name)))
+            .ToList();
+        Assert.NotEmpty(seldom);
+        foreach (var (group, _, rules) in groups)
+        {
+            foreach (var (rule, _, expr) in rules)
+            {
+                var foreign = seldom.Where(s => s.Group != group && Regex.IsMatch(expr, $@"(?<![\w:]){Regex.Escape(s.Series)}(?![\w:])")).ToList();
+                Assert.True(foreign.Count == 0, $"{rule} (group {group}) reads {string.Join(", ", foreign.Select(f => $"{f.Series} of {f.Group}"))}: move it into that group");
+            }
+        }
+    }
+
+    private static TimeSpan PrometheusDuration(string text)
+    {
+        var m = Regex.Match(text, @"^(?<n>\d+)(?<unit>s|m|h|d)$");
+        Assert.True(m.Success, $"unexpected interval {text}");
+        var n = int.Parse(m.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return m.Groups["unit"].Value switch { "s" => TimeSpan.FromSeconds(n), "m" => TimeSpan.FromMinutes(n), "h" => TimeSpan.FromHours(n), _ => TimeSpan.FromDays(n) };
+    }
+
     [GeneratedRegex(@"^#{2,4} (?<title>.+)$", RegexOptions.Multiline)]
     private static partial Regex Heading();
 }

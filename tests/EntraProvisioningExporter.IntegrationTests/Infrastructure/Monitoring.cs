@@ -38,6 +38,18 @@ public static class Monitoring
             .Select(r => ((YamlScalarNode)r["record"]).Value!)
             .ToList();
 
+    /// <summary>Every rule group: its name, its own evaluation interval (null: the global one), and each rule's name and expression.</summary>
+    public static IReadOnlyList<(string Name, string? Interval, IReadOnlyList<(string Name, bool Recorded, string Expr)> Rules)> Groups() =>
+        ((YamlSequenceNode)LoadYaml(RulesFile)["groups"]).Cast<YamlMappingNode>()
+            .Select(g => (((YamlScalarNode)g["name"]).Value!,
+                g.Children.TryGetValue("interval", out var interval) ? ((YamlScalarNode)interval).Value : null,
+                (IReadOnlyList<(string, bool, string)>)((YamlSequenceNode)g["rules"]).Cast<YamlMappingNode>()
+                    .Select(r => r.Children.ContainsKey("record")
+                        ? (((YamlScalarNode)r["record"]).Value!, true, ((YamlScalarNode)r["expr"]).Value!)
+                        : (((YamlScalarNode)r["alert"]).Value!, false, ((YamlScalarNode)r["expr"]).Value!))
+                    .ToList()))
+            .ToList();
+
     private static IReadOnlyDictionary<string, string> Map(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(key, out var child)
             ? ((YamlMappingNode)child).Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value!, kv => ((YamlScalarNode)kv.Value).Value!)
