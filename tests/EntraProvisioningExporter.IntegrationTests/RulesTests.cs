@@ -74,6 +74,21 @@ public partial class RulesTests
     }
 
     [Fact]
+    public void Every_promtool_test_file_evaluates_every_group_in_the_order_of_the_rules_file()
+    {
+        // promtool evaluates groups in no fixed order unless told: an alert would sometimes read a recorded series
+        // one evaluation behind, and its test would pass or fail by chance.
+        var groups = Monitoring.Groups().Select(g => g.Name).ToList();
+        foreach (var file in Monitoring.RuleTestFiles)
+        {
+            var order = Monitoring.LoadYaml(file).Children.TryGetValue("group_eval_order", out var node)
+                ? ((YamlSequenceNode)node).Cast<YamlScalarNode>().Select(n => n.Value!).ToList()
+                : [];
+            Assert.True(groups.SequenceEqual(order), $"{Path.GetFileName(file)}: group_eval_order [{string.Join(", ", order)}] is not the rules file's groups [{string.Join(", ", groups)}]");
+        }
+    }
+
+    [Fact]
     public void A_series_recorded_as_seldom_as_the_query_lookback_is_read_only_in_its_own_group()
     {
         // Prometheus looks back 5 minutes for an instant sample. A series recorded every 5 minutes or less often can
