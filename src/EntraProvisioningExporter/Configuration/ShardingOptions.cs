@@ -15,13 +15,13 @@ public sealed partial class ShardingOptions
     /// <summary>This replica's shard, 0 … Count-1; when unset and Count &gt; 1, the hostname's StatefulSet ordinal.</summary>
     public int? Index { get; set; }
 
-    /// <summary>The StatefulSet ordinal a pod's hostname ends in ("exporter-2" is 2), or null when it ends in none.</summary>
     /// <summary>In a StatefulSet the pod's hostname ends in its ordinal: that is the shard index unless one is set.</summary>
     public static void ResolveIndex(ExporterOptions options)
     {
         if (options.Sharding.Count > 1 && options.Sharding.Index is null) options.Sharding.Index = OrdinalOf(Environment.MachineName);
     }
 
+    /// <summary>The StatefulSet ordinal a pod's hostname ends in ("exporter-2" is 2), or null when it ends in none.</summary>
     public static int? OrdinalOf(string? hostname) =>
         hostname is not null && Ordinal().Match(hostname) is { Success: true } m && int.TryParse(m.Groups[1].ValueSpan, out var n) ? n : null;
 
