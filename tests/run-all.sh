@@ -68,16 +68,29 @@ export EXPORTER_AOT_BINARY="$aot/EntraProvisioningExporter"
 log "native AOT binary: $(du -h "$EXPORTER_AOT_BINARY" | cut -f1)"
 
 results="$(mktemp)"
+trx="$(mktemp -d)"
+timings=()
 status=0
 for project in tests/EntraProvisioningExporter.Tests tests/EntraProvisioningExporter.IntegrationTests; do
   log "testing $project"
-  dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee -a "$results"
+  started=$SECONDS
+  dotnet test "$project" -c Release --no-build -nologo --logger "trx;LogFilePrefix=$(basename "$project")" --results-directory "$trx" 2>&1 | tee -a "$results"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  timings+=("$(basename "$project"): $((SECONDS - started)) s")
 done
+
+log "duration per test project"
+printf '    %s\n' "${timings[@]}"
+# Each result in the TRX reports is one element with testName="…" and duration="hh:mm:ss.fffffff".
+log "the 10 slowest tests"
+grep -ho '<UnitTestResult [^>]*' "$trx"/*.trx 2>/dev/null \
+  | sed -nE 's/.*testName="([^"]*)".*duration="([0-9]+):([0-9]+):([0-9.]+)".*/\2 \3 \4 \1/p' \
+  | awk '{ s = $1 * 3600 + $2 * 60 + $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); printf "%9.1f s  %s\n", s, $0 }' \
+  | sed 's/&quot;/"/g; s/&apos;/'"'"'/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' | sort -rn | head -10
 
 passed=$(grep -Eo 'Passed: +[0-9]+' "$results" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$results" | awk '{s+=$2} END {print s+0}')
-rm -rf "$results" "$aot" "$aot.log"
+rm -rf "$results" "$trx" "$aot" "$aot.log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"
