@@ -34,7 +34,8 @@ public static partial class ExporterApplication
         var demo = args.Contains(DemoMode.Argument, StringComparer.Ordinal);
         var check = args.Contains(CheckArgument, StringComparer.Ordinal);
         // The host's JSON files are read, not watched: the exporter owns and watches its files (ConfigurationFiles).
-        var rest = args.Where(a => a != DemoMode.Argument && a != CheckArgument).Append("--hostBuilder:reloadConfigOnChange=false").ToArray();
+        // First, so that it cannot become the value of a trailing switch given without one.
+        var rest = args.Where(a => a != DemoMode.Argument && a != CheckArgument).Prepend("--hostBuilder:reloadConfigOnChange=false").ToArray();
         WebApplicationBuilder builder;
         try
         {
