@@ -29,9 +29,10 @@ public sealed class ConfiguredExporter : IAsyncDisposable
     public ManagedProcess Process { get; private set; } = null!;
 
     /// <summary>Writes the files (interval 20 s, the old token), starts the exporter and waits until it serves them.</summary>
-    public static async Task<ConfiguredExporter> StartAsync(string build, IEnumerable<string>? arguments = null, string grace = "00:00:00", bool waitReady = true)
+    /// <param name="kubelet">Lay the secrets out as the kubelet does a mounted Secret, and update them as it does (<see cref="WriteTokenAsync"/>).</param>
+    public static async Task<ConfiguredExporter> StartAsync(string build, IEnumerable<string>? arguments = null, string grace = "00:00:00", bool waitReady = true, bool kubelet = false)
     {
-        var exporter = new ConfiguredExporter(System.IO.Directory.CreateTempSubdirectory("entra-config-").FullName, Tools.FreePort());
+        var exporter = new ConfiguredExporter(System.IO.Directory.CreateTempSubdirectory("entra-config-").FullName, Tools.FreePort()) { kubelet = kubelet };
         System.IO.Directory.CreateDirectory(exporter.Secrets);
         await exporter.WriteConfigAsync(20, grace);
         await exporter.WriteTokenAsync(OldToken);
@@ -56,7 +57,32 @@ public sealed class ConfiguredExporter : IAsyncDisposable
     public Task WriteConfigAsync(int pollIntervalSeconds, string grace = "00:00:00") => File.WriteAllTextAsync(ConfigFile,
         System.Text.Json.JsonSerializer.Serialize(new { Exporter = new { PollInterval = TimeSpan.FromSeconds(pollIntervalSeconds).ToString("c"), MetricsAuth = new { Mode = "Bearer", GracePeriod = grace } } }));
 
-    public Task WriteTokenAsync(string token) => File.WriteAllTextAsync(TokenFile, token + "\n");
+    private bool kubelet;
+
+    public Task WriteTokenAsync(string token)
+    {
+        if (!kubelet) return File.WriteAllTextAsync(TokenFile, token + "\n");
+        UpdateAsKubelet(new Dictionary<string, string> { [Path.GetFileName(TokenFile)] = token + "\n" });
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Updates the secrets as the kubelet updates a mounted Secret: the files in a new timestamped directory, the
+    /// ..data link swapped to it by one rename, each key a link through ..data, the old directory removed.
+    /// </summary>
+    private void UpdateAsKubelet(IReadOnlyDictionary<string, string> files)
+    {
+        var stamp = $"..{DateTime.UtcNow:yyyy_MM_dd_HH_mm_ss.fffffff}";
+        System.IO.Directory.CreateDirectory(Path.Combine(Secrets, stamp));
+        foreach (var (name, content) in files) File.WriteAllText(Path.Combine(Secrets, stamp, name), content);
+        var data = Path.Combine(Secrets, "..data");
+        var previous = new FileInfo(data).LinkTarget;
+        File.CreateSymbolicLink(Path.Combine(Secrets, "..data_tmp"), stamp);
+        System.Diagnostics.Process.Start("mv", ["-T", Path.Combine(Secrets, "..data_tmp"), data])!.WaitForExit();
+        foreach (var name in files.Keys)
+            if (new FileInfo(Path.Combine(Secrets, name)).LinkTarget is null) File.CreateSymbolicLink(Path.Combine(Secrets, name), Path.Combine("..data", name));
+        if (previous is not null) System.IO.Directory.Delete(Path.Combine(Secrets, previous), recursive: true);
+    }
 
     /// <summary>The poll interval in force and the token /metrics accepts (the first of the two that does), or (0, "") when neither.</summary>
     public async Task<(double Interval, string Token)> StateAsync()
