@@ -14,7 +14,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// Configuration reload without a restart, over real HTTP against two simulated tenants: a JSON file (ConfigFile)
 /// and a directory of secrets (SecretsDirectory, as a mounted Kubernetes Secret), changed while the exporter runs.
 /// </summary>
-public sealed class ReloadTests : IAsyncDisposable
+public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("entra-reload-").FullName;
     private string ConfigFile => Path.Combine(directory, "exporter.json");
@@ -101,7 +101,7 @@ public sealed class ReloadTests : IAsyncDisposable
         var after = added.Named("entra_provisioning_events_total").Where(s => s.Labels["tenant_id"] == a.TenantId)
             .ToDictionary(s => (s.Labels["job_id"], s.Labels["action"], s.Labels["status"]), s => s.Value);
         Assert.All(before, kv => Assert.True(after[kv.Key] >= kv.Value, $"{kv.Key} went from {kv.Value} to {after[kv.Key]}"));
-        Assert.Contains(logs.Lines, l => l.Contains("Configuration reloaded: tenants added: bravo; removed: none; restarted with new settings: none", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("Configuration reload accepted after a configuration file changed: tenants added: bravo; removed: none; restarted with new settings: none", StringComparison.Ordinal));
 
         // 2. Rotate bravo's secret, as a Kubernetes Secret update does: the new one is used, bravo's series stay.
         var bravoCycles = Sum(added, "entra_exporter_poll_duration_seconds_count", b.TenantId);
@@ -148,12 +148,51 @@ public sealed class ReloadTests : IAsyncDisposable
         await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "ready: " + p.Describe());
         Assert.Equal(20, MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_poll_interval_seconds").Single().Value);
         var first = await Loaded();
-        await Task.Delay(1100); // the timestamp has millisecond resolution: let it move
 
         System.Diagnostics.Process.Start("kill", ["-HUP", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-        await Tools.Eventually(async () => await Loaded() > first, TimeSpan.FromSeconds(30), "a reload after SIGHUP: " + p.Describe());
-        Assert.Contains("SIGHUP: reading the configuration again", p.StandardOutput, StringComparison.Ordinal);
+        await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Contains("Configuration reload accepted after SIGHUP", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "a reload after SIGHUP: " + p.Describe());
+        Assert.True(await Loaded() >= first, "the reload timestamp moves on");
         Assert.Equal(1, MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_config_last_reload_successful").Single().Value);
         Assert.True((await http.GetAsync("healthz")).IsSuccessStatusCode, "still serving after SIGHUP");
+    }
+
+    [Theory]
+    [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
+    public async Task Five_hundred_reloads_accepted_and_refused_leave_file_descriptors_and_threads_flat(string build)
+    {
+        // SIGHUP only (not watched), so each reload is one signal and one outcome line to wait for.
+        await using var e = await ConfiguredExporter.StartAsync(build, ["--ConfigWatchInterval", "00:00:00", "--Demo:Tenants", "2"]);
+        const int Reloads = 500, Warm = 50;
+        var start = e.Resources();
+        (int Descriptors, int Threads) warm = default;
+        var outcomes = 0;
+        var expectedAccepted = 0;
+        for (var i = 1; i <= Reloads; i++)
+        {
+            if (i % 3 == 0) await File.WriteAllTextAsync(e.ConfigFile, """{"Exporter": {"PollInterval": """); // refused: malformed
+            else if (i % 10 == 5) File.Delete(e.ConfigFile); // refused: missing
+            else
+            {
+                // Accepted, with a setting every tenant's sources are built with changed: every tenant is rebuilt (new HTTP clients, old ones disposed).
+                expectedAccepted++;
+                await File.WriteAllTextAsync(e.ConfigFile, JsonSerializer.Serialize(new
+                {
+                    Exporter = new { PollInterval = "00:00:20", RequestTimeout = $"00:00:{10 + i % 40}", MetricsAuth = new { Mode = "Bearer", GracePeriod = "00:00:00" } },
+                }));
+            }
+            e.Signal("HUP");
+            outcomes++;
+            await e.WaitForOutcomesAsync(outcomes);
+            if (i == Warm) warm = e.Resources();
+        }
+        var end = e.Resources();
+        var accepted = e.Lines.Count(l => l.Contains("Configuration reload accepted after SIGHUP", StringComparison.Ordinal));
+        output.WriteLine($"{build}: {Reloads} reloads ({accepted} accepted, {Reloads - accepted} refused): file descriptors {start.Descriptors} at start, {warm.Descriptors} after {Warm}, {end.Descriptors} after {Reloads}; threads {start.Threads}, {warm.Threads}, {end.Threads}");
+        Assert.Equal(expectedAccepted, accepted);
+        Assert.False(e.Process.HasExited, e.Process.Describe());
+        Assert.Equal((20, ConfiguredExporter.OldToken), await e.StateAsync());
+        // A leak of one descriptor or thread per reload would be hundreds; what is left is connections and pool threads coming and going.
+        Assert.InRange(end.Descriptors - warm.Descriptors, -25, 25);
+        Assert.InRange(end.Threads - warm.Threads, -10, 10);
     }
 }

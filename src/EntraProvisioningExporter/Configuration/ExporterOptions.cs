@@ -134,6 +134,9 @@ public sealed class MetricsAuthOptions
 
     public string? Username { get; set; }
     public string? Password { get; set; }
+
+    /// <summary>After a reload replaced the token or password, the previous one is still accepted this long (a scraper reading the rotated Secret later).</summary>
+    public TimeSpan GracePeriod { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 public static class MetricsAuthMode

@@ -41,6 +41,8 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
             Error($"{S}:MetricsAuth:BearerToken", "is required for Mode=Bearer and must be at least 16 characters.");
         else if (mode == MetricsAuthMode.Basic && (string.IsNullOrEmpty(auth.Username) || (auth.Password?.Length ?? 0) < 12 || auth.Username.Contains(':', StringComparison.Ordinal)))
             Error($"{S}:MetricsAuth", "Mode=Basic needs Username (without ':') and a Password of at least 12 characters.");
+        if (auth.GracePeriod < TimeSpan.Zero || auth.GracePeriod > TimeSpan.FromHours(1))
+            Error($"{S}:MetricsAuth:GracePeriod", $"must be between 00:00:00 and 01:00:00; got {auth.GracePeriod}.");
         if (options.MaxJobs is < 1 or > 1_000_000)
             Error($"{S}:MaxJobs", "must be between 1 and 1000000.");
 

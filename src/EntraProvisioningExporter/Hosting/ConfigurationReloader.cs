@@ -1,57 +1,89 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Threading.Channels;
+using Azure.Core;
 using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Configuration.Files;
+using EntraProvisioningExporter.Metrics;
 using EntraProvisioningExporter.Sources;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 
 namespace EntraProvisioningExporter.Hosting;
 
 /// <summary>
-/// Applies a changed configuration without a restart: a changed JSON file (appsettings, ConfigFile), a changed file in
-/// SecretsDirectory (a rotated Kubernetes Secret), or SIGHUP. The new settings are bound and validated exactly as at
-/// start; if anything is wrong, every problem is logged with its key and the exporter keeps running on the last good
-/// configuration. entra_exporter_config_last_reload_successful and …_success_timestamp_seconds say how it went.
+/// Applies a changed configuration without a restart, as one transaction: a change to a configuration file (seen by
+/// <see cref="ConfigurationWatcher"/>) or SIGHUP reads every file again and checks everything (files, binding,
+/// validation, TLS certificates, tenant credentials) before anything is swapped; then the reload is either
+/// <em>accepted</em> (all applied; entra_exporter_config_last_reload_successful 1, its timestamp set) or
+/// <em>refused</em> (nothing applied, the exporter runs on as it was; the gauge 0), and logged once with every problem
+/// naming its file or key. Nothing on this path throws out of a handler or a background task. SIGUSR1 and SIGUSR2,
+/// whose default is to end the process, are ignored with a log line.
 /// </summary>
 public sealed partial class ConfigurationReloader(
     IConfiguration configuration,
+    ConfigurationFiles files,
     IEnumerable<IValidateOptions<ExporterOptions>> validators,
     RuntimeConfiguration runtime,
     PollingWorker worker,
+    TenantCredentials credentials,
+    TlsCertificates tls,
+    MetricsCredentials metricsCredentials,
+    MetricTable table,
     TimeProvider time,
     ILogger<ConfigurationReloader> logger) : BackgroundService
 {
-    /// <summary>File changes come in bursts (an editor's save, a Secret's symlink swap): wait for them to settle.</summary>
+    /// <summary>File changes come in bursts (an editor's save, several files of a Secret): let them settle. Real time, as the files change.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Settings applied at once (the tenant list and its split across shards, the intervals); any other change applies to tenants started later, and to all at restart.</summary>
-    private static readonly HashSet<string> Live = [nameof(ExporterOptions.Tenants), nameof(ExporterOptions.Sharding), nameof(ExporterOptions.PollInterval),
-        nameof(ExporterOptions.PollTimeout), nameof(ExporterOptions.DiscoveryInterval), nameof(ExporterOptions.EffectivePollTimeout)];
+    /// <summary>Configuration outside "Exporter" read once, at start (listening addresses, the log format, how the files are found and watched).</summary>
+    private static readonly string[] RestartOnlySections = ["urls", "http_ports", "https_ports", "Kestrel", "Logging:Console:FormatterName",
+        ConfigurationFiles.ConfigFileKey, ConfigurationFiles.SecretsDirectoryKey, ConfigurationFiles.WatchIntervalKey, "Demo"];
+
+    [Flags]
+    private enum Trigger { None = 0, FileChange = 1, Hangup = 2 }
+
+    private readonly Channel<bool> doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private int pending;
+
+    /// <summary>Everything a reload read and checked, ready to apply; or the problems that refuse it.</summary>
+    private sealed record Candidate(
+        ConfigurationFiles.Snapshot? Files, ExporterOptions? Options, TlsCertificates.Loaded? Certificates,
+        IReadOnlyDictionary<string, TokenCredential?>? Credentials, IReadOnlyList<string> RestartOnly, IReadOnlyList<string> Problems)
+    {
+        public static Candidate Refused(IReadOnlyList<string> problems) => new(null, null, null, null, [], problems);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        using var onChange = ChangeToken.OnChange(configuration.GetReloadToken, () => changes.Writer.TryWrite(true));
-        // SIGHUP re-reads every configuration source, which raises the change above even when nothing changed:
-        // that is how to make the exporter read rotated certificate files again.
-        using var hangup = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true;
-            LogHangup(logger);
-            if (configuration is IConfigurationRoot root) root.Reload();
-            changes.Writer.TryWrite(true);
-        });
+        foreach (var warning in files.Warnings) LogStartWarning(logger, warning);
+        files.WatchAlso([.. CertificatePaths(runtime.Options), .. tls.Files]);
+        using var hangup = Register(PosixSignal.SIGHUP, () => Request(Trigger.Hangup));
+        using var user1 = Register((PosixSignal)(OperatingSystem.IsLinux() ? 10 : 30), () => LogIgnoredSignal(logger, "SIGUSR1"));
+        using var user2 = Register((PosixSignal)(OperatingSystem.IsLinux() ? 12 : 31), () => LogIgnoredSignal(logger, "SIGUSR2"));
+        using var watcher = files.WatchInterval > TimeSpan.Zero
+            ? new ConfigurationWatcher(files, files.WatchInterval, () => Request(Trigger.FileChange), ex => LogInternalError(logger, "watching the configuration files", ex))
+            : null;
         try
         {
-            while (await changes.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (await doorbell.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
-                await Task.Delay(Settle, stoppingToken).ConfigureAwait(false);
-                while (changes.Reader.TryRead(out _)) { }
-                await ReloadAsync().ConfigureAwait(false);
+                doorbell.Reader.TryRead(out _);
+                if ((Volatile.Read(ref pending) & (int)Trigger.Hangup) == 0) await Task.Delay(Settle, stoppingToken).ConfigureAwait(false);
+                var triggers = (Trigger)Interlocked.Exchange(ref pending, 0);
+                if (triggers == Trigger.None) continue;
+                try
+                {
+                    await ReloadAsync(Describe(triggers)).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A bug: said as one, and the next change is still applied.
+                    runtime.Refuse();
+                    LogInternalError(logger, "reloading the configuration", ex);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -59,64 +91,165 @@ public sealed partial class ConfigurationReloader(
         }
     }
 
-    /// <summary>Binds, validates and applies the configuration as it is now; true when it was accepted.</summary>
-    public async Task<bool> ReloadAsync()
-    {
-        var (fresh, failures) = Bind();
-        if (fresh is null)
+    /// <summary>A signal handled instead of its default action; no registration where signals do not exist.</summary>
+    private static PosixSignalRegistration? Register(PosixSignal signal, Action handle) =>
+        OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(signal, context =>
         {
-            LogRefused(logger, failures.Count);
-            foreach (var failure in failures) LogProblem(logger, failure);
+            context.Cancel = true;
+            handle();
+        });
+
+    /// <summary>Asks for a reload; requests that come while one is waiting or running are served by one more reload.</summary>
+    private void Request(Trigger trigger)
+    {
+        Interlocked.Or(ref pending, (int)trigger);
+        doorbell.Writer.TryWrite(true);
+    }
+
+    private static string Describe(Trigger triggers) => triggers switch
+    {
+        Trigger.Hangup => "SIGHUP",
+        Trigger.FileChange => "a configuration file changed",
+        _ => "a configuration file changed, and SIGHUP",
+    };
+
+    /// <summary>Reads, checks and, when everything holds, applies the configuration as it is now; true when it was accepted.</summary>
+    public async Task<bool> ReloadAsync(string trigger = "request")
+    {
+        Candidate candidate;
+        try
+        {
+            candidate = await ConfigurationFileReader.RunBoundedAsync(Prepare).ConfigureAwait(false);
+        }
+        catch (ConfigurationFileException ex)
+        {
+            candidate = Candidate.Refused([$"{ex.File}: {ex.Reason}"]);
+        }
+        if (candidate.Problems.Count > 0)
+        {
+            // Logged before the gauge drops, so whoever sees the gauge at 0 finds the reason already logged.
+            LogRefused(logger, trigger, candidate.Problems.Count);
+            foreach (var problem in candidate.Problems) LogProblem(logger, problem);
             runtime.Refuse();
             return false;
         }
-        var previous = runtime.Options;
+
+        var fresh = candidate.Options!;
+        files.Apply(candidate.Files!);
+        tls.Commit(candidate.Certificates!);
+        metricsCredentials.Replacing(runtime.Options.MetricsAuth, fresh.MetricsAuth);
         runtime.Accept(fresh, ServiceCollectionExtensions.Info(fresh, new TenantSharding(fresh), true, time.GetUtcNow()));
-        var summary = await worker.ApplyAsync(fresh).ConfigureAwait(false);
-        LogReloaded(logger, List(summary.Added), List(summary.Removed), List(summary.Rebuilt), summary.CredentialsRenewed);
-        if (RestartOnly(previous, fresh) is { Count: > 0 } later) LogRestartOnly(logger, string.Join(", ", later.Select(k => $"{ExporterOptions.SectionName}:{k}")));
+        var summary = await worker.ApplyAsync(fresh, candidate.Credentials!).ConfigureAwait(false);
+        files.WatchAlso([.. CertificatePaths(fresh), .. tls.Files]);
+
+        var rebuilt = List(summary.Rebuilt) + (summary.SharedSettingsChanged.Count > 0 ? $" (for {string.Join(", ", summary.SharedSettingsChanged)})" : "");
+        if (candidate.RestartOnly.Count == 0)
+            LogAccepted(logger, trigger, List(summary.Added), List(summary.Removed), rebuilt, summary.CredentialsRenewed);
+        else
+            LogAcceptedButRestartOnly(logger, trigger, List(summary.Added), List(summary.Removed), rebuilt, summary.CredentialsRenewed, string.Join(", ", candidate.RestartOnly));
         return true;
     }
 
-    private (ExporterOptions? Options, IReadOnlyList<string> Failures) Bind()
+    /// <summary>Every read and check of a reload, on the time-boxed reading thread; nothing is applied here.</summary>
+    private Candidate Prepare()
     {
-        var fresh = new ExporterOptions();
-        try
-        {
-            configuration.GetSection(ExporterOptions.SectionName).Bind(fresh);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // The binder's own message names the key and the value that would not convert.
-            return (null, [ex.Message]);
-        }
-        ShardingOptions.ResolveIndex(fresh);
-        var failures = validators.Select(v => v.Validate(Options.DefaultName, fresh)).Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
-        return failures.Count == 0 ? (fresh, []) : (null, failures);
+        var snapshot = files.Read();
+        if (snapshot.Problems.Count > 0) return Candidate.Refused(snapshot.Problems);
+        if (configuration is not IConfigurationRoot live) return Candidate.Refused(["the configuration is not reloadable (not a configuration root)"]);
+        using var next = files.Candidate(live, snapshot);
+        var (options, problems) = ExporterOptionsBinder.Bind(next, validators, snapshot.SecretFiles);
+        if (options is null) return Candidate.Refused(problems);
+        var restartOnly = KeepRestartOnly(runtime.Options, options);
+        restartOnly.AddRange(ChangedOutsideExporter(live, next));
+        var (certificates, certificateProblems) = TlsCertificates.Load(next);
+        var (made, credentialProblems) = credentials.Prepare(options);
+        IReadOnlyList<string> all = [.. certificateProblems, .. credentialProblems];
+        return all.Count > 0 ? Candidate.Refused(all) : new Candidate(snapshot, options, certificates, made, restartOnly, []);
     }
 
-    /// <summary>The top-level settings that changed and that running tenants only pick up at restart.</summary>
-    private static List<string> RestartOnly(ExporterOptions before, ExporterOptions after)
+    /// <summary>
+    /// The settings the metric table was built with at start (thresholds, per-job series bounds, OTLP limits, custom
+    /// query families): a reload keeps their running values in <paramref name="fresh"/>, so that nothing runs on a
+    /// value the table does not show, and returns the keys that changed, which apply at the next restart.
+    /// </summary>
+    private List<string> KeepRestartOnly(ExporterOptions running, ExporterOptions fresh)
     {
-        var a = JsonSerializer.SerializeToNode(before, OptionsJsonContext.Default.ExporterOptions)!.AsObject();
-        var b = JsonSerializer.SerializeToNode(after, OptionsJsonContext.Default.ExporterOptions)!.AsObject();
-        return b.Select(p => p.Key).Where(k => !Live.Contains(k) && a[k]?.ToJsonString() != b[k]?.ToJsonString()).ToList();
+        var keys = new List<string>();
+        const string S = ExporterOptions.SectionName;
+        if (fresh.MaxJobs != running.MaxJobs)
+        {
+            fresh.MaxJobs = running.MaxJobs;
+            keys.Add($"{S}:MaxJobs");
+        }
+        if (!JsonNode(fresh.Quarantine).Equals(JsonNode(running.Quarantine), StringComparison.Ordinal))
+        {
+            fresh.Quarantine = running.Quarantine;
+            keys.Add($"{S}:Quarantine");
+        }
+        if (fresh.Logs.MaxErrorCodesPerJob != running.Logs.MaxErrorCodesPerJob)
+        {
+            fresh.Logs.MaxErrorCodesPerJob = running.Logs.MaxErrorCodesPerJob;
+            keys.Add($"{S}:Logs:MaxErrorCodesPerJob");
+        }
+        for (var i = 0; i < fresh.Tenants.Count; i++)
+        {
+            var queries = fresh.Tenants[i].Logs.CustomQueries;
+            for (var j = queries.Count - 1; j >= 0; j--)
+            {
+                var q = queries[j];
+                if (table.TenantFamilies.Any(f => f.Name == q.Name && f.LabelNames.SequenceEqual(["tenant_id", .. q.LabelColumns]))) continue;
+                queries.RemoveAt(j);
+                keys.Add($"{S}:Tenants:{i}:Logs:CustomQueries:{j} ('{q.Name}': a metric family new to the metric table)");
+            }
+        }
+        return keys;
     }
+
+    private static string JsonNode(QuarantineOptions q) => JsonSerializer.Serialize(q, OptionsJsonContext.Default.QuarantineOptions);
+
+    /// <summary>The keys outside "Exporter" that are read at start only and changed (named, never with their values).</summary>
+    private static IEnumerable<string> ChangedOutsideExporter(IConfiguration live, IConfiguration next)
+    {
+        static Dictionary<string, string?> Flatten(IConfiguration c) => RestartOnlySections
+            .SelectMany(section => c.GetSection(section).AsEnumerable(makePathsRelative: false))
+            .Where(kv => kv.Value is not null && !IsCertificate(kv.Key))
+            .GroupBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First().Value, StringComparer.OrdinalIgnoreCase);
+        var before = Flatten(live);
+        var after = Flatten(next);
+        return before.Keys.Union(after.Keys, StringComparer.OrdinalIgnoreCase)
+            .Where(k => before.GetValueOrDefault(k) != after.GetValueOrDefault(k))
+            .Order(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Kestrel's certificates are applied at reload (<see cref="TlsCertificates"/>); everything else of Kestrel's is read at start.</summary>
+    private static bool IsCertificate(string key) =>
+        key.StartsWith("Kestrel:Certificates", StringComparison.OrdinalIgnoreCase) || key.Contains(":Certificate:", StringComparison.OrdinalIgnoreCase);
+
+    private static IEnumerable<string> CertificatePaths(ExporterOptions options) =>
+        options.Tenants.Where(t => t.Credential.Kind.Equals(CredentialKind.ClientCertificate, StringComparison.OrdinalIgnoreCase))
+            .Select(t => t.Credential.CertificatePath ?? "");
 
     private static string List(IReadOnlyList<string> names) => names.Count == 0 ? "none" : string.Join(", ", names);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP: reading the configuration again")]
-    private static partial void LogHangup(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogStartWarning(ILogger logger, string warning);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration reload refused ({Count} problem(s)); the exporter keeps running on the last good configuration")]
-    private static partial void LogRefused(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Signal} received and ignored (SIGHUP reloads the configuration; SIGTERM stops the exporter)")]
+    private static partial void LogIgnoredSignal(ILogger logger, string signal);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration reload refused after {Trigger} ({Count} problem(s)); the exporter keeps running on the last good configuration")]
+    private static partial void LogRefused(ILogger logger, string trigger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration reload refused: {Problem}")]
     private static partial void LogProblem(ILogger logger, string problem);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration reloaded: tenants added: {Added}; removed: {Removed}; restarted with new settings: {Rebuilt}; credentials read again: {Renewed}")]
-    private static partial void LogReloaded(ILogger logger, string added, string removed, string rebuilt, int renewed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration reload accepted after {Trigger}: tenants added: {Added}; removed: {Removed}; restarted with new settings: {Rebuilt}; credentials made again: {Renewed}")]
+    private static partial void LogAccepted(ILogger logger, string trigger, string added, string removed, string rebuilt, int renewed);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Configuration reload: {Keys} changed; running tenants keep their previous value until the exporter restarts (tenants added from now on use the new one)")]
-    private static partial void LogRestartOnly(ILogger logger, string keys);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Configuration reload accepted after {Trigger}: tenants added: {Added}; removed: {Removed}; restarted with new settings: {Rebuilt}; credentials made again: {Renewed}; read at start only, so kept until the exporter restarts: {Keys}")]
+    private static partial void LogAcceptedButRestartOnly(ILogger logger, string trigger, string added, string removed, string rebuilt, int renewed, string keys);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Internal error {Doing} (a bug: please report it); the exporter keeps running")]
+    private static partial void LogInternalError(ILogger logger, string doing, Exception exception);
 }

@@ -1,4 +1,5 @@
 using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Configuration.Files;
 using EntraProvisioningExporter.Simulator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -32,9 +33,21 @@ public static partial class ExporterApplication
     {
         var demo = args.Contains(DemoMode.Argument, StringComparer.Ordinal);
         var check = args.Contains(CheckArgument, StringComparer.Ordinal);
-        var rest = args.Where(a => a != DemoMode.Argument && a != CheckArgument).ToArray();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
-        AddReloadableSources(builder.Configuration);
+        // The host's JSON files are read, not watched: the exporter owns and watches its files (ConfigurationFiles).
+        // First, so that it cannot become the value of a trailing switch given without one.
+        var rest = args.Where(a => a != DemoMode.Argument && a != CheckArgument).Prepend("--hostBuilder:reloadConfigOnChange=false").ToArray();
+        WebApplicationBuilder builder;
+        try
+        {
+            builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
+        }
+        catch (InvalidDataException ex)
+        {
+            // The host reads appsettings.json before the exporter can own it: its only failure is that file not loading.
+            throw new InvalidConfigurationException([$"{ex.Message} {ex.InnerException?.Message}".Trim()]);
+        }
+        builder.Services.AddSingleton(await ConfigurationFiles.InstallAsync(builder.Configuration).ConfigureAwait(false));
+        TlsCertificates.AddTo(builder);
 
         builder.Logging.ClearProviders();
         // --check writes its own report: the sources' log lines would only repeat it.
@@ -66,37 +79,6 @@ public static partial class ExporterApplication
         if (app.Services.GetService<SimulatorServer>() is { } simulator)
             app.Lifetime.ApplicationStopped.Register(() => simulator.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
-    }
-
-    /// <summary>
-    /// ConfigFile: a JSON file of settings (a mounted ConfigMap), read after appsettings.json and before the environment.
-    /// SecretsDirectory: one file per setting, named by its key with "__" for ":" (a mounted Secret), read after the
-    /// environment and before the command line. Both are watched: a change is applied without a restart.
-    /// </summary>
-    private static void AddReloadableSources(ConfigurationManager configuration)
-    {
-        var sources = configuration.Sources;
-        int IndexOf<T>() => sources.Select((s, i) => (s, i)).Where(x => x.s is T).Select(x => x.i).DefaultIfEmpty(sources.Count).First();
-        if (configuration["SecretsDirectory"] is { Length: > 0 } secrets)
-        {
-            sources.Insert(IndexOf<Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationSource>(), new Microsoft.Extensions.Configuration.KeyPerFile.KeyPerFileConfigurationSource
-            {
-                FileProvider = Directory.Exists(secrets) ? new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetFullPath(secrets)) : null,
-                Optional = true,
-                ReloadOnChange = true,
-            });
-        }
-        if (configuration["ConfigFile"] is { Length: > 0 } file)
-        {
-            var path = Path.GetFullPath(file);
-            sources.Insert(IndexOf<Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource>(), new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
-            {
-                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(path)!),
-                Path = Path.GetFileName(path),
-                Optional = false,
-                ReloadOnChange = true,
-            });
-        }
     }
 
     /// <summary>
@@ -173,29 +155,57 @@ public static partial class ExporterApplication
         }
     }
 
-    /// <summary>The built application with its options validated, or null and the exit code that says why not.</summary>
+    /// <summary>
+    /// The built application with its configuration checked as a reload checks it (files, binding, validation, TLS
+    /// certificates, tenant credentials), or null and the exit code that says why not: 2 and every problem for a
+    /// configuration that cannot be used, reported by us rather than by the host with a stack trace.
+    /// </summary>
     private static async Task<(WebApplication? App, int Exit)> BuildValidatedAsync(string[] args, ExporterHostOptions? hostOptions, TextWriter errors)
     {
+        WebApplication? app = null;
         try
         {
-            var app = await BuildAsync(args, hostOptions).ConfigureAwait(false);
-            // Validate before starting, so a bad configuration is reported by us (listed by key), not by the host with a stack trace.
-            _ = app.Services.GetRequiredService<IOptions<ExporterOptions>>().Value;
+            app = await BuildAsync(args, hostOptions).ConfigureAwait(false);
+            await CheckStartAsync(app).ConfigureAwait(false);
             return (app, 0);
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ex is InvalidConfigurationException or ConfigurationFileException or OptionsValidationException)
         {
-            return (null, ConfigurationError(ex.Failures, errors));
-        }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
-        {
-            return (null, ConfigurationError([ex.Message], errors));
+            if (app is not null) await app.DisposeAsync().ConfigureAwait(false);
+            return (null, ConfigurationError(ex switch
+            {
+                InvalidConfigurationException invalid => invalid.Problems,
+                ConfigurationFileException file => [$"{file.File}: {file.Reason}"],
+                _ => ((OptionsValidationException)ex).Failures,
+            }, errors));
         }
         catch (Exception ex)
         {
+            if (app is not null) await app.DisposeAsync().ConfigureAwait(false);
             await errors.WriteLineAsync($"Start-up failed: {ex.Message}").ConfigureAwait(false);
             return (null, 1);
         }
+    }
+
+    /// <summary>What a reload checks, at start; on success the TLS certificates and tenant credentials it made are the ones started with.</summary>
+    private static async Task CheckStartAsync(WebApplication app)
+    {
+        var services = app.Services;
+        var files = services.GetRequiredService<ConfigurationFiles>();
+        var validators = services.GetServices<IValidateOptions<ExporterOptions>>();
+        var (certificates, credentials, problems) = await ConfigurationFileReader.RunBoundedAsync<(TlsCertificates.Loaded?, IReadOnlyDictionary<string, Azure.Core.TokenCredential?>?, IReadOnlyList<string>)>(() =>
+        {
+            var (options, problems) = ExporterOptionsBinder.Bind(app.Configuration, validators, files.SecretFiles);
+            if (options is null) return (null, null, problems);
+            var (certificates, certificateProblems) = TlsCertificates.Load(app.Configuration);
+            var (credentials, credentialProblems) = services.GetRequiredService<Sources.TenantCredentials>().Prepare(options);
+            return (certificates, credentials, [.. certificateProblems, .. credentialProblems]);
+        }).ConfigureAwait(false);
+        if (problems.Count > 0) throw new InvalidConfigurationException(problems);
+        services.GetRequiredService<TlsCertificates>().Commit(certificates!);
+        services.GetRequiredService<Sources.PollingWorker>().StartWith(credentials!);
+        // The options in force come from the same configuration: binding them again cannot fail now.
+        _ = services.GetRequiredService<IOptions<ExporterOptions>>().Value;
     }
 
     private static int ConfigurationError(IEnumerable<string> failures, TextWriter errors)

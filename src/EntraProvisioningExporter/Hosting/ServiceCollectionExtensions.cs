@@ -17,7 +17,13 @@ public static class ServiceCollectionExtensions
     /// <summary>Options, sources, the metric table and its expositions, and health checks: the whole exporter.</summary>
     public static IServiceCollection AddEntraProvisioningExporter(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ExporterOptions>().Bind(configuration.GetSection(ExporterOptions.SectionName)).ValidateOnStart();
+        // Bound as a reload binds them, so that a value that does not convert or a misnumbered tenant is a configuration
+        // problem (exit code 2) wherever the options are first needed.
+        services.AddOptions<ExporterOptions>().Configure<IServiceProvider>((options, sp) =>
+        {
+            var secretFiles = sp.GetService<Configuration.Files.ConfigurationFiles>()?.SecretFiles ?? new Dictionary<string, string>();
+            if (ExporterOptionsBinder.BindInto(configuration, options, secretFiles) is { Count: > 0 } problems) throw new InvalidConfigurationException(problems);
+        }).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ExporterOptions>, ExporterOptionsValidator>();
         services.PostConfigure<ExporterOptions>(ShardingOptions.ResolveIndex);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ExporterOptions>>().Value);
@@ -30,6 +36,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SourceHealthRegistry>();
         services.AddSingleton<TenantSnapshots>();
         services.AddSingleton<TenantSourceFactory>();
+        services.AddSingleton<TenantCredentials>();
+        services.AddSingleton<MetricsCredentials>();
         services.AddSingleton<SetupCheck>();
         services.AddSingleton<StatusPage>();
         services.AddMetricExpositions(configuration);

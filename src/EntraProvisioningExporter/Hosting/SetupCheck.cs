@@ -37,7 +37,7 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
     private async Task CheckTenantAsync(int index, TenantOptions tenant, Report report, CancellationToken cancellationToken)
     {
         report.Title($"Tenant {tenant.DisplayName} ({tenant.TenantId}), Graph at {GraphCloud.GraphEndpointOf(tenant)}");
-        var sources = factory.Create(tenant);
+        using var sources = factory.Create(tenant, factory.Credential(tenant));
         var key = $"Exporter:Tenants:{index}";
         var who = tenant.Credential.ClientId is { Length: > 0 } configured ? $"client id {configured}" : "the identity in use";
 

@@ -11,8 +11,18 @@ namespace EntraProvisioningExporter.Sources;
 /// <summary>Makes a tenant's Azure.Identity credential (null: no token). A seam so tests can supply a failing or expiring one.</summary>
 public delegate Azure.Core.TokenCredential? CredentialFactory(TenantOptions tenant);
 
-/// <summary>One tenant's credential (replaceable, when there is one) and sources, as the configuration asks for them.</summary>
-public sealed record TenantSources(RotatingCredential? Credential, GraphJobSource Graph, IPolledSource Jobs, IPolledSource? Logs);
+/// <summary>
+/// One tenant's credential (replaceable, when there is one) and sources, as the configuration asks for them, and the
+/// HTTP clients they use: disposed when the tenant is removed or rebuilt (after its loops have stopped), so its
+/// connections close rather than wait for the pool's idle timeout.
+/// </summary>
+public sealed record TenantSources(RotatingCredential? Credential, GraphJobSource Graph, IPolledSource Jobs, IPolledSource? Logs, IReadOnlyList<IDisposable> Owned) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var owned in Owned) owned.Dispose();
+    }
+}
 
 /// <summary>
 /// Builds a tenant's sources: the Graph job source and the log source its configuration names, with their clients.
@@ -27,39 +37,45 @@ public sealed class TenantSourceFactory(
     ILoggerFactory loggers,
     CredentialFactory credentials)
 {
-    public TenantSources Create(TenantOptions tenant)
+    /// <summary>The tenant's sources under the options in force, with its credential already made (<see cref="TenantCredentials"/>).</summary>
+    public TenantSources Create(TenantOptions tenant, Azure.Core.TokenCredential? tenantCredential)
     {
         var o = runtime.Options;
-        var credential = credentials(tenant) is { } c ? new RotatingCredential(c) : null;
-        var client = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential);
+        var owned = new List<IDisposable>();
+        var credential = tenantCredential is { } c ? new RotatingCredential(c) : null;
+        var (client, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential);
+        owned.Add(http);
         var batch = new GraphBatchRunner(client, o.MaxConcurrentRequestsPerTenant, o.MaxBatchRetries, time);
         var graph = new GraphJobSource(tenant.TenantId!, client, batch);
         var poller = new TenantJobPoller(tenant, runtime, graph, jobs, time, loggers.CreateLogger<TenantJobPoller>());
-        return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential));
+        return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential, owned), owned);
     }
 
     /// <summary>The credential the configuration asks for now (a rotation gives a new one), or null for none.</summary>
     public Azure.Core.TokenCredential? Credential(TenantOptions tenant) => credentials(tenant);
 
-    private IPolledSource? LogSource(TenantOptions tenant, ExporterOptions o, Azure.Core.TokenCredential? credential)
+    private IPolledSource? LogSource(TenantOptions tenant, ExporterOptions o, Azure.Core.TokenCredential? credential, List<IDisposable> owned)
     {
         if (LogSourceKind.LogAnalytics.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
+            var http = new HttpClient(new HttpStatusCountingHandler(metrics, SourceNames.LogAnalytics) { InnerHandler = new SocketsHttpHandler() })
+            {
+                Timeout = Timeout.InfiniteTimeSpan, // the pipeline's per-try network timeout applies
+            };
+            owned.Add(http);
             var la = new LogsQueryClient(LogAnalyticsCloud.EndpointOf(tenant), credential, new LogsQueryClientOptions
             {
                 Scope = LogAnalyticsCloud.Scope(tenant.Cloud),
                 Retry = { MaxRetries = o.HttpMaxRetries, Delay = o.HttpRetryDelay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : o.HttpRetryDelay },
-                Transport = new Azure.Core.Pipeline.HttpClientTransport(new HttpClient(new HttpStatusCountingHandler(metrics, SourceNames.LogAnalytics) { InnerHandler = new SocketsHttpHandler() })
-                {
-                    Timeout = Timeout.InfiniteTimeSpan, // the pipeline's per-try network timeout applies
-                }),
+                Transport = new Azure.Core.Pipeline.HttpClientTransport(http),
             }, uri => LogAnalyticsCloud.MayReceiveToken(uri) || (tenant.AllowTokenToLoopback && GraphCloud.IsLoopback(uri)));
             return new LogAnalyticsLogSource(tenant, o, la, logs, time);
         }
         if (LogSourceKind.Graph.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
             var budget = new RequestBudget(o.Logs.GraphRequestsPer10Seconds, time);
-            var logsClient = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, new RequestBudgetHandler(budget));
+            var (logsClient, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, new RequestBudgetHandler(budget));
+            owned.Add(http);
             return new GraphLogSource(tenant, o, logsClient, budget, logs, time);
         }
         return null;

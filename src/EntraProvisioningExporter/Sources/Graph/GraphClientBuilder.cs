@@ -12,11 +12,12 @@ namespace EntraProvisioningExporter.Sources.Graph;
 /// <summary>
 /// A Microsoft.Graph SDK client for one tenant: the SDK's default handlers (retry with Retry-After, redirects,
 /// compression), then our status counter and token guard innermost, a per-request timeout, and the tenant's
-/// credential restricted to its Graph host.
+/// credential restricted to its Graph host. The client does not dispose the HttpClient it is given: its owner does
+/// (<see cref="TenantSources"/>), so a removed or rebuilt tenant's connections close.
 /// </summary>
 public static class GraphClientBuilder
 {
-    public static GraphServiceClient Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source, TokenCredential? credential, DelegatingHandler? innermost = null)
+    public static (GraphServiceClient Client, HttpClient Http) Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source, TokenCredential? credential, DelegatingHandler? innermost = null)
     {
         var endpoint = GraphCloud.GraphEndpointOf(tenant);
         // Retries of 429/503/504, honouring Retry-After: bounded by HttpMaxRetries.
@@ -42,6 +43,6 @@ public static class GraphClientBuilder
         IAuthenticationProvider auth = credential is null
             ? new AnonymousAuthenticationProvider()
             : new AzureIdentityAuthenticationProvider(credential, allowedHosts: [endpoint.Host], scopes: [GraphCloud.Scope(tenant.Cloud)]);
-        return new GraphServiceClient(http, auth, endpoint.ToString().TrimEnd('/'));
+        return (new GraphServiceClient(http, auth, endpoint.ToString().TrimEnd('/')), http);
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Azure.Core;
 using Azure.Identity;
 using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Configuration.Files;
 
 namespace EntraProvisioningExporter.Sources.Graph;
 
@@ -38,11 +39,16 @@ public static class TokenCredentialFactory
         };
     }
 
+    /// <summary>
+    /// The client certificate, read through <see cref="ConfigurationFileReader"/> so that a file that cannot be read
+    /// says why (and a FIFO cannot hang the reload); a certificate that does not load throws CryptographicException.
+    /// </summary>
     private static X509Certificate2 LoadCertificate(CredentialOptions c)
     {
         var path = c.CertificatePath!;
-        return path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase)
-            ? X509Certificate2.CreateFromEncryptedPemFile(path, c.CertificatePassword ?? "")
-            : X509CertificateLoader.LoadPkcs12FromFile(path, c.CertificatePassword);
+        if (!path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase))
+            return X509CertificateLoader.LoadPkcs12(ConfigurationFileReader.ReadBytes(path), c.CertificatePassword);
+        var pem = ConfigurationFileReader.ReadText(path);
+        return string.IsNullOrEmpty(c.CertificatePassword) ? X509Certificate2.CreateFromPem(pem, pem) : X509Certificate2.CreateFromEncryptedPem(pem, pem, c.CertificatePassword);
     }
 }
