@@ -56,7 +56,8 @@ public static partial class ExporterApplication
         var hasUrls = !string.IsNullOrEmpty(builder.Configuration["urls"]) || !string.IsNullOrEmpty(builder.Configuration["http_ports"]) || !string.IsNullOrEmpty(builder.Configuration["https_ports"]);
         if (!hasUrls) builder.WebHost.UseUrls(demo ? $"http://127.0.0.1:{DefaultPort}" : $"http://*:{DefaultPort}");
         // Only small GETs are served: refuse big bodies and headers, and idle, slow or abandoned clients (ServingLimits).
-        builder.WebHost.ConfigureKestrel(ServingLimits.ApplyTo);
+        var openFiles = OpenFilesLimit.RaiseSoftToHard();
+        builder.WebHost.ConfigureKestrel(k => ServingLimits.ApplyTo(k, openFiles));
 
         if (demo) await DemoMode.ConfigureAsync(builder, hostOptions?.Time).ConfigureAwait(false);
         else if (hostOptions?.Time is { } time) builder.Services.AddSingleton(time);

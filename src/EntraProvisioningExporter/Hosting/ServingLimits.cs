@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -31,54 +30,36 @@ public static class ServingLimits
     /// <summary>The most connections at once, when the open-file limit allows it.</summary>
     public const int MaxConnectionsCeiling = 4096;
 
-    /// <summary>Descriptors left to everything but client connections: outgoing Graph and Log Analytics connections, files, watchers.</summary>
+    /// <summary>Descriptors left to all but client connections: outgoing Graph and Log Analytics connections, files, watchers.</summary>
     public const int ReservedDescriptors = 256;
 
     public const long MaxRequestBodyBytes = 64 * 1024;
-    public const long MaxRequestHeadersBytes = 32 * 1024;
+    public const int MaxRequestHeadersBytes = 32 * 1024;
     public const int MaxRequestLineBytes = 8 * 1024;
 
     /// <summary>Kestrel's default minimum rate, stated so that it is ours: 240 bytes a second after a 5 s grace.</summary>
     public static readonly MinDataRate MinDataRate = new(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
 
-    /// <summary>The connection limit for a process whose soft open-file limit is <paramref name="openFiles"/> (null: unknown or unlimited).</summary>
+    /// <summary>The connection limit under a soft open-file limit of <paramref name="openFiles"/> (null: unknown or unlimited).</summary>
     public static long MaxConnections(long? openFiles) => openFiles is { } n
         ? Math.Min(MaxConnectionsCeiling, Math.Max(n / 2, n - ReservedDescriptors))
         : MaxConnectionsCeiling;
 
-    public static void ApplyTo(KestrelServerOptions kestrel)
+    /// <summary>Every limit, under an open-file limit of <paramref name="openFiles"/> (<see cref="OpenFilesLimit"/>).</summary>
+    public static void ApplyTo(KestrelServerOptions kestrel, long? openFiles)
     {
         kestrel.AddServerHeader = false;
         var limits = kestrel.Limits;
         limits.MaxRequestBodySize = MaxRequestBodyBytes;
-        limits.MaxRequestHeadersTotalSize = (int)MaxRequestHeadersBytes;
+        limits.MaxRequestHeadersTotalSize = MaxRequestHeadersBytes;
         limits.MaxRequestLineSize = MaxRequestLineBytes;
         limits.RequestHeadersTimeout = RequestHeadersTimeout;
         limits.KeepAliveTimeout = KeepAliveTimeout;
-        limits.MaxConcurrentConnections = MaxConnections(SoftOpenFilesLimit());
+        limits.MaxConcurrentConnections = MaxConnections(openFiles);
         limits.MinRequestBodyDataRate = MinDataRate;
         limits.MinResponseDataRate = MinDataRate;
     }
 
     /// <summary>For every HTTPS endpoint, whichever certificate it presents.</summary>
     public static void ApplyTo(HttpsConnectionAdapterOptions https) => https.HandshakeTimeout = TlsHandshakeTimeout;
-
-    /// <summary>The soft "Max open files" of /proc/self/limits, or null where there is none (not Linux) or it is unlimited.</summary>
-    private static long? SoftOpenFilesLimit()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
-            var soft = line?["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-            return long.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 }
