@@ -63,6 +63,8 @@ public class HostileClientsTests(ITestOutputHelper output)
             build: ExporterBuild.Named(build));
         using var handler = new SocketsHttpHandler
         {
+            // Every request on a connection of its own, as the kubelet makes its probes: none kept open from before the crowd.
+            PooledConnectionLifetime = TimeSpan.Zero,
             SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == certificate?.Thumbprint },
         };
         var address = new Uri($"{scheme}://127.0.0.1:{port}/");
@@ -177,7 +179,7 @@ public class HostileClientsTests(ITestOutputHelper output)
                     }
                     catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
                     {
-                        timings.Add(new Timing(path, null, clock.Elapsed, holding, $"{ex.GetType().Name}: {ex.Message}"));
+                        timings.Add(new Timing(path, null, clock.Elapsed, holding, $"{ex.GetType().Name}: {ex.InnerException?.Message ?? ex.Message}"));
                     }
                 }
             done.SetResult(timings);

@@ -13,7 +13,7 @@ public static class ReadOnlyEndpoints
 {
     private static readonly HttpMethodMetadata GetAndHead = new([HttpMethods.Get, HttpMethods.Head]);
 
-    /// <summary>Restricts the endpoint to GET and HEAD; the last method metadata is the one routing uses, so this also widens MapGet's.</summary>
+    /// <summary>Restricts the endpoint to GET and HEAD; routing uses the last method metadata, so this also widens MapGet's.</summary>
     public static TBuilder AllowGetAndHeadOnly<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(GetAndHead);
 }

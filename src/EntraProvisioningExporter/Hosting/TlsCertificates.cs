@@ -114,7 +114,7 @@ public sealed class TlsCertificates
                 tls.Commit(loaded);
             }
             var loader = kestrel.Configure(context.Configuration.GetSection("Kestrel"), reloadOnChange: false);
-            // Every HTTPS endpoint starts from these defaults, its own certificate or not: one call, as a second would replace the first.
+            // Every HTTPS endpoint starts from these defaults, its own certificate or not; one call, as a second replaces the first.
             var hasDefault = tls.For(Default) is not null;
             kestrel.ConfigureHttpsDefaults(https =>
             {
