@@ -22,7 +22,18 @@ public static partial class OpenFilesLimit
     /// <summary>Raises the soft limit to the hard one; returns the soft limit in force, null if unlimited or unknown (not Linux).</summary>
     public static long? RaiseSoftToHard()
     {
-        if (!OperatingSystem.IsLinux() || GetRlimit(RlimitNofile, out var limit) != 0) return null;
+        if (!OperatingSystem.IsLinux()) return null;
+        try { return Raise(); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A libc the loader cannot name: serve under the limit the process was given rather than not at all.
+            return null;
+        }
+    }
+
+    private static long? Raise()
+    {
+        if (GetRlimit(RlimitNofile, out var limit) != 0) return null;
         if (limit.Current < limit.Maximum)
         {
             var raised = limit with { Current = limit.Maximum };
