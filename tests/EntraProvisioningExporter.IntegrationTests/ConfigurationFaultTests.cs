@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using static EntraProvisioningExporter.IntegrationTests.Infrastructure.ConfiguredExporter;
@@ -173,8 +172,8 @@ public sealed class ConfigurationFaultTests
         var dir = Directory.CreateTempSubdirectory("entra-tls-reload-").FullName;
         try
         {
-            using var first = SelfSigned("CN=first");
-            using var second = SelfSigned("CN=second");
+            using var first = LoopbackCertificate.Create("CN=first");
+            using var second = LoopbackCertificate.Create("CN=second");
             var pfx = Path.Combine(dir, "metrics.pfx");
             var config = Path.Combine(dir, "exporter.json");
             await File.WriteAllBytesAsync(pfx, first.Export(X509ContentType.Pfx, "pfx-password"));
@@ -218,16 +217,6 @@ public sealed class ConfigurationFaultTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static X509Certificate2 SelfSigned(string subject)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
     }
 
     [Theory]

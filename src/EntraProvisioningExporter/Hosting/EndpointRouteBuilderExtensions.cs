@@ -14,13 +14,15 @@ public static class EndpointRouteBuilderExtensions
     public static IApplicationBuilder UseExporterMiddleware(this IApplicationBuilder app) =>
         app.UseResponseCompression().UseMiddleware<MetricsAuthMiddleware>();
 
+    /// <summary>Every endpoint only reads: GET and HEAD, any other method 405 (<see cref="ReadOnlyEndpoints"/>).</summary>
     public static IEndpointRouteBuilder MapExporterEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var registry = endpoints.ServiceProvider.GetRequiredService<PrometheusExposition>().Registry;
         // prometheus-net negotiates text 0.0.4 or OpenMetrics 1.0 from the Accept header.
-        endpoints.MapMetrics(settings => settings.Registry = registry, "/metrics").WithMetadata(RequiresMetricsAuth.Instance);
-        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        endpoints.MapMetrics(settings => settings.Registry = registry, "/metrics")
+            .WithMetadata(RequiresMetricsAuth.Instance).AllowGetAndHeadOnly();
+        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowGetAndHeadOnly();
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowGetAndHeadOnly();
         // The status page says what the metrics say, so it is protected like them.
         endpoints.MapGet("/", (HttpContext context, StatusPage page) =>
         {
@@ -28,7 +30,7 @@ public static class EndpointRouteBuilderExtensions
             context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'";
             context.Response.Headers.XContentTypeOptions = "nosniff";
             return Results.Content(page.Render(rows), "text/html; charset=utf-8");
-        }).WithMetadata(RequiresMetricsAuth.Instance);
+        }).WithMetadata(RequiresMetricsAuth.Instance).AllowGetAndHeadOnly();
         return endpoints;
     }
 }

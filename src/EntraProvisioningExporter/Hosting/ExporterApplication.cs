@@ -55,17 +55,9 @@ public static partial class ExporterApplication
 
         var hasUrls = !string.IsNullOrEmpty(builder.Configuration["urls"]) || !string.IsNullOrEmpty(builder.Configuration["http_ports"]) || !string.IsNullOrEmpty(builder.Configuration["https_ports"]);
         if (!hasUrls) builder.WebHost.UseUrls(demo ? $"http://127.0.0.1:{DefaultPort}" : $"http://*:{DefaultPort}");
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            // Only small GETs are served: refuse big bodies and headers, and slow (slowloris) clients.
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = 64 * 1024;
-            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            k.Limits.MaxRequestLineSize = 8 * 1024;
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
-            k.Limits.MaxConcurrentConnections = 1000;
-        });
+        // Only small GETs are served: refuse big bodies and headers, and idle, slow or abandoned clients (ServingLimits).
+        var openFiles = OpenFilesLimit.RaiseSoftToHard();
+        builder.WebHost.ConfigureKestrel(k => ServingLimits.ApplyTo(k, openFiles));
 
         if (demo) await DemoMode.ConfigureAsync(builder, hostOptions?.Time).ConfigureAwait(false);
         else if (hostOptions?.Time is { } time) builder.Services.AddSingleton(time);

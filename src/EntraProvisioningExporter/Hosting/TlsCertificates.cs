@@ -114,7 +114,13 @@ public sealed class TlsCertificates
                 tls.Commit(loaded);
             }
             var loader = kestrel.Configure(context.Configuration.GetSection("Kestrel"), reloadOnChange: false);
-            if (tls.For(Default) is not null) kestrel.ConfigureHttpsDefaults(https => https.ServerCertificateSelector = (_, _) => tls.For(Default));
+            // Every HTTPS endpoint starts from these defaults, its own certificate or not; one call, as a second replaces the first.
+            var hasDefault = tls.For(Default) is not null;
+            kestrel.ConfigureHttpsDefaults(https =>
+            {
+                ServingLimits.ApplyTo(https);
+                if (hasDefault) https.ServerCertificateSelector = (_, _) => tls.For(Default);
+            });
             foreach (var endpoint in context.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Where(IsHttps))
             {
                 var name = endpoint.Key;
