@@ -1,3 +1,4 @@
+using EntraProvisioningExporter.Sources;
 using System.Text.Json;
 using EntraProvisioningExporter.Sources.Jobs;
 
@@ -104,7 +105,7 @@ public class JobPayloadParserTests
         Assert.Equal(["scim.good.1", "scim.good.3"], parsed.Jobs.Select(j => j.JobId));
         Assert.Equal(3, parsed.Problems.Count);
         Assert.Contains(parsed.Problems, p => p.JobId == "scim.bad.2");
-        Assert.Contains(parsed.Problems, p => p.JobId is null && p.Reason.Contains("no id", StringComparison.Ordinal));
+        Assert.Contains(parsed.Problems, p => p.JobId is null && p.DropReason == DropReason.Invalid && p.Detail.Contains("no id", StringComparison.Ordinal));
         Assert.All(parsed.Problems, p => Assert.Equal(Sp.Id, p.ServicePrincipalId));
     }
 
