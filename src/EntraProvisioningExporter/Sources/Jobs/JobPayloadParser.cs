@@ -53,9 +53,7 @@ public static class JobPayloadParser
                     problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.Invalid, "the job id appears twice in the list; the first is kept"));
                     continue;
                 }
-                var typed = new JsonParseNode(element).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue)
-                    ?? throw new JsonException("The job could not be read.");
-                jobs.Add(Map(tenantId, sp, typed, element));
+                jobs.Add(Map(tenantId, sp, ReadModel(element), element));
             }
             catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
             {
@@ -63,6 +61,70 @@ public static class JobPayloadParser
             }
         }
         return new ParsedJobs(jobs, problems, GraphJson.String(doc.RootElement, "@odata.nextLink"));
+    }
+
+    /// <summary>
+    /// The job in the SDK's model. The SDK throws on a value it cannot convert (a number past Int64, a date or duration
+    /// that is not one), which would cost the whole job: such values are then nulled and the job read again, so
+    /// a value that cannot be read drops only that value.
+    /// </summary>
+    private static SynchronizationJob ReadModel(JsonElement element)
+    {
+        try
+        {
+            return new JsonParseNode(element).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue) ?? throw new JsonException("The job could not be read.");
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        {
+            using var cleaned = JsonDocument.Parse(UnreadableValuesNulled(element)!.ToJsonString());
+            return new JsonParseNode(cleaned.RootElement.Clone()).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue) ?? throw new JsonException("The job could not be read.");
+        }
+    }
+
+    private static readonly string[] TimeSuffixes = ["Time", "DateTime", "Began", "Ended", "Attempt"];
+
+    private static System.Text.Json.Nodes.JsonNode? UnreadableValuesNulled(JsonElement element, string? name = null)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var o = new System.Text.Json.Nodes.JsonObject();
+                foreach (var p in element.EnumerateObject()) o[p.Name] = UnreadableValuesNulled(p.Value, p.Name);
+                return o;
+            case JsonValueKind.Array:
+                var a = new System.Text.Json.Nodes.JsonArray();
+                foreach (var item in element.EnumerateArray()) a.Add(UnreadableValuesNulled(item, name));
+                return a;
+            case JsonValueKind.Number:
+                // Every number of the job model is an integer (counts, thresholds): anything else cannot be read into it.
+                return element.TryGetInt64(out var l) ? System.Text.Json.Nodes.JsonValue.Create(l) : null;
+            case JsonValueKind.String:
+                var text = element.GetString();
+                if (name is not null && TimeSuffixes.Any(t => name.EndsWith(t, StringComparison.OrdinalIgnoreCase))
+                    && !string.IsNullOrEmpty(text) && !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+                    return null;
+                if (name == "interval" && !string.IsNullOrEmpty(text) && !IsDuration(text)) return null;
+                return System.Text.Json.Nodes.JsonValue.Create(text);
+            default:
+                return System.Text.Json.Nodes.JsonNode.Parse(element.GetRawText());
+        }
+    }
+
+    private static bool IsDuration(string text)
+    {
+        try
+        {
+            _ = System.Xml.XmlConvert.ToTimeSpan(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
     }
 
     internal static JobState Map(string tenantId, ServicePrincipalRef sp, SynchronizationJob job, JsonElement raw)

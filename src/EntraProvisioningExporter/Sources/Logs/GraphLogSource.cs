@@ -165,25 +165,31 @@ public sealed class GraphLogSource : IPolledSource
                 throw new InvalidDataException("Graph's provisioning log page has no 'value' array.");
             foreach (var element in value.EnumerateArray())
             {
-                ProvisioningObjectSummary? e = null;
-                try
-                {
-                    if (element.ValueKind == JsonValueKind.Object)
-                        e = new JsonParseNode(element).GetObjectValue(ProvisioningObjectSummary.CreateFromDiscriminatorValue);
-                }
-                catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
-                {
-                    drops.Drop(DropReason.Invalid, GraphJson.String(element, "id"), $"a provisioning log event could not be read: {ex.Message}");
-                    continue;
-                }
-                if (e is null)
-                {
-                    drops.Drop(DropReason.Invalid, GraphJson.String(element, "id"), "a provisioning log event is not an object");
-                    continue;
-                }
-                accept(e);
+                if (ReadEvent(element, out var problem) is { } e) accept(e);
+                else drops.Drop(DropReason.Invalid, GraphJson.String(element, "id"), problem!);
             }
             return GraphJson.String(root, "@odata.nextLink");
+        }
+    }
+
+    /// <summary>One event of a page with the SDK's model; null, and why, when it cannot be read. Never throws.</summary>
+    public static ProvisioningObjectSummary? ReadEvent(JsonElement element, out string? problem)
+    {
+        problem = null;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            problem = "a provisioning log event is not an object";
+            return null;
+        }
+        try
+        {
+            return new JsonParseNode(element).GetObjectValue(ProvisioningObjectSummary.CreateFromDiscriminatorValue)
+                ?? throw new JsonException("the event could not be read");
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        {
+            problem = $"a provisioning log event could not be read: {ex.Message}";
+            return null;
         }
     }
 
