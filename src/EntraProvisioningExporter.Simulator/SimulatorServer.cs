@@ -169,7 +169,9 @@ public sealed class SimulatorServer : IAsyncDisposable
                 response = listed with { Body = FaultResponses.WithNextLink(listed.Body, baseUrl + fault.NextLink) };
                 break;
             case FaultKind.EndlessNextLink:
-                var first = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false);
+                var first = pathAndQuery.Contains(FaultResponses.EndlessToken, StringComparison.Ordinal)
+                    ? GraphResponse.Json("{}") // a page past the first: empty, whatever the API would say of the token
+                    : await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false);
                 response = first with { Body = FaultResponses.Endless(first.Body, baseUrl, pathAndQuery) };
                 break;
             default:

@@ -81,7 +81,7 @@ public static class BatchHandler
                     var listed = fault.Body == "{}" ? Get(method, url, baseUrl, api) : new GraphResponse(200, fault.Body, GraphResponse.Empty);
                     return (listed with { Body = FaultResponses.WithNextLink(listed.Body, baseUrl + fault.NextLink) }, false);
                 case FaultKind.EndlessNextLink:
-                    var first = Get(method, url, baseUrl, api);
+                    var first = url.Contains(FaultResponses.EndlessToken, StringComparison.Ordinal) ? GraphResponse.Json("{}") : Get(method, url, baseUrl, api);
                     return (first with { Body = FaultResponses.Endless(first.Body, baseUrl, url) }, false);
             }
         }
