@@ -340,6 +340,6 @@ public class FaultMatrixTests
         // The job that is not an object is dropped and counted; the source stays up for everything else.
         Assert.True(await h.ValueAsync("entra_exporter_dropped_objects_total", "graph_jobs", "invalid") >= 1, "the job that is not an object is counted");
         Assert.Equal(0, await h.ValueAsync("entra_exporter_poll_errors_total", "graph_jobs", "bad_response"));
-        Assert.Contains(h.Logs.Lines, l => l.Contains("dropped (no id) (invalid)", StringComparison.Ordinal));
+        Assert.Contains(h.Logs.Lines, l => l.Contains($"dropped {slack.Id} (invalid)", StringComparison.Ordinal)); // named by its service principal
     }
 }
