@@ -81,12 +81,5 @@ public sealed partial class DroppedObjects(ExporterSelfMetrics metrics, ILogger<
 /// <summary>One source's side of <see cref="DroppedObjects"/>, so a reader need not carry its tenant and source.</summary>
 public sealed class SourceDrops(DroppedObjects drops, string tenantId, string source)
 {
-    /// <summary>Drops nothing and logs nothing: for readers used outside a poll loop (--check, tests of pure logic).</summary>
-    public static SourceDrops None { get; } = new(null!, "", "");
-
-    public void Drop(string reason, string? objectId, string detail)
-    {
-        if (ReferenceEquals(this, None)) return;
-        drops.Drop(tenantId, source, reason, objectId, detail);
-    }
+    public void Drop(string reason, string? objectId, string detail) => drops.Drop(tenantId, source, reason, objectId, detail);
 }

@@ -26,8 +26,6 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
     /// </summary>
     public const int MaxPages = PageBudget.MaxPagesPerCollection;
 
-    public GraphJobSource(string tenantId, GraphServiceClient client, GraphBatchRunner batch) : this(tenantId, client, batch, SourceDrops.None) { }
-
     /// <summary>
     /// Lists every service principal (id and name only) and asks each for its jobs, 20 to a $batch.
     /// Returns those that have jobs, with the jobs already fetched so the cycle need not ask again.
