@@ -254,8 +254,7 @@ public class DroppedObjectsFaultTests
         var rows = Table();
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var scenarios = rows.Select(r => DemoScenario.Create(time.GetUtcNow(), SimulatedTenant.StableGuid("fault row " + r.Name), servicePrincipalsWithoutJobs: 2)).ToList();
-        var port = Tools.FreePort();
-        await using var simulator = await SimulatorServer.StartAsync(scenarios, time, port);
+        await using var simulator = await SimulatorServer.StartAsync(scenarios, time); // its own free port, bound at once
         var args = new List<string>
         {
             "--urls", $"http://127.0.0.1:{Tools.FreePort()}",
