@@ -143,7 +143,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         switch (fault?.Kind)
         {
             case FaultKind.Throttle:
-                response = GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string> { ["Retry-After"] = fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                response = GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string> { ["Retry-After"] = FaultResponses.RetryAfterOf(fault) });
                 break;
             case FaultKind.Status:
                 response = GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage);
@@ -163,6 +163,16 @@ public sealed class SimulatorServer : IAsyncDisposable
                 var node = System.Text.Json.Nodes.JsonNode.Parse(page.Body)!.AsObject();
                 node["@odata.nextLink"] = $"{baseUrl}{rest}{context.Request.QueryString.Value}";
                 response = page with { Body = node.ToJsonString() };
+                break;
+            case FaultKind.NextLink:
+                var listed = fault.Body == "{}" ? await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false) : new GraphResponse(200, fault.Body, GraphResponse.Empty);
+                response = listed with { Body = FaultResponses.WithNextLink(listed.Body, baseUrl + fault.NextLink) };
+                break;
+            case FaultKind.EndlessNextLink:
+                var first = pathAndQuery.Contains(FaultResponses.EndlessToken, StringComparison.Ordinal)
+                    ? GraphResponse.Json("{}") // a page past the first: empty, whatever the API would say of the token
+                    : await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false);
+                response = first with { Body = FaultResponses.Endless(first.Body, baseUrl, pathAndQuery) };
                 break;
             default:
                 response = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: fault?.Kind == FaultKind.PartialError).ConfigureAwait(false);
@@ -223,7 +233,25 @@ public sealed class SimulatorServer : IAsyncDisposable
         context.Response.StatusCode = response.Status;
         context.Response.ContentType = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
         foreach (var (k, v) in response.Headers) context.Response.Headers[k] = v;
-        await context.Response.WriteAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.WriteAsync(WireBytes(response.Body), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The body's UTF-8, except that each U+FFFF (a fault's stand-in, never in real data) is sent as the byte 0xFF.</summary>
+    private static byte[] WireBytes(string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        if (!body.Contains('\uffff', StringComparison.Ordinal)) return bytes;
+        var output = new List<byte>(bytes.Length);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (i + 2 < bytes.Length && bytes[i] == 0xEF && bytes[i + 1] == 0xBF && bytes[i + 2] == 0xBF)
+            {
+                output.Add(0xFF);
+                i += 2;
+            }
+            else output.Add(bytes[i]);
+        }
+        return [.. output];
     }
 
     internal static (string Path, IReadOnlyDictionary<string, string> Query) SplitUrl(string url)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EntraProvisioningExporter.Sources.Jobs;
 using EntraProvisioningExporter.Sources.LogAnalytics;
+using EntraProvisioningExporter.Sources.Logs;
 
 namespace EntraProvisioningExporter.Tests;
 
@@ -175,6 +176,143 @@ public class FuzzTests
                 Assert.Equal(Utf8(job.AppName), samples.Named("entra_provisioning_job_info").Single(s => s.Labels["job_id"] == job.JobId).Labels["app_name"]);
                 Assert.Equal(Utf8(job.Quarantine!.Reason), samples.Named("entra_provisioning_job_quarantine_reason").Single(s => s.Labels["job_id"] == job.JobId).Labels["reason"]);
             }
+        }
+    }
+}
+
+/// <summary>
+/// The isolation property, fuzzed with fixed seeds: one mutated object (a job, a provisioning log event, a Log Analytics
+/// row) drops at most that object; every other object reads exactly as it did unmutated.
+/// </summary>
+public class IsolationFuzzTests
+{
+    private static readonly Random Seeded = new(20261202);
+
+    private static JsonNode Mutated(JsonNode original, Random r)
+    {
+        var copy = original.DeepClone();
+        // Replace one value anywhere in the object (or the object itself), as FuzzTests' mutator does everywhere.
+        var leaves = new List<(JsonNode Parent, object Key)>();
+        void Walk(JsonNode node)
+        {
+            if (node is JsonObject o) foreach (var kv in o.ToList()) { leaves.Add((o, kv.Key)); if (kv.Value is { } v) Walk(v); }
+            if (node is JsonArray a) for (var i = 0; i < a.Count; i++) { leaves.Add((a, i)); if (a[i] is { } v) Walk(v); }
+        }
+        Walk(copy);
+        if (leaves.Count == 0 || r.Next(20) == 0) return JsonValue.Create(r.Next())!;
+        var (parent, key) = leaves[r.Next(leaves.Count)];
+        var value = Hostile(r);
+        if (parent is JsonObject obj) obj[(string)key] = value;
+        else ((JsonArray)parent)[(int)key] = value;
+        return copy;
+    }
+
+    private static JsonNode? Hostile(Random r) => r.Next(12) switch
+    {
+        0 => null,
+        1 => JsonValue.Create("\ud800"),
+        2 => JsonValue.Create(-1),
+        3 => JsonValue.Create(long.MaxValue),
+        4 => JsonValue.Create("NaN"),
+        5 => JsonValue.Create("1969-01-01T00:00:00Z"),
+        6 => JsonValue.Create("2099-01-01T00:00:00Z"),
+        7 => JsonValue.Create(new string('x', 5_000)),
+        8 => JsonNode.Parse(new string('[', 50) + new string(']', 50)),
+        9 => new JsonArray(JsonValue.Create(1), null),
+        10 => JsonValue.Create(1e300),
+        _ => new JsonObject { ["unexpected"] = JsonValue.Create(true) },
+    };
+
+    private static string Project(JobState j) => string.Join("|", j.JobId, j.AppName, j.TemplateId, j.StatusCode, j.ScheduleState, j.ScheduleInterval, j.SuccessiveCompleteFailures,
+        j.Quarantine?.Reason, j.LastExecution?.State, j.LastExecution?.TimeBegan, j.LastExecution?.CountEscrowed, j.LastSuccessfulExecution, j.DeleteThreshold,
+        string.Join(",", j.SynchronizedEntries.Select(e => $"{e.Key}={e.Value}")), string.Join(",", j.Progress.Select(p => $"{p.Units}={p.Completed}/{p.Total}")));
+
+    [Fact]
+    public void One_mutated_job_drops_at_most_that_job()
+    {
+        var sp = new ServicePrincipalRef("sp", "App");
+        var page = JsonNode.Parse(Fixture.Read("graph/nulls-and-several-jobs.json"))!;
+        var jobs = page["value"]!.AsArray();
+        // Several jobs from several fixtures, ids made distinct, so every other job has something to lose.
+        foreach (var extra in new[] { "graph/microsoft-sample-quarantined.json", "graph/unknown-enums.json" })
+            foreach (var j in JsonNode.Parse(Fixture.Read(extra))!["value"]!.AsArray()) jobs.Add(j!.DeepClone());
+        for (var i = 0; i < jobs.Count; i++) jobs[i]!["id"] = $"job-{i}";
+        var clean = JobPayloadParser.Parse("t", sp, page.ToJsonString()).Jobs.ToDictionary(j => j.JobId, Project);
+        Assert.Equal(jobs.Count, clean.Count);
+        for (var round = 0; round < 1_000; round++)
+        {
+            var victim = Seeded.Next(jobs.Count);
+            var doc = page.DeepClone();
+            doc["value"]![victim] = Mutated(jobs[victim]!, Seeded);
+            var parsed = JobPayloadParser.Parse("t", sp, doc.ToJsonString());
+            Assert.True(parsed.Problems.Count <= 1, $"round {round}: {parsed.Problems.Count} problems");
+            // Every job but the victim is there and reads as it did; the victim is there (perhaps under another id) or dropped with a reason.
+            var others = parsed.Jobs.Where(j => j.JobId != $"job-{victim}" && clean.ContainsKey(j.JobId)).ToList();
+            foreach (var job in others) Assert.Equal(clean[job.JobId], Project(job));
+            Assert.Equal(clean.Keys.Where(k => k != $"job-{victim}").Order(), others.Select(j => j.JobId).Order());
+            Assert.True(parsed.Jobs.Count + parsed.Problems.Count >= jobs.Count, $"round {round}: an object vanished without a problem");
+        }
+    }
+
+    private static string Event(int i) =>
+        "{\"id\":\"event-" + i + "\",\"activityDateTime\":\"2026-12-02T11:" + i.ToString("00", System.Globalization.CultureInfo.InvariantCulture) + ":00Z\",\"jobId\":\"job-" + (i % 3)
+        + "\",\"cycleId\":\"c1\",\"changeId\":\"x\",\"servicePrincipal\":{\"id\":\"sp-1\",\"displayName\":\"App\"},\"provisioningAction\":\"" + (i % 2 == 0 ? "create" : "delete")
+        + "\",\"provisioningStatusInfo\":{\"status\":\"" + (i % 4 == 0 ? "failure" : "success") + "\",\"errorInformation\":{\"errorCode\":\"E" + i + "\"}},"
+        + "\"sourceIdentity\":{\"id\":\"s" + i + "\",\"displayName\":\"User " + i + "\"},\"targetIdentity\":{\"id\":\"t" + i + "\"}}";
+
+    private static string Project(Microsoft.Graph.Models.ProvisioningObjectSummary e) =>
+        string.Join("|", e.Id, e.ActivityDateTime, e.JobId, e.CycleId, e.ServicePrincipal?.Id, e.ProvisioningAction, e.ProvisioningStatusInfo?.Status, e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode);
+
+    [Fact]
+    public void One_mutated_provisioning_log_event_drops_at_most_that_event()
+    {
+        var events = Enumerable.Range(0, 12).Select(i => JsonNode.Parse(Event(i))!).ToList();
+        var clean = events.Select(e => { using var d = JsonDocument.Parse(e.ToJsonString()); return Project(GraphLogSource.ReadEvent(d.RootElement, out _)!); }).ToList();
+        for (var round = 0; round < 1_000; round++)
+        {
+            var victim = Seeded.Next(events.Count);
+            var page = new JsonArray([.. events.Select((e, i) => i == victim ? Mutated(e, Seeded) : e.DeepClone())]);
+            using var doc = JsonDocument.Parse(new JsonObject { ["value"] = page }.ToJsonString());
+            var i = 0;
+            foreach (var element in doc.RootElement.GetProperty("value").EnumerateArray())
+            {
+                var read = GraphLogSource.ReadEvent(element, out var problem);
+                if (i != victim)
+                    Assert.Equal(clean[i], read is null ? problem : Project(read));
+                else
+                    Assert.True(read is not null || problem is not null);
+                i++;
+            }
+        }
+    }
+
+    [Fact]
+    public void One_mutated_Log_Analytics_row_drops_at_most_that_row()
+    {
+        const string columns = """[{"name":"JobId","type":"string"},{"name":"ServicePrincipalId","type":"string"},{"name":"ProvisioningAction","type":"string"},{"name":"ResultType","type":"string"},{"name":"ResultSignature","type":"string"},{"name":"Events","type":"long"}]""";
+        var rows = Enumerable.Range(0, 8).Select(i => JsonNode.Parse($"[\"job-{i}\",\"sp-1\",\"Create\",\"{(i % 2 == 0 ? "Failure" : "Success")}\",\"E{i}\",{i + 1}]")!).ToList();
+        static IReadOnlyList<string> Counted(LogCounters c) => c.Events().Select(e => $"{e.Job.JobId}:{e.Action}:{e.Status}={e.Count}").ToList();
+        for (var round = 0; round < 1_000; round++)
+        {
+            var victim = Seeded.Next(rows.Count);
+            var table = new JsonArray([.. rows.Select((r, i) => i == victim ? Mutated(r, Seeded) : r.DeepClone())]);
+            var json = $"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":{columns},\"rows\":{table.ToJsonString()}}}]}}";
+            LogsTable parsed;
+            try
+            {
+                parsed = LogsQueryClient.Parse(Encoding.UTF8.GetBytes(json)).Table;
+            }
+            catch (InvalidDataException)
+            {
+                continue; // the mutated row is no longer a row of six cells: the whole table's shape is wrong, as documented
+            }
+            var counters = new LogCounters(100);
+            var dropped = new List<(string Reason, string? Id, string Detail)>();
+            EntraProvisioningExporter.Sources.Logs.LogAnalyticsRows.Increments("t", parsed, counters, dropped);
+            counters.Commit();
+            Assert.True(dropped.Count <= 1);
+            var others = Counted(counters).Where(c => c.StartsWith("job-", StringComparison.Ordinal) && !c.StartsWith($"job-{victim}:", StringComparison.Ordinal)).ToList();
+            Assert.Equal(Enumerable.Range(0, rows.Count).Where(i => i != victim).Select(i => $"job-{i}:create:{(i % 2 == 0 ? "failure" : "success")}={i + 1}").Order(), others.Order());
         }
     }
 }

@@ -19,10 +19,23 @@ public enum FaultKind
     NotJson,
     /// <summary>Log Analytics only: HTTP 200 with an "error" of code PartialError and only part of the rows.</summary>
     PartialError,
-    /// <summary>Answer with <see cref="FaultRule.Body"/> and <see cref="FaultRule.BodyStatus"/> (odd shapes, nulls, new enum values…).</summary>
+    /// <summary>
+    /// Answer with <see cref="FaultRule.Body"/> and <see cref="FaultRule.BodyStatus"/> (odd shapes, nulls, new enum values…), sent as
+    /// it is, inside a $batch too (however deep it nests). Each U+FFFF in it is sent as the byte 0xFF: not UTF-8.
+    /// </summary>
     Body,
     /// <summary>A list answered normally, except that its @odata.nextLink points back at itself (top-level only).</summary>
     LoopingNextLink,
+    /// <summary>
+    /// A list answered normally (or with <see cref="FaultRule.Body"/> when it is not "{}") and an @odata.nextLink to
+    /// <see cref="FaultRule.NextLink"/> (a path under the tenant's base URL), in a $batch or not.
+    /// </summary>
+    NextLink,
+    /// <summary>
+    /// A list whose next-link never ends: the first page answered normally, every page after it empty, each with a
+    /// new @odata.nextLink (…$skiptoken=endless-N) to the same path; in a $batch or not.
+    /// </summary>
+    EndlessNextLink,
 }
 
 /// <summary>
@@ -36,6 +49,10 @@ public sealed record FaultRule
     public string PathPattern { get; set; } = ".*";
     public int StatusCode { get; set; } = 503;
     public int RetryAfterSeconds { get; set; } = 1;
+    /// <summary>The Retry-After header exactly as sent (negative, garbage, a date…); when set it wins over <see cref="RetryAfterSeconds"/>.</summary>
+    public string? RetryAfter { get; set; }
+    /// <summary>For <see cref="FaultKind.NextLink"/>: the path (and query) the next link points at, under the tenant's base URL.</summary>
+    public string NextLink { get; set; } = "";
     public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(5);
     public string ErrorCode { get; set; } = "";
     public string Body { get; set; } = "{}";
@@ -55,6 +72,32 @@ public sealed record FaultRule
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(FaultRule))]
 public sealed partial class FaultRuleJsonContext : JsonSerializerContext;
+
+/// <summary>How the faults shape a response, shared by top-level answers and answers inside a $batch.</summary>
+public static class FaultResponses
+{
+    private static long endless;
+
+    public const string EndlessToken = "endless-";
+
+    public static string RetryAfterOf(FaultRule rule) => rule.RetryAfter ?? rule.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A page with its @odata.nextLink set (a body that is not a JSON object is returned as it is).</summary>
+    public static string WithNextLink(string page, string nextLink)
+    {
+        if (System.Text.Json.Nodes.JsonNode.Parse(page) is not System.Text.Json.Nodes.JsonObject node) return page;
+        node["@odata.nextLink"] = nextLink;
+        return node.ToJsonString();
+    }
+
+    /// <summary>The body of a page of an endless chain: <paramref name="first"/> for the first page, empty after; a new next link each time.</summary>
+    public static string Endless(string first, string baseUrl, string pathAndQuery)
+    {
+        var path = pathAndQuery.Split('?')[0];
+        var body = pathAndQuery.Contains(EndlessToken, StringComparison.Ordinal) ? "{\"value\":[]}" : first;
+        return WithNextLink(body, $"{baseUrl}{path}?$skiptoken={EndlessToken}{Interlocked.Increment(ref endless)}");
+    }
+}
 
 /// <summary>Scripted faults for tests and demos: thread-safe, evaluated per request, clearing themselves after <see cref="FaultRule.Times"/>.</summary>
 public sealed class FaultInjector

@@ -40,7 +40,7 @@ public static class BatchHandler
                     var method = request.TryGetProperty("method", out var m) ? m.GetString() ?? "GET" : "GET";
                     var url = request.TryGetProperty("url", out var u) ? u.GetString() ?? "/" : "/";
                     if (!url.StartsWith('/')) url = "/" + url;
-                    var response = Answer(tenantId, method, url, baseUrl, api, faults);
+                    var (response, raw) = Answer(tenantId, method, url, baseUrl, api, faults);
                     log.Add(new RecordedRequest(time.GetUtcNow(), tenantId, method, url, InBatch: true, response.Status));
                     w.WriteStartObject();
                     w.WriteString("id", id);
@@ -50,7 +50,7 @@ public static class BatchHandler
                     foreach (var (k, v) in response.Headers) w.WriteString(k, v);
                     w.WriteEndObject();
                     w.WritePropertyName("body");
-                    if (IsJson(response.Body)) w.WriteRawValue(response.Body);
+                    if (raw || IsJson(response.Body)) w.WriteRawValue(response.Body, skipInputValidation: true);
                     else w.WriteStringValue(response.Body);
                     w.WriteEndObject();
                 }
@@ -60,35 +60,47 @@ public static class BatchHandler
         }
     }
 
-    private static GraphResponse Answer(string tenantId, string method, string url, string baseUrl, GraphApi api, FaultInjector faults)
+    /// <summary>The answer to one inner request, and whether its body goes into the batch as it is (a fault's body, unchecked).</summary>
+    private static (GraphResponse Response, bool Raw) Answer(string tenantId, string method, string url, string baseUrl, GraphApi api, FaultInjector faults)
     {
         if (faults.Next(url, inBatch: true, tenantId) is { } fault)
         {
             switch (fault.Kind)
             {
                 case FaultKind.Throttle:
-                    return GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string> { ["Retry-After"] = fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                    return (GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string> { ["Retry-After"] = FaultResponses.RetryAfterOf(fault) }), false);
                 case FaultKind.Status:
-                    return GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage);
+                    return (GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage), false);
                 case FaultKind.Body:
-                    return new GraphResponse(fault.BodyStatus, fault.Body, GraphResponse.Empty);
+                    return (new GraphResponse(fault.BodyStatus, fault.Body, GraphResponse.Empty), IsJson(fault.Body, int.MaxValue));
                 case FaultKind.TruncatedJson:
                 case FaultKind.NotJson:
                     // Inside a batch the body is embedded JSON, so a broken body is sent as a string the client cannot parse as the model.
-                    return new GraphResponse(200, "<html>not json</html>", GraphResponse.Empty);
+                    return (new GraphResponse(200, "<html>not json</html>", GraphResponse.Empty), false);
+                case FaultKind.NextLink:
+                    var listed = fault.Body == "{}" ? Get(method, url, baseUrl, api) : new GraphResponse(200, fault.Body, GraphResponse.Empty);
+                    return (listed with { Body = FaultResponses.WithNextLink(listed.Body, baseUrl + fault.NextLink) }, false);
+                case FaultKind.EndlessNextLink:
+                    var first = url.Contains(FaultResponses.EndlessToken, StringComparison.Ordinal) ? GraphResponse.Json("{}") : Get(method, url, baseUrl, api);
+                    return (first with { Body = FaultResponses.Endless(first.Body, baseUrl, url) }, false);
             }
         }
+        return (Get(method, url, baseUrl, api), false);
+    }
+
+    private static GraphResponse Get(string method, string url, string baseUrl, GraphApi api)
+    {
         if (!method.Equals("GET", StringComparison.OrdinalIgnoreCase))
             return GraphResponse.Error(405, "MethodNotAllowed", "The simulator only serves reads.");
         var (path, query) = SimulatorServer.SplitUrl(url);
         return api.Get(baseUrl, path, query);
     }
 
-    private static bool IsJson(string body)
+    private static bool IsJson(string body, int maxDepth = 0)
     {
         try
         {
-            using var _ = JsonDocument.Parse(body);
+            using var _ = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = maxDepth });
             return true;
         }
         catch (JsonException)

@@ -34,6 +34,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<JobSnapshotStore>();
         services.AddSingleton<Sources.Logs.LogSnapshotStore>();
         services.AddSingleton<SourceHealthRegistry>();
+        services.AddSingleton<DroppedObjects>();
         services.AddSingleton<TenantSnapshots>();
         services.AddSingleton<TenantSourceFactory>();
         services.AddSingleton<TenantCredentials>();

@@ -127,7 +127,7 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
             report.Ok($"Graph: provisioning jobs read (Synchronization.Read.All): {withJobs} service principals with jobs, {jobs.Count} jobs, {jobs.Count(j => j.IsQuarantined)} quarantined");
         }
         foreach (var problem in fetched.Problems.Take(MaxListed))
-            report.Detail($"a job could not be read: service principal {problem.ServicePrincipalId}, job {problem.JobId ?? "(no id)"}: {problem.Reason}");
+            report.Detail($"a job could not be read: service principal {problem.ServicePrincipalId}, job {problem.JobId ?? "(no id)"}: {problem.DropReason}: {problem.Detail}");
         return jobs;
     }
 

@@ -14,7 +14,7 @@ namespace EntraProvisioningExporter.Hosting;
 /// and last activity. Read from the same snapshots and computed by the same functions as the metric families.
 /// Server-rendered, no script and no external asset; every name from the tenant is HTML-escaped.
 /// </summary>
-public sealed class StatusPage(TenantSnapshots snapshots, RuntimeConfiguration runtime, TimeProvider time)
+public sealed class StatusPage(TenantSnapshots snapshots, RuntimeConfiguration runtime, DroppedObjects drops, TimeProvider time)
 {
     public const int DefaultRows = 100;
     public const int MaxRows = 1_000;
@@ -69,13 +69,13 @@ public sealed class StatusPage(TenantSnapshots snapshots, RuntimeConfiguration r
             """);
         html.Append(CultureInfo.InvariantCulture, $"<p>Status at {now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z. Scrape <a href=\"metrics\">/metrics</a>; health: <a href=\"healthz\">/healthz</a>, <a href=\"readyz\">/readyz</a>.</p>\n");
 
-        html.Append("<h2>Sources</h2>\n<table id=\"sources\"><tr><th>tenant</th><th>source</th><th>state</th><th>last success</th><th>last error</th></tr>\n");
+        html.Append("<h2>Sources</h2>\n<table id=\"sources\"><tr><th>tenant</th><th>source</th><th>state</th><th>last success</th><th>last error</th><th class=\"num\">objects dropped</th></tr>\n");
         foreach (var tenant in snapshots.All)
         {
             foreach (var source in tenant.Sources)
             {
                 var state = source.Up ? "<span class=\"ok\">up</span>" : source.FirstCycleDone ? "<span class=\"bad\">down</span>" : "<span class=\"warn\">starting</span>";
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{h.Encode(TenantName(tenant.TenantId))}</td><td>{h.Encode(source.Source)}</td><td>{state}</td><td>{Ago(source.LastSuccess, now)}</td><td>{h.Encode(source.LastErrorReason ?? "")}</td></tr>\n");
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{h.Encode(TenantName(tenant.TenantId))}</td><td>{h.Encode(source.Source)}</td><td>{state}</td><td>{Ago(source.LastSuccess, now)}</td><td>{h.Encode(source.LastErrorReason ?? "")}</td><td class=\"num\">{Dropped(tenant.TenantId, source.Source)}</td></tr>\n");
             }
         }
         html.Append("</table>\n");
@@ -94,6 +94,11 @@ public sealed class StatusPage(TenantSnapshots snapshots, RuntimeConfiguration r
         html.Append("</table>\n</body></html>\n");
         return html.ToString();
     }
+
+    /// <summary>Objects the source left out since it started; the reasons are on /metrics and each object is in the log once.</summary>
+    private string Dropped(string tenantId, string source) => drops.Total(tenantId, source) is var n and > 0
+        ? $"<span class=\"warn\">{n.ToString(CultureInfo.InvariantCulture)}</span>"
+        : "0";
 
     private string TenantName(string tenantId) =>
         runtime.Options.Tenants.FirstOrDefault(t => string.Equals(t.TenantId, tenantId, StringComparison.OrdinalIgnoreCase))?.DisplayName ?? tenantId;

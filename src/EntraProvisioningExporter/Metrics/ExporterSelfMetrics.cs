@@ -32,11 +32,18 @@ public sealed class ExporterSelfMetrics(IEnumerable<IMetricRecorder> recorders)
         foreach (var r in recorders) r.Add(SelfMetricFamilies.PollErrors, 1, tenantId, source, reason);
     }
 
-    /// <summary>Creates every reason's series at 0, so increase() and rate() see the first error.</summary>
+    /// <summary>Creates every reason's series (poll errors and dropped objects) at 0, so increase() and rate() see the first error.</summary>
     public void InitializePollErrors(string tenantId, string source)
     {
         foreach (var reason in PollErrorReason.All)
             foreach (var r in recorders) r.Add(SelfMetricFamilies.PollErrors, 0, tenantId, source, reason);
+        foreach (var reason in DropReason.All)
+            foreach (var r in recorders) r.Add(SelfMetricFamilies.DroppedObjects, 0, tenantId, source, reason);
+    }
+
+    public void CountDroppedObject(string tenantId, string source, string reason)
+    {
+        foreach (var r in recorders) r.Add(SelfMetricFamilies.DroppedObjects, 1, tenantId, source, reason);
     }
 
     /// <summary>Removes a tenant's source series (poll durations and errors), once the tenant or source is gone.</summary>
@@ -46,6 +53,7 @@ public sealed class ExporterSelfMetrics(IEnumerable<IMetricRecorder> recorders)
         {
             r.Remove(SelfMetricFamilies.PollDuration, tenantId, source);
             foreach (var reason in PollErrorReason.All) r.Remove(SelfMetricFamilies.PollErrors, tenantId, source, reason);
+            foreach (var reason in DropReason.All) r.Remove(SelfMetricFamilies.DroppedObjects, tenantId, source, reason);
         }
     }
 

@@ -26,6 +26,7 @@ public sealed partial class PollingWorker(
     LogSnapshotStore logs,
     SourceHealthRegistry health,
     ExporterSelfMetrics metrics,
+    DroppedObjects drops,
     TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
 {
@@ -177,7 +178,11 @@ public sealed partial class PollingWorker(
         jobs.Remove(tenantId);
         logs.Remove(tenantId);
         health.Remove(tenantId);
-        foreach (var source in run.SourceNames) metrics.RemoveSource(tenantId, source);
+        foreach (var source in run.SourceNames)
+        {
+            metrics.RemoveSource(tenantId, source);
+            drops.Remove(tenantId, source);
+        }
     }
 
     /// <summary>Whether two settings of a tenant give the same sources: equal but for the credential's secret material.</summary>

@@ -34,7 +34,7 @@ public sealed class TenantSourceFactory(
     LogSnapshotStore logs,
     ExporterSelfMetrics metrics,
     TimeProvider time,
-    ILoggerFactory loggers,
+    DroppedObjects drops,
     CredentialFactory credentials)
 {
     /// <summary>The tenant's sources under the options in force, with its credential already made (<see cref="TenantCredentials"/>).</summary>
@@ -43,11 +43,11 @@ public sealed class TenantSourceFactory(
         var o = runtime.Options;
         var owned = new List<IDisposable>();
         var credential = tenantCredential is { } c ? new RotatingCredential(c) : null;
-        var (client, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential);
+        var (client, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential, time);
         owned.Add(http);
         var batch = new GraphBatchRunner(client, o.MaxConcurrentRequestsPerTenant, o.MaxBatchRetries, time);
-        var graph = new GraphJobSource(tenant.TenantId!, client, batch);
-        var poller = new TenantJobPoller(tenant, runtime, graph, jobs, time, loggers.CreateLogger<TenantJobPoller>());
+        var graph = new GraphJobSource(tenant.TenantId!, client, batch, new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphJobs));
+        var poller = new TenantJobPoller(tenant, runtime, graph, jobs, time);
         return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential, owned), owned);
     }
 
@@ -58,7 +58,8 @@ public sealed class TenantSourceFactory(
     {
         if (LogSourceKind.LogAnalytics.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
-            var http = new HttpClient(new HttpStatusCountingHandler(metrics, SourceNames.LogAnalytics) { InnerHandler = new SocketsHttpHandler() })
+            var wire = new RetryAfterClampHandler(time) { InnerHandler = new LenientJsonHandler { InnerHandler = new SocketsHttpHandler() } };
+            var http = new HttpClient(new HttpStatusCountingHandler(metrics, SourceNames.LogAnalytics) { InnerHandler = wire })
             {
                 Timeout = Timeout.InfiniteTimeSpan, // the pipeline's per-try network timeout applies
             };
@@ -69,14 +70,14 @@ public sealed class TenantSourceFactory(
                 Retry = { MaxRetries = o.HttpMaxRetries, Delay = o.HttpRetryDelay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : o.HttpRetryDelay },
                 Transport = new Azure.Core.Pipeline.HttpClientTransport(http),
             }, uri => LogAnalyticsCloud.MayReceiveToken(uri) || (tenant.AllowTokenToLoopback && GraphCloud.IsLoopback(uri)));
-            return new LogAnalyticsLogSource(tenant, o, la, logs, time);
+            return new LogAnalyticsLogSource(tenant, o, la, logs, time, new SourceDrops(drops, tenant.TenantId!, SourceNames.LogAnalytics));
         }
         if (LogSourceKind.Graph.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
             var budget = new RequestBudget(o.Logs.GraphRequestsPer10Seconds, time);
-            var (logsClient, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, new RequestBudgetHandler(budget));
+            var (logsClient, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, time, new RequestBudgetHandler(budget));
             owned.Add(http);
-            return new GraphLogSource(tenant, o, logsClient, budget, logs, time);
+            return new GraphLogSource(tenant, o, logsClient, budget, logs, time, new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphProvisioningLogs));
         }
         return null;
     }

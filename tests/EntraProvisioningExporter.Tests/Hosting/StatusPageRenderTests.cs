@@ -7,7 +7,7 @@ namespace EntraProvisioningExporter.Tests.Hosting;
 
 public class StatusPageRenderTests
 {
-    private static StatusPage Page(MetricsHarness h) => new(h.Snapshots, h.Runtime, h.Time);
+    private static StatusPage Page(MetricsHarness h) => new(h.Snapshots, h.Runtime, h.Drops, h.Time);
 
     [Fact]
     public void Jobs_are_ordered_quarantined_soonest_disabled_first_then_nearest_a_threshold_then_longest_idle()

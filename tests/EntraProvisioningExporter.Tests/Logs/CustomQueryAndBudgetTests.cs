@@ -37,7 +37,7 @@ public class CustomQueryAndBudgetTests
     public void A_declared_column_missing_from_the_result_is_an_error_naming_it()
     {
         var q = new CustomQueryOptions { Name = "x", Query = "…", ValueColumn = "Count", LabelColumns = [] };
-        var ex = Assert.Throws<InvalidDataException>(() => CustomQueryMapper.Map("t1", q, Table(Columns)));
+        var ex = Assert.Throws<MissingColumnException>(() => CustomQueryMapper.Map("t1", q, Table(Columns)));
         Assert.Contains("'Count'", ex.Message, StringComparison.Ordinal);
     }
 

@@ -67,7 +67,7 @@ public class LogsQueryParsingTests
     public void A_missing_column_is_an_error_naming_it()
     {
         var table = Parse(Fixture.Read("loganalytics/typed-columns.json")).Table;
-        var ex = Assert.Throws<InvalidDataException>(() => table.Rows[0].GetString("ResultType"));
+        var ex = Assert.Throws<MissingColumnException>(() => table.Rows[0].GetString("ResultType"));
         Assert.Contains("'ResultType'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("JobId", ex.Message, StringComparison.Ordinal);
     }

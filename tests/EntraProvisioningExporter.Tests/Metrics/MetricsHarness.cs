@@ -23,7 +23,10 @@ internal sealed class MetricsHarness
         Runtime = new RuntimeConfiguration(Options, new ExporterInfo("test", Options.PollInterval, 0, 1, 1, 1, true, Now));
         Exposition = new PrometheusExposition(Table, Snapshots, Runtime, Time, NullLogger<PrometheusExposition>.Instance);
         Self = new ExporterSelfMetrics([Exposition]);
+        Drops = new DroppedObjects(Self, NullLogger<DroppedObjects>.Instance);
     }
+
+    public DroppedObjects Drops { get; }
 
     public ExporterOptions Options { get; }
     public RuntimeConfiguration Runtime { get; }

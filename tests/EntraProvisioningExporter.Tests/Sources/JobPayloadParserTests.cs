@@ -1,3 +1,4 @@
+using EntraProvisioningExporter.Sources;
 using System.Text.Json;
 using EntraProvisioningExporter.Sources.Jobs;
 
@@ -98,13 +99,15 @@ public class JobPayloadParserTests
     }
 
     [Fact]
-    public void One_bad_job_is_reported_and_the_others_are_kept()
+    public void A_value_the_model_cannot_hold_drops_that_value_and_a_job_that_is_not_one_is_dropped_alone()
     {
         var parsed = JobPayloadParser.Parse(Tenant, Sp, Fixture.Read("graph/one-bad-job.json"));
-        Assert.Equal(["scim.good.1", "scim.good.3"], parsed.Jobs.Select(j => j.JobId));
-        Assert.Equal(3, parsed.Problems.Count);
-        Assert.Contains(parsed.Problems, p => p.JobId == "scim.bad.2");
-        Assert.Contains(parsed.Problems, p => p.JobId is null && p.Reason.Contains("no id", StringComparison.Ordinal));
+        Assert.Equal(["scim.good.1", "scim.bad.2", "scim.good.3"], parsed.Jobs.Select(j => j.JobId));
+        Assert.Null(parsed.Jobs[1].SuccessiveCompleteFailures); // 1.5 is not a count: that value is dropped, not the job
+        Assert.Equal(0, parsed.Jobs[0].SuccessiveCompleteFailures);
+        Assert.Equal(2, parsed.Problems.Count);
+        Assert.Contains(parsed.Problems, p => p.JobId is null && p.Detail.Contains("not a JSON object", StringComparison.Ordinal));
+        Assert.Contains(parsed.Problems, p => p.JobId is null && p.DropReason == DropReason.Invalid && p.Detail.Contains("no id", StringComparison.Ordinal));
         Assert.All(parsed.Problems, p => Assert.Equal(Sp.Id, p.ServicePrincipalId));
     }
 

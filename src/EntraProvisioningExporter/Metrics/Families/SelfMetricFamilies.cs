@@ -12,8 +12,12 @@ public static class SelfMetricFamilies
     public static readonly RecordedFamily PollErrors = new("entra_exporter_poll_errors_total", MetricKind.Counter,
         "Poll cycles of a source that failed, or partly failed, by reason.", ["tenant_id", "source", "reason"], SeriesBound.AtMost(10_000));
 
+    public static readonly RecordedFamily DroppedObjects = new("entra_exporter_dropped_objects_total", MetricKind.Counter,
+        "Objects read from Microsoft that a source left out (a job, a service principal's jobs, a log event or row, the rest of a paged collection), by reason.",
+        ["tenant_id", "source", "reason"], SeriesBound.AtMost(10_000));
+
     public static readonly RecordedFamily HttpRequests = new("entra_exporter_http_requests_total", MetricKind.Counter,
         "HTTP responses received from Microsoft endpoints, by source and status code (each retry counts).", ["source", "status_code"], SeriesBound.AtMost(1_000));
 
-    public static IEnumerable<MetricFamily> All(ExporterOptions o) => [PollDuration, PollErrors, HttpRequests];
+    public static IEnumerable<MetricFamily> All(ExporterOptions o) => [PollDuration, PollErrors, DroppedObjects, HttpRequests];
 }

@@ -7,8 +7,11 @@ namespace EntraProvisioningExporter.Sources.Graph;
 /// <summary>The answer to one request inside a $batch. Status 0: no answer came back for it.</summary>
 public sealed record BatchStepResult(int Status, string Body, TimeSpan? RetryAfter)
 {
-    public bool IsSuccess => Status is >= 200 and < 300;
-    public bool IsRetryable => Status is 0 or 429 or 503 or 504;
+    /// <summary>Why the answer's body was replaced before the SDK read it (<see cref="LenientJson"/>); null when it was not.</summary>
+    public string? Unreadable { get; init; }
+
+    public bool IsSuccess => Unreadable is null && Status is >= 200 and < 300;
+    public bool IsRetryable => Unreadable is null && Status is 0 or 429 or 503 or 504;
 }
 
 /// <summary>
@@ -48,7 +51,7 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
                 else onFinal(key, result);
             }, cancellationToken).ConfigureAwait(false);
             if (retryAfter.IsEmpty) break;
-            var wait = retryAfter.Values.Max();
+            var wait = retryAfter.Values.Max(); // each already within RetryAfter.Min..Max
             await Task.Delay(WithJitter(wait ?? Backoff(attempt)), time, cancellationToken).ConfigureAwait(false);
             pending = [.. pending.Where(p => retryAfter.ContainsKey(p.Key))]; // in request order, so retries batch as before
         }
@@ -86,17 +89,17 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
                 results[key] = new BatchStepResult(0, "", null);
                 continue;
             }
+            if (message.Headers.TryGetValues(LenientJson.UnreadableHeader, out var why) || message.Content?.Headers.TryGetValues(LenientJson.UnreadableHeader, out why) == true)
+            {
+                results[key] = new BatchStepResult((int)message.StatusCode, "", null) { Unreadable = why.FirstOrDefault() ?? "unreadable" };
+                continue;
+            }
             var body = message.Content is null ? "" : await message.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             results[key] = new BatchStepResult((int)message.StatusCode, body, RetryAfterOf(message));
         }
         return results;
     }
 
-    private static TimeSpan? RetryAfterOf(HttpResponseMessage message)
-    {
-        if (message.Headers.RetryAfter is { } ra)
-            return ra.Delta ?? (ra.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-        // Some batch responses carry Retry-After only as a plain header string.
-        return message.Headers.TryGetValues("Retry-After", out var values) && int.TryParse(values.FirstOrDefault(), out var seconds) ? TimeSpan.FromSeconds(seconds) : null;
-    }
+    /// <summary>Inside a $batch the SDK gives the inner headers as they came: clamped here as at the top level.</summary>
+    private TimeSpan? RetryAfterOf(HttpResponseMessage message) => RetryAfter.Of(message.Headers, time.GetUtcNow());
 }

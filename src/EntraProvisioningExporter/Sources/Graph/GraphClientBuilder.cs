@@ -17,7 +17,7 @@ namespace EntraProvisioningExporter.Sources.Graph;
 /// </summary>
 public static class GraphClientBuilder
 {
-    public static (GraphServiceClient Client, HttpClient Http) Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source, TokenCredential? credential, DelegatingHandler? innermost = null)
+    public static (GraphServiceClient Client, HttpClient Http) Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source, TokenCredential? credential, TimeProvider time, DelegatingHandler? innermost = null)
     {
         var endpoint = GraphCloud.GraphEndpointOf(tenant);
         // Retries of 429/503/504, honouring Retry-After: bounded by HttpMaxRetries.
@@ -31,6 +31,9 @@ public static class GraphClientBuilder
         if (retry >= 0) handlers[retry] = bounded;
         else handlers.Insert(0, bounded);
         if (innermost is not null) handlers.Add(innermost);
+        // Inside the SDK's retry handler, so it only ever sees a Retry-After it can wait on, and parsers only readable JSON.
+        handlers.Add(new RetryAfterClampHandler(time));
+        handlers.Add(new LenientJsonHandler());
         handlers.Add(new HttpStatusCountingHandler(metrics, source));
         handlers.Add(new TokenDestinationGuardHandler(uri => GraphCloud.MayReceiveToken(uri, tenant)));
         var http = GraphClientFactory.Create(handlers, finalHandler: new SocketsHttpHandler

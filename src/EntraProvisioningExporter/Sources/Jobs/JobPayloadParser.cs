@@ -5,10 +5,11 @@ using Microsoft.Kiota.Serialization.Json;
 
 namespace EntraProvisioningExporter.Sources.Jobs;
 
-/// <summary>A job the parser could not map, and why; the other jobs of the payload are kept.</summary>
-public sealed record JobParseProblem(string ServicePrincipalId, string? JobId, string Reason);
+/// <summary>A job the parser dropped, why (a <see cref="DropReason"/>) and the detail; the other jobs of the payload are kept.</summary>
+public sealed record JobParseProblem(string ServicePrincipalId, string? JobId, string DropReason, string Detail);
 
-public sealed record ParsedJobs(IReadOnlyList<JobState> Jobs, IReadOnlyList<JobParseProblem> Problems);
+/// <summary>The jobs of one page, the jobs dropped from it, and the page that follows (Graph's @odata.nextLink), if any.</summary>
+public sealed record ParsedJobs(IReadOnlyList<JobState> Jobs, IReadOnlyList<JobParseProblem> Problems, string? NextLink = null);
 
 /// <summary>
 /// Turns a Graph "list synchronization jobs" body into <see cref="JobState"/>s. Each job is read with the
@@ -21,30 +22,109 @@ public static class JobPayloadParser
     /// <summary>Anything longer than this is "never" (Microsoft's sample uses TimeSpan.MaxValue).</summary>
     private static readonly TimeSpan InfiniteInterval = TimeSpan.FromDays(365 * 100);
 
+    /// <summary>
+    /// One page of a service principal's jobs. Throws <see cref="JsonException"/> only when the page as a whole cannot be
+    /// read (not JSON, too deep, no 'value' array); a job that cannot be read is dropped and listed in the problems.
+    /// Strings are read leniently (<see cref="LenientJson"/>), so an odd character never costs more than itself.
+    /// </summary>
     public static ParsedJobs Parse(string tenantId, ServicePrincipalRef sp, string body)
     {
-        using var doc = JsonDocument.Parse(body);
+        using var doc = JsonDocument.Parse(LenientJson.Repair(System.Text.Encoding.UTF8.GetBytes(body), isBatch: false));
         if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
             throw new JsonException("The jobs response has no 'value' array.");
 
         var jobs = new List<JobState>(value.GetArrayLength());
         var problems = new List<JobParseProblem>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var element in value.EnumerateArray())
         {
             var rawId = GraphJson.String(element, "id");
             try
             {
                 if (element.ValueKind != JsonValueKind.Object) throw new JsonException("A job is not a JSON object.");
-                var typed = new JsonParseNode(element).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue)
-                    ?? throw new JsonException("The job could not be read.");
-                jobs.Add(Map(tenantId, sp, typed, element));
+                if (rawId is null) throw new JsonException("A job has no id.");
+                if (!LabelCap.IdFits(rawId))
+                {
+                    problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.IdTooLong, $"the job id is {rawId.Length} characters, over the {LabelCap.MaxBytes}-byte label cap"));
+                    continue;
+                }
+                if (!ids.Add(rawId))
+                {
+                    problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.Invalid, "the job id appears twice in the list; the first is kept"));
+                    continue;
+                }
+                jobs.Add(Map(tenantId, sp, ReadModel(element), element));
             }
             catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
             {
-                problems.Add(new JobParseProblem(sp.Id, rawId, ex.Message));
+                problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.Invalid, ex.Message));
             }
         }
-        return new ParsedJobs(jobs, problems);
+        return new ParsedJobs(jobs, problems, GraphJson.String(doc.RootElement, "@odata.nextLink"));
+    }
+
+    /// <summary>
+    /// The job in the SDK's model. The SDK throws on a value it cannot convert (a number past Int64, a date or duration
+    /// that is not one), which would cost the whole job: such values are then nulled and the job read again, so
+    /// a value that cannot be read drops only that value.
+    /// </summary>
+    private static SynchronizationJob ReadModel(JsonElement element)
+    {
+        try
+        {
+            return new JsonParseNode(element).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue) ?? throw new JsonException("The job could not be read.");
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        {
+            using var cleaned = JsonDocument.Parse(UnreadableValuesNulled(element)!.ToJsonString());
+            return new JsonParseNode(cleaned.RootElement.Clone()).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue) ?? throw new JsonException("The job could not be read.");
+        }
+    }
+
+    private static readonly string[] TimeSuffixes = ["Time", "DateTime", "Began", "Ended", "Attempt"];
+
+    private static System.Text.Json.Nodes.JsonNode? UnreadableValuesNulled(JsonElement element, string? name = null)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var o = new System.Text.Json.Nodes.JsonObject();
+                foreach (var p in element.EnumerateObject()) o[p.Name] = UnreadableValuesNulled(p.Value, p.Name);
+                return o;
+            case JsonValueKind.Array:
+                var a = new System.Text.Json.Nodes.JsonArray();
+                foreach (var item in element.EnumerateArray()) a.Add(UnreadableValuesNulled(item, name));
+                return a;
+            case JsonValueKind.Number:
+                // Every number of the job model is an integer (counts, thresholds): anything else cannot be read into it.
+                return element.TryGetInt64(out var l) ? System.Text.Json.Nodes.JsonValue.Create(l) : null;
+            case JsonValueKind.String:
+                var text = element.GetString();
+                if (name is not null && TimeSuffixes.Any(t => name.EndsWith(t, StringComparison.OrdinalIgnoreCase))
+                    && !string.IsNullOrEmpty(text) && !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+                    return null;
+                if (name == "interval" && !string.IsNullOrEmpty(text) && !IsDuration(text)) return null;
+                return System.Text.Json.Nodes.JsonValue.Create(text);
+            default:
+                return System.Text.Json.Nodes.JsonNode.Parse(element.GetRawText());
+        }
+    }
+
+    private static bool IsDuration(string text)
+    {
+        try
+        {
+            _ = System.Xml.XmlConvert.ToTimeSpan(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
     }
 
     internal static JobState Map(string tenantId, ServicePrincipalRef sp, SynchronizationJob job, JsonElement raw)
@@ -54,21 +134,21 @@ public static class JobPayloadParser
         var rawStatus = Child(raw, "status");
         var quarantine = status?.Quarantine is { } q
             ? new QuarantineState(
-                GraphJson.String(Child(rawStatus, "quarantine"), "reason") ?? KnownValues.Unknown,
-                Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), q.SeriesCount, q.Error?.Code, q.Error?.TenantActionable)
+                LabelCap.Name(GraphJson.String(Child(rawStatus, "quarantine"), "reason") ?? KnownValues.Unknown),
+                Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), NonNegative(q.SeriesCount), LabelCap.NameOrNull(q.Error?.Code), q.Error?.TenantActionable)
             : null;
 
         return new JobState
         {
             TenantId = tenantId,
             ServicePrincipalId = sp.Id,
-            AppName = sp.DisplayName,
+            AppName = LabelCap.Name(sp.DisplayName),
             JobId = job.Id,
-            TemplateId = job.TemplateId ?? "",
-            StatusCode = GraphJson.String(rawStatus, "code") ?? KnownValues.Unknown,
-            ScheduleState = GraphJson.String(Child(raw, "schedule"), "state"),
+            TemplateId = LabelCap.Name(job.TemplateId ?? ""),
+            StatusCode = LabelCap.Name(GraphJson.String(rawStatus, "code") ?? KnownValues.Unknown),
+            ScheduleState = LabelCap.NameOrNull(GraphJson.String(Child(raw, "schedule"), "state")),
             ScheduleInterval = job.Schedule?.Interval is { } interval && interval > TimeSpan.Zero && interval < InfiniteInterval ? interval : null,
-            SuccessiveCompleteFailures = status?.CountSuccessiveCompleteFailures,
+            SuccessiveCompleteFailures = NonNegative(status?.CountSuccessiveCompleteFailures),
             EscrowsPruned = status?.EscrowsPruned,
             Quarantine = quarantine,
             LastExecution = Execution(status?.LastExecution, Child(rawStatus, "lastExecution")),
@@ -80,35 +160,38 @@ public static class JobPayloadParser
             Progress = Progress(status?.Progress),
             DeleteThreshold = JobSettings.DeleteThreshold(raw),
             SynchronizedEntries = status?.SynchronizedEntryCountByType?
-                .Where(kv => !string.IsNullOrEmpty(kv.Key) && kv.Value is not null)
-                .Select(kv => new KeyValuePair<string, long>(kv.Key!, kv.Value!.Value))
+                .Where(kv => !string.IsNullOrEmpty(kv.Key) && kv.Value is >= 0)
+                .Select(kv => new KeyValuePair<string, long>(LabelCap.Name(kv.Key!), kv.Value!.Value))
+                .DistinctBy(kv => kv.Key, StringComparer.Ordinal)
+                .Take(LabelCap.MaxEntriesPerJob)
                 .ToList() ?? [],
         };
     }
 
     private static ExecutionState? Execution(SynchronizationTaskExecution? e, JsonElement? raw) => e is null ? null : new ExecutionState
     {
-        State = GraphJson.String(raw, "state") ?? KnownValues.Unknown,
+        State = LabelCap.Name(GraphJson.String(raw, "state") ?? KnownValues.Unknown),
         TimeBegan = Time(e.TimeBegan),
         TimeEnded = Time(e.TimeEnded),
-        CountEntitled = e.CountEntitled,
-        CountEntitledForProvisioning = e.CountEntitledForProvisioning,
-        CountEscrowed = e.CountEscrowed,
-        CountEscrowedRaw = e.CountEscrowedRaw,
-        CountExported = e.CountExported,
-        CountExports = e.CountExports,
-        CountImported = e.CountImported,
-        CountImportedDeltas = e.CountImportedDeltas,
-        CountImportedReferenceDeltas = e.CountImportedReferenceDeltas,
+        CountEntitled = NonNegative(e.CountEntitled),
+        CountEntitledForProvisioning = NonNegative(e.CountEntitledForProvisioning),
+        CountEscrowed = NonNegative(e.CountEscrowed),
+        CountEscrowedRaw = NonNegative(e.CountEscrowedRaw),
+        CountExported = NonNegative(e.CountExported),
+        CountExports = NonNegative(e.CountExports),
+        CountImported = NonNegative(e.CountImported),
+        CountImportedDeltas = NonNegative(e.CountImportedDeltas),
+        CountImportedReferenceDeltas = NonNegative(e.CountImportedReferenceDeltas),
     };
 
     /// <summary>Entries without a unit kind are dropped; a kind Graph lists twice keeps its latest observation.</summary>
     private static IReadOnlyList<ProgressState> Progress(List<SynchronizationProgress>? progress) =>
         progress is null or [] ? [] : progress
             .Where(p => p is not null && !string.IsNullOrWhiteSpace(p.Units))
-            .GroupBy(p => p.Units!.Trim(), StringComparer.Ordinal)
+            .GroupBy(p => LabelCap.Name(p.Units!.Trim()), StringComparer.Ordinal)
+            .Take(LabelCap.MaxEntriesPerJob)
             .Select(g => g.OrderByDescending(p => Time(p.ProgressObservationDateTime) ?? DateTimeOffset.MinValue).First())
-            .Select(p => new ProgressState(p.Units!.Trim(), NonNegative(p.CompletedUnits), NonNegative(p.TotalUnits), Time(p.ProgressObservationDateTime)))
+            .Select(p => new ProgressState(LabelCap.Name(p.Units!.Trim()), NonNegative(p.CompletedUnits), NonNegative(p.TotalUnits), Time(p.ProgressObservationDateTime)))
             .OrderBy(p => p.Units, StringComparer.Ordinal)
             .ToList();
 
@@ -117,8 +200,11 @@ public static class JobPayloadParser
     /// <summary>When an execution finished (or began, if it has no end).</summary>
     private static DateTimeOffset? Finished(SynchronizationTaskExecution? e) => e is null ? null : Time(e.TimeEnded) ?? Time(e.TimeBegan);
 
-    /// <summary>"0001-01-01T00:00:00Z" means never; the SDK already turns "" into null.</summary>
-    internal static DateTimeOffset? Time(DateTimeOffset? value) => value is { } v && v.Year > 1 ? v : null;
+    /// <summary>
+    /// "0001-01-01T00:00:00Z" means never; the SDK already turns "" into null. Nothing the exporter reads happened before
+    /// 1970 (a Unix timestamp would be negative), so any earlier time is no time.
+    /// </summary>
+    internal static DateTimeOffset? Time(DateTimeOffset? value) => value is { } v && v >= DateTimeOffset.UnixEpoch ? v : null;
 
     private static JsonElement? Child(JsonElement? parent, string name) =>
         parent is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var child) && child.ValueKind == JsonValueKind.Object ? child : null;

@@ -1,20 +1,20 @@
 using EntraProvisioningExporter.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace EntraProvisioningExporter.Sources.Jobs;
 
 /// <summary>
 /// One tenant's job-status source: rediscovery on its own, longer interval, then every known service
-/// principal's jobs; each cycle publishes one immutable snapshot. A service principal whose jobs could not be
-/// read this cycle, or a job that could not be mapped, keeps its last good state; the cycle then reports why.
+/// principal's jobs; each cycle publishes one immutable snapshot. A service principal whose jobs Graph did not give
+/// this cycle (an error status) keeps its last good state, and the cycle reports why. An object that Graph gave but
+/// that cannot be read (a job, or one service principal's whole list) is dropped and counted (DroppedObjects): the
+/// source stays up for everything else it read.
 /// </summary>
-public sealed partial class TenantJobPoller(
+public sealed class TenantJobPoller(
     TenantOptions tenant,
     RuntimeConfiguration runtime,
     GraphJobSource source,
     JobSnapshotStore store,
-    TimeProvider time,
-    ILogger logger) : IPolledSource
+    TimeProvider time) : IPolledSource
 {
     private IReadOnlyList<ServicePrincipalRef> known = [];
     private DateTimeOffset? lastDiscovery;
@@ -27,11 +27,9 @@ public sealed partial class TenantJobPoller(
     {
         var fetched = await FetchAsync(cancellationToken).ConfigureAwait(false);
         Publish(fetched);
-        foreach (var problem in fetched.Problems)
-            LogJobProblem(logger, tenant.DisplayName, problem.ServicePrincipalId, problem.JobId ?? "(no id)", problem.Reason);
-        if (fetched.FailedServicePrincipals.Count == 0 && fetched.Problems.Count == 0) return CycleOutcome.Success;
-        var reason = fetched.FailedServicePrincipals.Values.GroupBy(r => r).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault() ?? PollErrorReason.BadResponse;
-        return new CycleOutcome(reason, $"{fetched.FailedServicePrincipals.Count} service principal(s) could not be read and {fetched.Problems.Count} job(s) could not be mapped; their last good values are kept.");
+        if (fetched.FailedServicePrincipals.Count == 0) return CycleOutcome.Success;
+        var reason = fetched.FailedServicePrincipals.Values.GroupBy(r => r).OrderByDescending(g => g.Count()).Select(g => g.Key).First();
+        return new CycleOutcome(reason, $"{fetched.FailedServicePrincipals.Count} service principal(s) could not be read; their last good values are kept.");
     }
 
     private async Task<JobFetchResult> FetchAsync(CancellationToken token)
@@ -63,13 +61,7 @@ public sealed partial class TenantJobPoller(
         {
             if (fetched.JobsByServicePrincipal.TryGetValue(sp.Id, out var fresh))
             {
-                jobs.AddRange(fresh);
-                // A job that could not be mapped this time keeps its last good state.
-                if (previous is not null)
-                {
-                    var bad = fetched.Problems.Where(p => p.ServicePrincipalId == sp.Id && p.JobId is not null).Select(p => p.JobId!).ToHashSet(StringComparer.Ordinal);
-                    jobs.AddRange(previous[sp.Id].Where(j => bad.Contains(j.JobId)));
-                }
+                jobs.AddRange(fresh); // a job dropped this time is not shown stale: its drop is counted instead
             }
             else if (previous is not null)
             {
@@ -79,7 +71,4 @@ public sealed partial class TenantJobPoller(
         jobs.Sort((a, b) => string.CompareOrdinal(a.ServicePrincipalId + "/" + a.JobId, b.ServicePrincipalId + "/" + b.JobId));
         store.Publish(new TenantJobSnapshot(TenantId, jobs, time.GetUtcNow()));
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant}: a job of service principal {ServicePrincipalId} ({JobId}) could not be mapped and keeps its last good values: {Reason}")]
-    private static partial void LogJobProblem(ILogger logger, string tenant, string servicePrincipalId, string jobId, string reason);
 }

@@ -61,8 +61,11 @@ public sealed class LogsTable
     /// <summary>The column's position; an unexpected table shape is a clear error naming the column.</summary>
     public int Ordinal(string name) => index.TryGetValue(name, out var i)
         ? i
-        : throw new InvalidDataException($"The result has no column '{name}' (columns: {string.Join(", ", Columns.Select(c => c.Name))}).");
+        : throw new MissingColumnException($"The result has no column '{name}' (columns: {string.Join(", ", Columns.Select(c => c.Name))}).");
 }
+
+/// <summary>The table lacks a column a query's reader needs: the shape of the whole result is wrong, not one row.</summary>
+public sealed class MissingColumnException(string message) : FormatException(message);
 
 /// <summary>One row. Cells keep their JSON form; getters convert by the column's declared type, and null stays null.</summary>
 public sealed class LogsTableRow(LogsTable? table, JsonElement[] cells)

@@ -1,7 +1,13 @@
 using System.Globalization;
+using System.Text.Json;
 using EntraProvisioningExporter.Configuration;
+using EntraProvisioningExporter.Sources.Graph;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Abstractions;
+using Microsoft.Kiota.Abstractions.Serialization;
+using Microsoft.Kiota.Serialization.Json;
 
 namespace EntraProvisioningExporter.Sources.Logs;
 
@@ -18,6 +24,11 @@ namespace EntraProvisioningExporter.Sources.Logs;
 ///
 /// Counting starts at "now" (history is not replayed into counters), but the first cycles read back one
 /// window so the window gauges are right as soon as that backfill is done, and again after a restart.
+///
+/// Hostile pages: each event is read on its own, so one that cannot be read drops only itself; an event dated
+/// outside the range asked for, or in the future beyond <see cref="LogEventTime.MaxClockSkew"/>, is not counted and
+/// does not move the job's last-event time; a slice whose paging passes the page budget halves, and at the smallest
+/// slice the rest of that slice is given up. Every one of these is a counted drop.
 /// </summary>
 public sealed class GraphLogSource : IPolledSource
 {
@@ -40,9 +51,11 @@ public sealed class GraphLogSource : IPolledSource
     private DateTimeOffset? cursorReadAt;
     private TimeSpan slice;
     private long budgetExhaustions;
+    private readonly SourceDrops drops;
 
-    public GraphLogSource(TenantOptions tenant, ExporterOptions options, GraphServiceClient client, RequestBudget budget, LogSnapshotStore store, TimeProvider time)
+    public GraphLogSource(TenantOptions tenant, ExporterOptions options, GraphServiceClient client, RequestBudget budget, LogSnapshotStore store, TimeProvider time, SourceDrops drops)
     {
+        this.drops = drops;
         this.tenant = tenant;
         this.options = options;
         logs = options.Logs;
@@ -81,6 +94,17 @@ public sealed class GraphLogSource : IPolledSource
                     slice = slice / 2 < MinSlice ? MinSlice : slice / 2;
                     break;
                 }
+                catch (PageBudgetExhaustedException ex) when (slice > MinSlice)
+                {
+                    drops.Drop(DropReason.PageBudget, ex.Range, $"{ex.Message}; the slice halves and is read again");
+                    slice = slice / 2 < MinSlice ? MinSlice : slice / 2;
+                    break;
+                }
+                catch (PageBudgetExhaustedException ex)
+                {
+                    // Already the smallest slice: a chain this long is not a real minute of logs. Give the rest up, counted.
+                    drops.Drop(DropReason.PageBudget, ex.Range, $"{ex.Message}; the rest of the slice is not read");
+                }
                 cursor = end;
                 cursorReadAt = now;
                 slice = slice * 2 > MaxSlice ? MaxSlice : slice * 2;
@@ -107,33 +131,95 @@ public sealed class GraphLogSource : IPolledSource
     private async Task ReadAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var filter = $"activityDateTime ge {Iso(from)} and activityDateTime le {Iso(to)}";
-        var page = await client.AuditLogs.Provisioning.GetAsync(r =>
+        var request = client.AuditLogs.Provisioning.ToGetRequestInformation(r =>
         {
             r.QueryParameters.Filter = filter;
             r.QueryParameters.Top = logs.GraphPageSize;
-        }, cancellationToken).ConfigureAwait(false);
+        });
         var visited = new HashSet<string>(StringComparer.Ordinal);
-        while (page is not null)
+        var now = time.GetUtcNow();
+        for (var pages = 1; ; pages++)
         {
-            foreach (var e in page.Value ?? []) Accept(e);
-            if (string.IsNullOrEmpty(page.OdataNextLink)) break;
-            if (!visited.Add(page.OdataNextLink))
+            var next = await ReadPageAsync(request, e => Accept(e, from, to, now), cancellationToken).ConfigureAwait(false);
+            if (string.IsNullOrEmpty(next)) break;
+            if (!visited.Add(next))
                 throw new InvalidDataException("Graph's provisioning log paging did not end: a next-link repeated.");
-            page = await client.AuditLogs.Provisioning.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (pages >= PageBudget.MaxPagesPerCollection)
+                throw new PageBudgetExhaustedException($"provisioning logs {Iso(from)}..{Iso(to)}", $"the slice has more than {PageBudget.MaxPagesPerCollection} pages");
+            request = client.AuditLogs.Provisioning.WithUrl(next).ToGetRequestInformation();
         }
     }
 
-    private void Accept(ProvisioningObjectSummary e)
+    private static readonly Dictionary<string, ParsableFactory<IParsable>> ODataErrors = new() { ["XXX"] = ODataError.CreateFromDiscriminatorValue };
+
+    /// <summary>One page, each event read on its own with the SDK's model: one that cannot be read is dropped alone. Returns the next link.</summary>
+    private async Task<string?> ReadPageAsync(RequestInformation request, Action<ProvisioningObjectSummary> accept, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(e.Id) || e.ActivityDateTime is not { } at || seen.ContainsKey(e.Id) || string.IsNullOrEmpty(e.JobId)) return;
-        var job = new JobKey(TenantId, e.ServicePrincipal?.Id ?? "", e.JobId);
+        var stream = await client.RequestAdapter.SendPrimitiveAsync<Stream>(request, ODataErrors, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException("Graph answered the provisioning logs with an empty body.");
+        await using (stream.ConfigureAwait(false))
+        {
+            using var page = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var root = page.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException("Graph's provisioning log page has no 'value' array.");
+            foreach (var element in value.EnumerateArray())
+            {
+                if (ReadEvent(element, out var problem) is { } e) accept(e);
+                else drops.Drop(DropReason.Invalid, GraphJson.String(element, "id"), problem!);
+            }
+            return GraphJson.String(root, "@odata.nextLink");
+        }
+    }
+
+    /// <summary>One event of a page with the SDK's model; null, and why, when it cannot be read. Never throws.</summary>
+    public static ProvisioningObjectSummary? ReadEvent(JsonElement element, out string? problem)
+    {
+        problem = null;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            problem = "a provisioning log event is not an object";
+            return null;
+        }
+        try
+        {
+            return new JsonParseNode(element).GetObjectValue(ProvisioningObjectSummary.CreateFromDiscriminatorValue)
+                ?? throw new JsonException("the event could not be read");
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        {
+            problem = $"a provisioning log event could not be read: {ex.Message}";
+            return null;
+        }
+    }
+
+    private void Accept(ProvisioningObjectSummary e, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now)
+    {
+        if (string.IsNullOrEmpty(e.JobId) || (e.Id is { } known && seen.ContainsKey(known))) return; // not a job's event, or counted already
+        if (string.IsNullOrEmpty(e.Id) || e.ActivityDateTime is not { } at)
+        {
+            drops.Drop(DropReason.Invalid, e.Id, "a provisioning log event has no id or no activityDateTime");
+            return;
+        }
+        if (LogEventTime.Check(at, from, to, now) is { } reason)
+        {
+            drops.Drop(reason, e.Id, $"the event is dated {Iso(at)}, outside {Iso(from)}..{Iso(to)} asked for (now {Iso(now)}); not counted");
+            return;
+        }
+        var sp = e.ServicePrincipal?.Id ?? "";
+        if (!LabelCap.IdFits(e.JobId) || !LabelCap.IdFits(sp) || !LabelCap.IdFits(e.Id))
+        {
+            drops.Drop(DropReason.IdTooLong, e.Id, $"the event's id, job id or service principal id is over the {LabelCap.MaxBytes}-byte label cap");
+            return;
+        }
+        var job = new JobKey(TenantId, sp, e.JobId);
         var status = LogNormalization.Status(e.ProvisioningStatusInfo?.Status?.ToString());
         var action = LogNormalization.Action(e.ProvisioningAction?.ToString());
         seen[e.Id] = (at, job, status);
         if (!lastEvent.TryGetValue(job, out var last) || at > last) lastEvent[job] = at;
-        cycles.Add(job, e.CycleId, at, action, status);
+        cycles.Add(job, e.CycleId is { } cycle ? LabelCap.Name(cycle) : null, at, action, status);
         if (at > countFrom)
-            counters.Stage(job, action, status, LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode), 1);
+            counters.Stage(job, action, status, LabelCap.NameOrNull(LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode)), 1);
     }
 
     /// <summary>Forget ids the next read can no longer reach and the window no longer needs.</summary>
@@ -157,5 +243,5 @@ public sealed class GraphLogSource : IPolledSource
             new Dictionary<string, CustomQueryResult>()) { Cycles = cycles.Current(windowStart) });
     }
 
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+    internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 }

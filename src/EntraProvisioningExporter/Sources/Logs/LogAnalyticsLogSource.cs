@@ -11,6 +11,9 @@ namespace EntraProvisioningExporter.Sources.Logs;
 /// 2. reads the trailing window and each job's latest event, server-side, so they are right from the first cycle;
 /// 3. runs the user's custom queries.
 /// Each part fails on its own; what failed keeps its last good values and the cycle reports the first reason.
+/// Within a part each row stands alone: a row that cannot be read, whose count is negative or absurd, whose ids are
+/// over the label cap, or whose latest event lies outside the range asked for (or in the future), is dropped and
+/// counted, and the other rows are used.
 /// </summary>
 public sealed class LogAnalyticsLogSource : IPolledSource
 {
@@ -25,9 +28,11 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     private IReadOnlyList<JobWindow> windows = [];
     private IReadOnlyList<JobCycle> cycles = [];
     private readonly Dictionary<string, CustomQueryResult> custom = new(StringComparer.Ordinal);
+    private readonly SourceDrops drops;
 
-    public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, LogSnapshotStore store, TimeProvider time)
+    public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, LogSnapshotStore store, TimeProvider time, SourceDrops drops)
     {
+        this.drops = drops;
         this.tenant = tenant;
         logs = options.Logs;
         this.client = client;
@@ -78,22 +83,17 @@ public sealed class LogAnalyticsLogSource : IPolledSource
         if (upper <= cursor) return;
         var result = await client.QueryWorkspaceAsync(workspaceId, LogAnalyticsQueries.Increments(cursor, upper),
             new QueryTimeRange(cursor - logs.MaxIngestionDelay, upper), Options(), cancellationToken).ConfigureAwait(false);
+        var staged = new List<(string Reason, string? Id, string Detail)>();
         try
         {
-            foreach (var row in result.Table.Rows)
-            {
-                var jobId = row.GetString("JobId");
-                if (string.IsNullOrEmpty(jobId)) continue; // not attributable to a job
-                var job = new JobKey(TenantId, row.GetString("ServicePrincipalId") ?? "", jobId);
-                counters.Stage(job, LogNormalization.Action(row.GetString("ProvisioningAction")), LogNormalization.Status(row.GetString("ResultType")),
-                    LogNormalization.ErrorCode(row.GetString("ResultSignature")), row.GetInt64("Events") ?? 0);
-            }
+            LogAnalyticsRows.Increments(TenantId, result.Table, counters, staged);
         }
         catch
         {
-            counters.DiscardStaged();
+            counters.DiscardStaged(); // the table's shape is wrong: nothing of it is counted, and the cursor stays
             throw;
         }
+        foreach (var drop in staged) drops.Drop(drop.Reason, drop.Id, drop.Detail);
         counters.Commit();
         cursor = upper;
     }
@@ -103,13 +103,9 @@ public sealed class LogAnalyticsLogSource : IPolledSource
         var lookback = now - logs.LastEventLookback;
         var result = await client.QueryWorkspaceAsync(workspaceId, LogAnalyticsQueries.Window(lookback, now - logs.Window),
             new QueryTimeRange(lookback, now), Options(), cancellationToken).ConfigureAwait(false);
-        windows = result.Table.Rows
-            .Where(r => !string.IsNullOrEmpty(r.GetString("JobId")))
-            .Select(r => new JobWindow(new JobKey(TenantId, r.GetString("ServicePrincipalId") ?? "", r.GetString("JobId")!),
-                r.GetInt64("Success") ?? 0, r.GetInt64("Failure") ?? 0, r.GetInt64("Skipped") ?? 0, r.GetInt64("Warning") ?? 0,
-                r.GetDateTimeOffset("LastEvent")))
-            .OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal)
-            .ToList();
+        var dropped = new List<(string Reason, string? Id, string Detail)>();
+        windows = LogAnalyticsRows.Windows(TenantId, result.Table, lookback, now, dropped);
+        foreach (var drop in dropped) drops.Drop(drop.Reason, drop.Id, drop.Detail);
     }
 
     private async Task ReadCyclesAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -127,6 +123,70 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     }
 
     private LogsQueryOptions Options() => new() { ServerTimeout = logs.ServerTimeout, AllowPartialErrors = false };
+}
+
+/// <summary>
+/// Turns the event-count and window queries' tables into counts and windows, each row on its own: a row that cannot be
+/// read, whose count is negative or absurd, whose ids are over the label cap, or whose latest event lies outside the
+/// range asked for (or in the future), is left out and listed in <c>dropped</c>. A missing column still throws: that is
+/// the table's shape, not one row.
+/// </summary>
+public static class LogAnalyticsRows
+{
+    /// <summary>More events than this in one row of one cycle is not a real count (it would also overflow the counters in time).</summary>
+    public const long MaxEventsPerRow = 1_000_000_000;
+
+    public static void Increments(string tenantId, LogsTable table, LogCounters counters, List<(string Reason, string? Id, string Detail)> dropped)
+    {
+        foreach (var row in table.Rows)
+            if (Read(row, "event count", r =>
+                {
+                    if (r.GetString("JobId") is not { Length: > 0 } jobId) return null; // not attributable to a job
+                    if (r.GetInt64("Events") is not { } events || events is < 0 or > MaxEventsPerRow)
+                        return (DropReason.BadValue, $"its event count {r.GetString("Events")} is not a count");
+                    counters.Stage(Job(tenantId, r, jobId), LogNormalization.Action(r.GetString("ProvisioningAction")), LogNormalization.Status(r.GetString("ResultType")),
+                        LabelCap.NameOrNull(LogNormalization.ErrorCode(r.GetString("ResultSignature"))), events);
+                    return null;
+                }) is { } drop)
+                dropped.Add(drop);
+    }
+
+    public static IReadOnlyList<JobWindow> Windows(string tenantId, LogsTable table, DateTimeOffset lookback, DateTimeOffset now, List<(string Reason, string? Id, string Detail)> dropped)
+    {
+        var read = new List<JobWindow>();
+        foreach (var row in table.Rows)
+            if (Read(row, "window", r =>
+                {
+                    if (r.GetString("JobId") is not { Length: > 0 } jobId) return null;
+                    long?[] counts = [r.GetInt64("Success"), r.GetInt64("Failure"), r.GetInt64("Skipped"), r.GetInt64("Warning")];
+                    if (counts.Any(c => c is < 0 or > MaxEventsPerRow)) return (DropReason.BadValue, "a count of the job's window is negative or absurd");
+                    var last = r.GetDateTimeOffset("LastEvent");
+                    if (last is { } at && LogEventTime.Check(at, lookback, now, now) is { } reason)
+                        return (reason, $"the job's latest event is dated {GraphLogSource.Iso(at)}, outside {GraphLogSource.Iso(lookback)}..{GraphLogSource.Iso(now)}");
+                    read.Add(new JobWindow(Job(tenantId, r, jobId), counts[0] ?? 0, counts[1] ?? 0, counts[2] ?? 0, counts[3] ?? 0, last));
+                    return null;
+                }) is { } drop)
+                dropped.Add(drop);
+        return read.OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal).ToList();
+    }
+
+    private static JobKey Job(string tenantId, LogsTableRow row, string jobId) => new(tenantId, row.GetString("ServicePrincipalId") ?? "", jobId);
+
+    private static (string Reason, string? Id, string Detail)? Read(LogsTableRow row, string what, Func<LogsTableRow, (string Reason, string Detail)?> read)
+    {
+        string? id = null;
+        try
+        {
+            id = row.GetString("JobId");
+            if (id is not null && (!LabelCap.IdFits(id) || !LabelCap.IdFits(row.GetString("ServicePrincipalId") ?? "")))
+                return (DropReason.IdTooLong, id, $"a {what} row's job or service principal id is over the {LabelCap.MaxBytes}-byte label cap");
+            return read(row) is { } drop ? (drop.Reason, id, $"a {what} row: {drop.Detail}") : null;
+        }
+        catch (Exception ex) when (ex is (InvalidDataException or FormatException or OverflowException or InvalidOperationException) and not MissingColumnException)
+        {
+            return (DropReason.Invalid, id, $"a {what} row could not be read: {ex.Message}");
+        }
+    }
 }
 
 /// <summary>Turns the current-cycles query's table into each job's current cycle.</summary>
