@@ -52,7 +52,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         }
         ApplyInfo();
         runtime.InfoChanged += ApplyInfo;
-        ProcessMetrics.Register(Registry);
+        ProcessMetrics.Register(Registry, table.Selection);
         tenantFamilies = [.. table.TenantFamilies.Where(f => f.ReadJob is null)];
         jobFamilies = new JobFamilies([.. table.TenantFamilies.Where(f => f.ReadJob is not null)], collectors);
         Registry.AddBeforeCollectCallback(UpdateAges);
@@ -110,16 +110,21 @@ public sealed partial class PrometheusExposition : IMetricRecorder
                     age.Child.Set(TenantFamily.Age(age.Since, now));
     }
 
-    public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues) =>
-        ((Counter)collectors[family]).WithLabels(labelValues).Inc(increment);
+    // A recorded family Exporter:Metrics leaves out has no collector: its events cost a dictionary lookup.
+    public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues)
+    {
+        if (collectors.GetValueOrDefault(family) is Counter counter) counter.WithLabels(labelValues).Inc(increment);
+    }
 
-    public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues) =>
-        ((Histogram)collectors[family]).WithLabels(labelValues).Observe(value);
+    public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues)
+    {
+        if (collectors.GetValueOrDefault(family) is Histogram histogram) histogram.WithLabels(labelValues).Observe(value);
+    }
 
     public void Remove(RecordedFamily family, params ReadOnlySpan<string> labelValues)
     {
         var values = labelValues.ToArray();
-        switch (collectors[family])
+        switch (collectors.GetValueOrDefault(family))
         {
             case Counter c: c.RemoveLabelled(values); break;
             case Histogram h: h.RemoveLabelled(values); break;

@@ -186,6 +186,14 @@ public sealed partial class ConfigurationReloader(
             fresh.Quarantine = running.Quarantine;
             keys.Add($"{S}:Quarantine");
         }
+        if (!fresh.Metrics.Include.SequenceEqual(running.Metrics.Include, StringComparer.Ordinal) ||
+            !fresh.Metrics.Exclude.SequenceEqual(running.Metrics.Exclude, StringComparer.Ordinal))
+        {
+            // The families are the table's, built at start: a changed list would leave series the new list drops, or
+            // lack collectors for those it adds.
+            fresh.Metrics = running.Metrics;
+            keys.Add($"{S}:Metrics");
+        }
         if (fresh.Logs.MaxErrorCodesPerJob != running.Logs.MaxErrorCodesPerJob)
         {
             fresh.Logs.MaxErrorCodesPerJob = running.Logs.MaxErrorCodesPerJob;
@@ -197,6 +205,7 @@ public sealed partial class ConfigurationReloader(
             for (var j = queries.Count - 1; j >= 0; j--)
             {
                 var q = queries[j];
+                if (!table.Selection.Includes(q.Name ?? "")) continue; // left out by Exporter:Metrics: never run
                 if (table.TenantFamilies.Any(f => f.Name == q.Name && f.LabelNames.SequenceEqual(["tenant_id", .. q.LabelColumns]))) continue;
                 queries.RemoveAt(j);
                 keys.Add($"{S}:Tenants:{i}:Logs:CustomQueries:{j} ('{q.Name}': a metric family new to the metric table)");
