@@ -19,6 +19,7 @@ public static class EndpointRouteBuilderExtensions
         var registry = endpoints.ServiceProvider.GetRequiredService<PrometheusExposition>().Registry;
         // prometheus-net negotiates text 0.0.4 or OpenMetrics 1.0 from the Accept header.
         endpoints.MapMetrics(settings => settings.Registry = registry, "/metrics").WithMetadata(RequiresMetricsAuth.Instance);
+        endpoints.MapMethods(ProbeEndpoint.Path, [HttpMethods.Get, HttpMethods.Head], ProbeEndpoint.HandleAsync).WithMetadata(RequiresMetricsAuth.Instance);
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         // The status page says what the metrics say, so it is protected like them.
