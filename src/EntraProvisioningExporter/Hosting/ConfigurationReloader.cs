@@ -59,6 +59,11 @@ public sealed partial class ConfigurationReloader(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         foreach (var warning in files.Warnings) LogStartWarning(logger, warning);
+        if (ShippedAlerts.SilencedBy(table.Selection) is { Count: > 0 } silenced)
+        {
+            var alerts = silenced.Select(a => $"{a.Alert} (needs {string.Join(", ", a.Missing)})");
+            LogAlertsSilenced(logger, silenced.Count, string.Join("; ", alerts));
+        }
         files.WatchAlso([.. CertificatePaths(runtime.Options), .. tls.Files]);
         using var hangup = Register(PosixSignal.SIGHUP, () => Request(Trigger.Hangup));
         using var user1 = Register((PosixSignal)(OperatingSystem.IsLinux() ? 10 : 30), () => LogIgnoredSignal(logger, "SIGUSR1"));
@@ -243,6 +248,9 @@ public sealed partial class ConfigurationReloader(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogStartWarning(ILogger logger, string warning);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Exporter:Metrics leaves out families that {Count} shipped alert(s) need, so they can never fire: {Alerts}")]
+    private static partial void LogAlertsSilenced(ILogger logger, int count, string alerts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Signal} received and ignored (SIGHUP reloads the configuration; SIGTERM stops the exporter)")]
     private static partial void LogIgnoredSignal(ILogger logger, string signal);
