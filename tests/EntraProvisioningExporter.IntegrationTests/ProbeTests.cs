@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator;
 using EntraProvisioningExporter.Simulator.Scenario;
@@ -26,25 +27,27 @@ public class ProbeTests
         return settings;
     }
 
-    /// <summary>The scrape configuration of docs/operations.md ("One target per tenant"), with the exporter's address and a sample limit.</summary>
-    public static string ScrapeConfig(string exporter, int sampleLimit, params string[] tenants) => $"""
-        global:
-          scrape_interval: 1s
-          scrape_timeout: 1s
-        scrape_configs:
-          - job_name: entra-tenants
-            metrics_path: /probe
-            sample_limit: {sampleLimit}
-            static_configs:
-              - targets: [{string.Join(", ", tenants.Select(t => $"'{t}'"))}]
-            relabel_configs:
-              - source_labels: [__address__]
-                target_label: __param_tenant
-              - source_labels: [__param_tenant]
-                target_label: instance
-              - target_label: __address__
-                replacement: '{exporter}'
-        """;
+    /// <summary>
+    /// The scrape job of docs/operations.md ("One target per tenant"), read from the page, with this test's exporter
+    /// address, tenants and sample limit put in.
+    /// </summary>
+    public static string ScrapeConfig(string exporter, int sampleLimit, params string[] tenants)
+    {
+        var doc = File.ReadAllText(Repo.Path("docs", "operations.md"));
+        var block = doc[doc.IndexOf("<!-- probe-scrape-config -->", StringComparison.Ordinal)..];
+        block = block[(block.IndexOf("```yaml\n", StringComparison.Ordinal) + 8)..];
+        block = block[..block.IndexOf("```", StringComparison.Ordinal)];
+        string Replace(string text, string pattern, string replacement)
+        {
+            var replaced = Regex.Replace(text, pattern, replacement, RegexOptions.Multiline);
+            Assert.True(replaced != text, $"docs/operations.md's probe scrape job has no line matching {pattern}");
+            return replaced;
+        }
+        block = Replace(block, @"sample_limit: \d+.*$", $"sample_limit: {sampleLimit}");
+        block = Replace(block, @"- targets: \[.*\]$", $"- targets: [{string.Join(", ", tenants)}]");
+        block = Replace(block, @"replacement: \S+$", $"replacement: '{exporter}'");
+        return "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n" + block;
+    }
 
     [Theory]
     [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
