@@ -16,8 +16,8 @@ namespace EntraProvisioningExporter.Benchmarks;
 /// exactly as Program.cs builds it, in demo mode (the simulator in-process, jobs and provisioning logs for every
 /// job), polled once, then measured. Republish is what a poll costs the exposition: applying every family of the
 /// table to the tenant's snapshots (values set, vanished series removed). Serialize* is prometheus-net writing the
-/// registry. Scrape* is a whole HTTP GET /metrics over loopback, client and server in this process (so its
-/// allocations count both); ScrapeGzip is what Prometheus asks for.
+/// registry; SerializeTenant is /probe's writer for the (one) tenant. Scrape* is a whole HTTP GET /metrics over
+/// loopback, client and server in this process (so its allocations count both); ScrapeGzip is what Prometheus asks for.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -83,6 +83,15 @@ public class ScrapeBenchmarks
 
     [Benchmark]
     public long SerializeOpenMetrics() => Serialize(ExpositionFormat.OpenMetricsText);
+
+    /// <summary>What /probe?tenant=NAME writes for the one tenant (here every job: compare with SerializeText).</summary>
+    [Benchmark]
+    public long SerializeTenant()
+    {
+        using var counting = new CountingStream();
+        exposition.WriteTenantAsync(tenantId, counting, CancellationToken.None).GetAwaiter().GetResult();
+        return counting.Length;
+    }
 
     [Benchmark]
     public long Scrape() => Get(plain);

@@ -44,6 +44,7 @@ public class HelmChartTests
     [InlineData("client-secret-existing-values.yaml")]
     [InlineData("all-optional-values.yaml")]
     [InlineData("sharded-values.yaml")]
+    [InlineData("lean-values.yaml")]
     public async Task Lint_strict_passes(string? scenario)
     {
         var (exit, output, error) = scenario is null ? await HelmAsync("lint", "--strict", Chart) : await HelmAsync("lint", "--strict", Chart, "-f", Scenario(scenario));
@@ -73,7 +74,9 @@ public class HelmChartTests
         Assert.Equal("config", mounts["/config"]);
         Assert.Equal("9464", (string?)Single(docs, "Service")["spec"]!["ports"]![0]!["port"]);
         Assert.Equal("1", (string?)Single(docs, "Deployment")["spec"]!["replicas"]);
-        Assert.DoesNotContain(docs, d => (string?)d["kind"] is "ServiceMonitor" or "PrometheusRule" or "NetworkPolicy" or "PodDisruptionBudget" or "Secret");
+        Assert.DoesNotContain(docs, d => (string?)d["kind"] is "ServiceMonitor" or "PrometheusRule" or "NetworkPolicy" or "PodDisruptionBudget" or "Secret" or "ScrapeConfig");
+        Assert.Null(pod.Parent!["metadata"]!["annotations"]);
+        Assert.Null(JsonNode.Parse(Settings(docs))!["Exporter"]!["metrics"]);
     }
 
     [Fact]
@@ -262,5 +265,79 @@ public class HelmChartTests
         Assert.Equal(Monitoring.Alerts().Count, urls.Count);
         Assert.True(urls.Count >= 12);
         Assert.All(urls, u => Assert.StartsWith("https://wiki.example.com/entra/runbooks#", u, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_lean_profile_renders_an_exclude_list_the_exporter_accepts_and_a_change_to_it_rolls_the_pods()
+    {
+        var docs = await RenderAsync(Scenario("lean-values.yaml"));
+        var options = BindRenderedOptions(docs);
+        Assert.Empty(options.Metrics.Include);
+        Assert.Equal(["entra_provisioning_job_last_execution_*_entries", "entra_provisioning_job_last_execution_*_deltas",
+            "entra_provisioning_job_last_execution_expected_exports", "dotnet_*"], options.Metrics.Exclude);
+        var result = new ExporterOptionsValidator().Validate(null, options);
+        Assert.True(result.Succeeded, result.FailureMessage);
+        // The nine per-run counts of the last execution are left out; its state and times stay.
+        var excluded = Metrics.MetricTable.Build(options).Excluded;
+        Assert.Equal(9, excluded.Count);
+        Assert.All(excluded, n => Assert.StartsWith("entra_provisioning_job_last_execution_", n, StringComparison.Ordinal));
+        Assert.Contains(Metrics.MetricTable.Build(options).Families, f => f.Name == "entra_provisioning_job_last_execution_state");
+
+        // Exporter:Metrics is read at start only: the pods roll when it changes, and only then.
+        string? Checksum(IReadOnlyList<JsonObject> d) => (string?)Workload(d)["spec"]!["template"]!["metadata"]!["annotations"]?["entra-provisioning-exporter/metrics-checksum"];
+        var other = Path.GetTempFileName();
+        await File.WriteAllTextAsync(other, "exporter:\n  metrics:\n    exclude: [\"dotnet_*\"]\n");
+        var changed = await RenderAsync(Scenario("lean-values.yaml"), other);
+        var interval = Path.GetTempFileName();
+        await File.WriteAllTextAsync(interval, "exporter:\n  pollInterval: \"00:05:00\"\n");
+        var intervalOnly = await RenderAsync(Scenario("lean-values.yaml"), interval);
+        File.Delete(other);
+        File.Delete(interval);
+        Assert.NotNull(Checksum(docs));
+        Assert.NotEqual(Checksum(docs), Checksum(changed));
+        Assert.Equal(Checksum(docs), Checksum(intervalOnly));
+    }
+
+    [Fact]
+    public async Task The_probe_scrape_config_targets_each_tenant_at_the_pod_that_polls_it()
+    {
+        var docs = await RenderAsync(Scenario("sharded-values.yaml"));
+        var scrape = Single(docs, "ScrapeConfig");
+        Assert.Equal("monitoring.coreos.com/v1alpha1", (string?)scrape["apiVersion"]);
+        var spec = scrape["spec"]!;
+        Assert.Equal("/probe", (string?)spec["metricsPath"]);
+        Assert.Equal("20000", (string?)spec["sampleLimit"]);
+        Assert.Equal(("__param_tenant", "instance"), ((string?)spec["relabelings"]![0]!["sourceLabels"]![0], (string?)spec["relabelings"]![0]!["targetLabel"]));
+        var set = (string)Single(docs, "StatefulSet")["metadata"]!["name"]!;
+        var options = BindRenderedOptions(docs);
+        var targets = spec["staticConfigs"]!.AsArray().ToDictionary(c => (string)c!["labels"]!["__param_tenant"]!, c => (string)c!["targets"]![0]!);
+        Assert.Equal(options.Tenants.Select(t => t.Name!).Order(), targets.Keys.Order());
+        foreach (var tenant in options.Tenants)
+        {
+            var shard = Sources.TenantSharding.ShardOf(tenant.TenantId!, 3);
+            Assert.Equal($"{set}-{shard}.{set}-shards.monitoring.svc:9464", targets[tenant.Name!]);
+        }
+        Assert.True(targets.Values.Distinct().Count() > 1, "every tenant on one shard: the test shows nothing");
+
+        // Without sharding every tenant is probed through the Service.
+        var values = Path.GetTempFileName();
+        await File.WriteAllTextAsync(values, "probe:\n  enabled: true\n");
+        var single = await RenderAsync(Scenario("workload-identity-values.yaml"), values);
+        File.Delete(values);
+        var service = (string)Single(single, "Service")["metadata"]!["name"]!;
+        Assert.All(Single(single, "ScrapeConfig")["spec"]!["staticConfigs"]!.AsArray(), c => Assert.Equal($"{service}.monitoring.svc:9464", (string?)c!["targets"]![0]));
+        Assert.Null(Single(single, "ScrapeConfig")["spec"]!["sampleLimit"]);
+    }
+
+    [Fact]
+    public async Task Both_metric_lists_or_a_malformed_pattern_are_rejected_by_the_schema()
+    {
+        var bad = Path.GetTempFileName();
+        await File.WriteAllTextAsync(bad, "exporter:\n  metrics:\n    include: [\"entra_*\"]\n    exclude: [\"process_*\", \"entra job\"]\n");
+        var (exit, _, error) = await HelmAsync("template", "demo", Chart, "-f", bad);
+        File.Delete(bad);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("/exporter/metrics", error, StringComparison.Ordinal);
+        Assert.Contains("/exporter/metrics/exclude/1", error, StringComparison.Ordinal);
     }
 }

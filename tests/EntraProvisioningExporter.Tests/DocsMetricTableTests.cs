@@ -28,4 +28,25 @@ public partial class DocsMetricTableTests
         Assert.True(stale.Count == 0, "In docs/metrics.md but not in the code: " + string.Join(", ", stale));
         Assert.All(inCode, kv => Assert.Equal(kv.Value, documented[kv.Key]));
     }
+
+    /// <summary>The labels every job or tenant series has; a family with any other label has a bound to document.</summary>
+    private static readonly HashSet<string> IdentityLabels = ["tenant_id", "service_principal_id", "job_id", "source"];
+
+    [Fact]
+    public void Every_family_with_a_label_of_its_own_is_in_the_bounds_table()
+    {
+        var doc = MetricsDoc();
+        var start = doc.IndexOf("## Label and series bounds", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/metrics.md has no bounds section");
+        var end = doc.IndexOf("\n## ", start + 3, StringComparison.Ordinal);
+        var rows = doc[start..end].Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal))
+            .Select(l => l.Split('|')[1]).ToList();
+        var named = rows.SelectMany(r => Regex.Matches(r, "`([^`]+)`").Select(m => m.Groups[1].Value)).ToList();
+        bool Covered(string family) => named.Any(n =>
+            n == family || (n.Contains('*') && MetricSelection.Matches(n, family)) || (n.StartsWith('…') && family.EndsWith(n[1..], StringComparison.Ordinal)));
+        var labelled = MetricTable.BuildAll(new ExporterOptions()).Families.Where(f => f.LabelNames.Any(l => !IdentityLabels.Contains(l))).Select(f => f.Name).ToList();
+        Assert.True(labelled.Count >= 15, $"only {labelled.Count} labelled families");
+        var missing = labelled.Where(f => !Covered(f)).ToList();
+        Assert.True(missing.Count == 0, "Not in the bounds table of docs/metrics.md: " + string.Join(", ", missing));
+    }
 }

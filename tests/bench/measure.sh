@@ -10,6 +10,7 @@
 #   MEMORY_JOBS=1000 bash tests/bench/measure.sh otlp   # memory with OTLP export on, beside the same build with it off
 #   AOT=1 bash tests/bench/measure.sh startup memory    # the native AOT binary (docker/publish.sh) beside the JIT build
 #   AOT=/tmp/aot/EntraProvisioningExporter bash tests/bench/measure.sh memory   # one docker/publish.sh already wrote
+#   bash tests/bench/measure.sh profiles probe   # full vs lean family set at 1,000 jobs; /probe for one tenant of ten
 #
 # With BASELINE_REF, the exporter of that commit is built in a temporary git worktree and measured in the same
 # run, on the same simulator, as this checkout's: every result line says which (build=baseline or build=current).
@@ -53,6 +54,17 @@ if [ -n "${AOT:-}" ]; then
   echo "aot: $(du -b "$aot_binary" | awk '{printf "%.1f MB", $1/1e6}') binary"
 fi
 simulator_dll="src/EntraProvisioningExporter.Simulator/bin/Release/net10.0/EntraProvisioningExporter.Simulator.dll"
+# The lean profile's Exporter:Metrics:Exclude, read from the chart's documented profile (one source for both).
+mapfile -t LEAN_ARGS < <(python3 -c '
+import re, sys
+text = open("charts/entra-provisioning-exporter/ci/lean-values.yaml").read()
+block = text.split("exclude:", 1)[1]
+patterns = []
+for line in block.splitlines()[1:]:
+    m = re.match(r"^\s+- (\S+)\s*$", line)
+    if not m: break
+    patterns.append(m.group(1))
+for i, p in enumerate(patterns): print(f"--Exporter:Metrics:Exclude:{i}"); print(p)')
 ticks="$(getconf CLK_TCK)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), .NET $(dotnet --version)"
 
@@ -83,9 +95,9 @@ wait_ready() { # wait_ready <port> <pid>: until /readyz answers 200
   done
   return 1
 }
-start_simulator() { # start_simulator <jobs> <latency-ms> <log-source>: sets sim_pid, writes $work/exporter.json
+start_simulator() { # start_simulator <jobs> <latency-ms> <log-source> [tenants]: sets sim_pid, writes $work/exporter.json (jobs per tenant)
   rm -f "$work/exporter.json"
-  dotnet "$simulator_dll" --port "$(free_port)" --synthetic-jobs "$(($1 - SCENARIO_JOBS))" --latency-ms "$2" --log-source "$3" --config-out "$work/exporter.json" >"$work/simulator.log" 2>&1 &
+  dotnet "$simulator_dll" --port "$(free_port)" --tenants "${4:-1}" --synthetic-jobs "$(($1 - SCENARIO_JOBS))" --latency-ms "$2" --log-source "$3" --config-out "$work/exporter.json" >"$work/simulator.log" 2>&1 &
   sim_pid=$!; pids+=("$sim_pid")
   for _ in $(seq 600); do [ -s "$work/exporter.json" ] && return 0; sleep 0.1; done
   echo "simulator did not start: $(cat "$work/simulator.log")" >&2; return 1
@@ -100,10 +112,11 @@ start_exporter() { # start_exporter <build=dll> <port> <args…>: that build aga
     *) cp "$dll" "$(dirname "$dll")/appsettings.json" "$work/app-$name/" ;;
   esac
   cp "$work/exporter.json" "$work/app-$name/appsettings.Production.json"
-  local otlp=()
+  local otlp=() lean=()
+  [[ "$name" == *lean* ]] && lean=("${LEAN_ARGS[@]}")
   [[ "$name" == *otlp* ]] && otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp_port" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_METRIC_EXPORT_INTERVAL=15000)
   command_of "$work/app-$name/$(basename "$dll")"
-  env DOTNET_ENVIRONMENT=Production "${otlp[@]}" "${cmd[@]}" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning "$@" >"$work/exporter-$name.log" 2>&1 &
+  env DOTNET_ENVIRONMENT=Production "${otlp[@]}" "${cmd[@]}" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning "${lean[@]}" "$@" >"$work/exporter-$name.log" 2>&1 &
   exp_pid=$!; pids+=("$exp_pid")
 }
 command_of() { case "$1" in *.dll) cmd=(dotnet "$1") ;; *) cmd=("$1") ;; esac; } # command_of <dll or native binary>: sets cmd
@@ -261,6 +274,84 @@ memory_side_by_side() { # memory_side_by_side <jobs> <name=dll>…: RSS after CY
       done
     done
     stop "${exps[@]}" "$sim_pid"
+}
+
+# Full vs lean family set (charts/…/ci/lean-values.yaml) at 1,000 jobs, both exporters at once on one simulator:
+# series per job and body size, CPU per plain and gzip scrape (the two alternating, so machine drift hits both alike),
+# then RSS after CYCLES poll cycles of both side by side.
+measure_profiles() {
+  local jobs=1000 dll="$PWD/$exporter_dll"
+  start_simulator "$jobs" 0 LogAnalytics
+  local names=(full lean) ports=() exps=() i
+  for name in "${names[@]}"; do
+    local port; port="$(free_port)"
+    start_exporter "$name=$dll" "$port" --Exporter:PollInterval 01:00:00
+    ports+=("$port"); exps+=("$exp_pid")
+  done
+  for i in 0 1; do
+    wait_ready "${ports[$i]}" "${exps[$i]}"
+    scrape "${ports[$i]}"
+    local raw gz series jobseries
+    raw="$(wc -c <"$work/metrics.txt")"
+    series="$(grep -vc '^#' "$work/metrics.txt")"
+    jobseries="$(grep -c '^entra_provisioning_[a-z_]*{tenant_id="[^"]*",service_principal_id=' "$work/metrics.txt")"
+    gz="$(curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:${ports[$i]}/metrics" | wc -c)"
+    echo "result: profile=${names[$i]} jobs=$jobs series=$series job_series_per_job=$(awk -v s="$jobseries" -v j="$jobs" 'BEGIN {printf "%.1f", s / j}') raw_bytes=$raw gzip_bytes=$gz"
+    for _ in $(seq 100); do
+      curl -sf -o /dev/null "http://127.0.0.1:${ports[$i]}/metrics"; curl -sf -H 'Accept-Encoding: gzip' -o /dev/null "http://127.0.0.1:${ports[$i]}/metrics"
+    done
+  done
+  declare -A cpu=()
+  local round enc
+  for round in 1 2 3 4 5; do
+    for enc in identity gzip; do
+      for i in 0 1; do
+        local c0; c0="$(cpu_ticks "${exps[$i]}")"
+        for _ in $(seq 10); do curl -sf -H "Accept-Encoding: $enc" -o /dev/null "http://127.0.0.1:${ports[$i]}/metrics"; done
+        cpu["${names[$i]} $enc"]=$(( ${cpu["${names[$i]} $enc"]:-0} + $(cpu_ticks "${exps[$i]}") - c0 ))
+      done
+    done
+  done
+  for key in "${!cpu[@]}"; do
+    echo "result: profile=${key% *} jobs=$jobs encoding=${key#* } cpu_ms_per_scrape=$(awk -v t="${cpu[$key]}" -v k="$ticks" 'BEGIN {printf "%.1f", t * 1000 / k / 50}') scrapes=50"
+  done
+  stop "${exps[@]}" "$sim_pid"
+  memory_side_by_side "$jobs" "full=$dll" "lean=$dll"
+}
+
+# /probe?tenant=NAME for one tenant of ten beside /metrics for all ten (10 tenants × 100 jobs, logs for every job), the
+# exporter and the simulator as separate processes; the two endpoints alternate, so machine drift hits both alike.
+measure_probe() {
+  start_simulator 100 0 LogAnalytics 10
+  local port; port="$(free_port)"
+  start_exporter "current=$PWD/$exporter_dll" "$port" --Exporter:PollInterval 01:00:00
+  wait_ready "$port" "$exp_pid"
+  local tenant; tenant="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Exporter"]["Tenants"][3]["TenantId"])' "$work/exporter.json")"
+  local paths=("metrics" "probe?tenant=$tenant")
+  for path in "${paths[@]}"; do
+    curl -sf "http://127.0.0.1:$port/$path" >"$work/body.txt"
+    local raw gz; raw="$(wc -c <"$work/body.txt")"
+    gz="$(curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/$path" | wc -c)"
+    echo "result: endpoint=/${path%%\?*} tenants=10 jobs=1000 series=$(grep -vc '^#' "$work/body.txt") raw_bytes=$raw gzip_bytes=$gz"
+    for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/$path"; curl -sf -H 'Accept-Encoding: gzip' -o /dev/null "http://127.0.0.1:$port/$path"; done
+  done
+  local c0; c0="$(cpu_ticks "$exp_pid")"; sleep 5
+  echo "result: idle cpu_ms_per_s=$(( ($(cpu_ticks "$exp_pid") - c0) * 1000 / ticks / 5 ))"
+  local round enc path
+  declare -A cpu=()
+  for round in 1 2 3 4 5; do
+    for enc in identity gzip; do
+      for path in "${paths[@]}"; do
+        local c0; c0="$(cpu_ticks "$exp_pid")"
+        for _ in $(seq 10); do curl -sf -H "Accept-Encoding: $enc" -o /dev/null "http://127.0.0.1:$port/$path"; done
+        cpu["${path%%\?*} $enc"]=$(( ${cpu["${path%%\?*} $enc"]:-0} + $(cpu_ticks "$exp_pid") - c0 ))
+      done
+    done
+  done
+  for key in "${!cpu[@]}"; do
+    echo "result: endpoint=/${key% *} encoding=${key#* } cpu_ms_per_scrape=$(awk -v t="${cpu[$key]}" -v k="$ticks" 'BEGIN {printf "%.1f", t * 1000 / k / 50}') scrapes=50"
+  done
+  stop "$exp_pid" "$sim_pid"
 }
 
 for part in $parts; do "measure_$part"; done

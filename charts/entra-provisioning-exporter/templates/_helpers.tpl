@@ -86,5 +86,26 @@ variables, certificates as mounted files whose path is set here.
 {{- end }}
 {{- with .Values.exporter.logs }}{{ $_ := set $exporter "logs" . }}{{ end }}
 {{- with .Values.exporter.quarantine }}{{ $_ := set $exporter "quarantine" . }}{{ end }}
+{{- with .Values.exporter.metrics }}
+{{- $metrics := dict }}
+{{- with .include }}{{ $_ := set $metrics "include" . }}{{ end }}
+{{- with .exclude }}{{ $_ := set $metrics "exclude" . }}{{ end }}
+{{- if $metrics }}{{ $_ := set $exporter "metrics" $metrics }}{{ end }}
+{{- end }}
 {{- dict "Exporter" $exporter | toPrettyJson }}
+{{- end }}
+
+{{/*
+The shard that polls a tenant: the exporter's rendezvous hash (Sources/TenantSharding.cs), the shard whose
+SHA-256 of "<tenant id, lower case>/<shard>" has the highest first 8 bytes. Equal-length hex compares as the number.
+Takes (dict "tenantId" ID "count" N).
+*/}}
+{{- define "entra-provisioning-exporter.shardOf" -}}
+{{- $best := 0 }}
+{{- $bestScore := "" }}
+{{- range $s := until (int .count) }}
+{{- $score := sha256sum (printf "%s/%d" (lower $.tenantId) $s) | trunc 16 }}
+{{- if or (eq $s 0) (gt $score $bestScore) }}{{ $best = $s }}{{ $bestScore = $score }}{{ end }}
+{{- end }}
+{{- $best }}
 {{- end }}

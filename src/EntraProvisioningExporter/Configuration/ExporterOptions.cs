@@ -44,8 +44,24 @@ public sealed class ExporterOptions
     /// <summary>Splitting the tenants across replicas (off: Count = 1).</summary>
     public ShardingOptions Sharding { get; set; } = new();
 
+    /// <summary>Which metric families are exposed (all by default); read at start only.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+
     public TimeSpan EffectivePollTimeout =>
         PollTimeout ?? TimeSpan.FromTicks(Math.Min(PollInterval.Ticks / 10 * 9, TimeSpan.FromMinutes(5).Ticks));
+}
+
+/// <summary>
+/// Metric-family allow or deny list (one of the two): glob patterns (* and ?) over family names, process and runtime
+/// families included. See EntraProvisioningExporter.Metrics.MetricSelection.
+/// </summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Only the families these patterns match are exposed.</summary>
+    public List<string> Include { get; set; } = [];
+
+    /// <summary>The families these patterns match are not exposed.</summary>
+    public List<string> Exclude { get; set; } = [];
 }
 
 /// <summary>Microsoft's quarantine thresholds ("subject to change", so all configurable).</summary>

@@ -73,6 +73,13 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
             ValidateTenantLogs($"{S}:Tenants:{i}:Logs", options.Tenants[i], customQueries, Error);
         }
 
+        // Checked against every family these options define (custom queries included) and the process families.
+        if (options.Metrics.Include.Count > 0 || options.Metrics.Exclude.Count > 0)
+        {
+            var names = Metrics.MetricTable.BuildAll(options).Families.Select(f => f.Name).Concat(Exposition.ProcessMetrics.Names).ToList();
+            Metrics.MetricSelection.Validate(options.Metrics, names, Error);
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

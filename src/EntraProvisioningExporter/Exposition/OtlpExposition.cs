@@ -64,11 +64,16 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
     public int? CardinalityLimitOf(Instrument instrument) =>
         instrument.Meter == meter && cardinalityLimits.TryGetValue(instrument.Name, out var limit) ? limit : null;
 
-    public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues) =>
-        ((Counter<double>)recorded[family]).Add(increment, Tags(family, labelValues));
+    // A recorded family Exporter:Metrics leaves out has no instrument.
+    public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues)
+    {
+        if (recorded.GetValueOrDefault(family) is Counter<double> counter) counter.Add(increment, Tags(family, labelValues));
+    }
 
-    public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues) =>
-        ((Histogram<double>)recorded[family]).Record(value, Tags(family, labelValues));
+    public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues)
+    {
+        if (recorded.GetValueOrDefault(family) is Histogram<double> histogram) histogram.Record(value, Tags(family, labelValues));
+    }
 
     /// <summary>The OpenTelemetry SDK has no way to end one series of an instrument: a removed tenant's counters stop moving.</summary>
     public void Remove(RecordedFamily family, params ReadOnlySpan<string> labelValues)

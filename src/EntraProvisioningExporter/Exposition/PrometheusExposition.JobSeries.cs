@@ -71,6 +71,27 @@ public sealed partial class PrometheusExposition
 
         public IEnumerable<AgeFamily> Ages => ages.OfType<AgeFamily>();
 
+        /// <summary>Writes per-job family <paramref name="k"/>'s series of every job, with its header when there is one; under the tenant's lock.</summary>
+        public void WriteFamily(int k, TenantFamily family, System.Text.StringBuilder text)
+        {
+            var header = false;
+            var (start, width) = (families.Offsets[k], family.Series.PerJob);
+            foreach (var row in rows.Values)
+            {
+                for (var i = start; i < start + width; i++) Write(row.Slots[i]);
+                foreach (var slot in row.Overflow ?? [])
+                    if (slot.Family == k) Write(slot);
+            }
+
+            void Write(Slot slot)
+            {
+                if (slot.Child is null) return;
+                if (!header) TextFormat.Header(text, family);
+                header = true;
+                TextFormat.Sample(text, family, slot.Labels, slot.Child.Value);
+            }
+        }
+
         public void Apply(IReadOnlyList<JobState> jobs, DateTimeOffset now)
         {
             stamp++;

@@ -52,9 +52,10 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         }
         ApplyInfo();
         runtime.InfoChanged += ApplyInfo;
-        ProcessMetrics.Register(Registry);
+        ProcessMetrics.Register(Registry, table.Selection);
         tenantFamilies = [.. table.TenantFamilies.Where(f => f.ReadJob is null)];
         jobFamilies = new JobFamilies([.. table.TenantFamilies.Where(f => f.ReadJob is not null)], collectors);
+        PrepareProbe(table);
         Registry.AddBeforeCollectCallback(UpdateAges);
         snapshots.Published += Apply;
         foreach (var tenant in snapshots.All) Apply(tenant.TenantId, TenantInputs.All);
@@ -69,7 +70,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     /// </summary>
     public void Apply(string tenantId, TenantInputs changed)
     {
-        var state = tenants.GetOrAdd(tenantId, _ => new TenantSeries(tenantFamilies.Length, jobFamilies));
+        var state = tenants.GetOrAdd(tenantId, _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded));
         lock (state)
         {
             var snapshot = snapshots.Get(tenantId);
@@ -110,19 +111,31 @@ public sealed partial class PrometheusExposition : IMetricRecorder
                     age.Child.Set(TenantFamily.Age(age.Since, now));
     }
 
-    public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues) =>
-        ((Counter)collectors[family]).WithLabels(labelValues).Inc(increment);
+    // A recorded family Exporter:Metrics leaves out has no collector: its events cost a dictionary lookup.
+    public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues)
+    {
+        if (collectors.GetValueOrDefault(family) is not Counter counter) return;
+        counter.WithLabels(labelValues).Inc(increment);
+        if (TenantMirror(family, labelValues) is Counter mirror) mirror.WithLabels(labelValues).Inc(increment);
+    }
 
-    public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues) =>
-        ((Histogram)collectors[family]).WithLabels(labelValues).Observe(value);
+    public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues)
+    {
+        if (collectors.GetValueOrDefault(family) is not Histogram histogram) return;
+        histogram.WithLabels(labelValues).Observe(value);
+        if (TenantMirror(family, labelValues) is Histogram mirror) mirror.WithLabels(labelValues).Observe(value);
+    }
 
     public void Remove(RecordedFamily family, params ReadOnlySpan<string> labelValues)
     {
         var values = labelValues.ToArray();
-        switch (collectors[family])
+        foreach (var collector in new[] { collectors.GetValueOrDefault(family), TenantMirror(family, labelValues) })
         {
-            case Counter c: c.RemoveLabelled(values); break;
-            case Histogram h: h.RemoveLabelled(values); break;
+            switch (collector)
+            {
+                case Counter c: c.RemoveLabelled(values); break;
+                case Histogram h: h.RemoveLabelled(values); break;
+            }
         }
     }
 
@@ -142,11 +155,14 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     /// The series one tenant's families last set, so a publication can remove those it no longer has: the job rows,
     /// and for the other families each series with the application that last stamped it (older stamps are removed).
     /// </summary>
-    private sealed class TenantSeries(int families, JobFamilies jobFamilies)
+    private sealed class TenantSeries(int families, JobFamilies jobFamilies, RecordedFamily[] recorded)
     {
         public JobSeriesTable Jobs { get; } = new(jobFamilies);
 
-        private readonly Dictionary<ChildBase, long>[] seen = [.. Enumerable.Range(0, families).Select(_ => new Dictionary<ChildBase, long>())];
+        /// <summary>The tenant's poll durations and errors again, for /probe (none when Exporter:Metrics leaves them all out).</summary>
+        public TenantRecorded? Recorded { get; } = recorded.Length > 0 ? new TenantRecorded(recorded) : null;
+
+        private readonly Dictionary<ChildBase, SeenSeries>[] seen = [.. Enumerable.Range(0, families).Select(_ => new Dictionary<ChildBase, SeenSeries>())];
         private readonly AgeFamily?[] ages = new AgeFamily?[families];
         private readonly List<ChildBase> stale = [];
         private readonly SeriesWriter writer = new();
@@ -160,7 +176,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
             writer.Begin(collector, seen[index], ++stamp, ageSeries, now);
             family.Read(snapshot, writer);
             foreach (var (child, at) in seen[index])
-                if (at != stamp) stale.Add(child);
+                if (at.Stamp != stamp) stale.Add(child);
             foreach (var child in stale)
             {
                 seen[index].Remove(child);
@@ -169,18 +185,33 @@ public sealed partial class PrometheusExposition : IMetricRecorder
             stale.Clear();
             if (ageSeries is not null) Volatile.Write(ref (ages[index] ??= new AgeFamily()).Series, [.. ageSeries]);
         }
+
+        /// <summary>Writes a (not per-job) family's series of this tenant, with its header when it has any; under the tenant's lock.</summary>
+        public void WriteFamily(int index, TenantFamily family, System.Text.StringBuilder text)
+        {
+            if (seen[index].Count == 0) return;
+            TextFormat.Header(text, family);
+            foreach (var (child, series) in seen[index]) TextFormat.Sample(text, family, series.Labels, TextFormat.Value(child));
+        }
+    }
+
+    /// <summary>A series a tenant family set: its label values (for /probe) and the application that last set it.</summary>
+    private struct SeenSeries
+    {
+        public string[] Labels;
+        public long Stamp;
     }
 
     /// <summary>Sets one family's series for one tenant and stamps each as seen.</summary>
     private sealed class SeriesWriter : SampleWriter
     {
         private Collector collector = null!;
-        private Dictionary<ChildBase, long> seen = null!;
+        private Dictionary<ChildBase, SeenSeries> seen = null!;
         private long stamp;
         private List<AgeSeries>? ages;
         private DateTimeOffset now;
 
-        public void Begin(Collector collector, Dictionary<ChildBase, long> seen, long stamp, List<AgeSeries>? ages, DateTimeOffset now)
+        public void Begin(Collector collector, Dictionary<ChildBase, SeenSeries> seen, long stamp, List<AgeSeries>? ages, DateTimeOffset now)
         {
             this.collector = collector;
             this.seen = seen;
@@ -219,7 +250,9 @@ public sealed partial class PrometheusExposition : IMetricRecorder
                 }
                 child = g;
             }
-            seen[child] = stamp;
+            ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(seen, child, out var existed);
+            if (!existed) entry.Labels = labelValues.ToArray();
+            entry.Stamp = stamp;
         }
     }
 

@@ -59,6 +59,11 @@ public sealed partial class ConfigurationReloader(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         foreach (var warning in files.Warnings) LogStartWarning(logger, warning);
+        if (ShippedAlerts.SilencedBy(table.Selection) is { Count: > 0 } silenced)
+        {
+            var alerts = silenced.Select(a => $"{a.Alert} (needs {string.Join(", ", a.Missing)})");
+            LogAlertsSilenced(logger, silenced.Count, string.Join("; ", alerts));
+        }
         files.WatchAlso([.. CertificatePaths(runtime.Options), .. tls.Files]);
         using var hangup = Register(PosixSignal.SIGHUP, () => Request(Trigger.Hangup));
         using var user1 = Register((PosixSignal)(OperatingSystem.IsLinux() ? 10 : 30), () => LogIgnoredSignal(logger, "SIGUSR1"));
@@ -186,6 +191,14 @@ public sealed partial class ConfigurationReloader(
             fresh.Quarantine = running.Quarantine;
             keys.Add($"{S}:Quarantine");
         }
+        if (!fresh.Metrics.Include.SequenceEqual(running.Metrics.Include, StringComparer.Ordinal) ||
+            !fresh.Metrics.Exclude.SequenceEqual(running.Metrics.Exclude, StringComparer.Ordinal))
+        {
+            // The families are the table's, built at start: a changed list would leave series the new list drops, or
+            // lack collectors for those it adds.
+            fresh.Metrics = running.Metrics;
+            keys.Add($"{S}:Metrics");
+        }
         if (fresh.Logs.MaxErrorCodesPerJob != running.Logs.MaxErrorCodesPerJob)
         {
             fresh.Logs.MaxErrorCodesPerJob = running.Logs.MaxErrorCodesPerJob;
@@ -197,6 +210,7 @@ public sealed partial class ConfigurationReloader(
             for (var j = queries.Count - 1; j >= 0; j--)
             {
                 var q = queries[j];
+                if (!table.Selection.Includes(q.Name ?? "")) continue; // left out by Exporter:Metrics: never run
                 if (table.TenantFamilies.Any(f => f.Name == q.Name && f.LabelNames.SequenceEqual(["tenant_id", .. q.LabelColumns]))) continue;
                 queries.RemoveAt(j);
                 keys.Add($"{S}:Tenants:{i}:Logs:CustomQueries:{j} ('{q.Name}': a metric family new to the metric table)");
@@ -234,6 +248,9 @@ public sealed partial class ConfigurationReloader(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogStartWarning(ILogger logger, string warning);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Exporter:Metrics leaves out families that {Count} shipped alert(s) need, so they can never fire: {Alerts}")]
+    private static partial void LogAlertsSilenced(ILogger logger, int count, string alerts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Signal} received and ignored (SIGHUP reloads the configuration; SIGTERM stops the exporter)")]
     private static partial void LogIgnoredSignal(ILogger logger, string signal);

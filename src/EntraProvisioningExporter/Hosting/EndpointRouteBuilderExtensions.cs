@@ -21,6 +21,7 @@ public static class EndpointRouteBuilderExtensions
         // prometheus-net negotiates text 0.0.4 or OpenMetrics 1.0 from the Accept header.
         endpoints.MapMetrics(settings => settings.Registry = registry, "/metrics")
             .WithMetadata(RequiresMetricsAuth.Instance).AllowGetAndHeadOnly();
+        endpoints.MapGet(ProbeEndpoint.Path, ProbeEndpoint.HandleAsync).WithMetadata(RequiresMetricsAuth.Instance).AllowGetAndHeadOnly();
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowGetAndHeadOnly();
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowGetAndHeadOnly();
         // The status page says what the metrics say, so it is protected like them.

@@ -10,11 +10,33 @@ namespace EntraProvisioningExporter.Metrics;
 /// </summary>
 public sealed class MetricTable
 {
-    private MetricTable(IReadOnlyList<MetricFamily> families) => Families = families;
+    private MetricTable(IReadOnlyList<MetricFamily> families, MetricSelection selection, IReadOnlyList<string> excluded)
+    {
+        Families = families;
+        Selection = selection;
+        Excluded = excluded;
+    }
 
+    /// <summary>The families exposed: those Exporter:Metrics keeps.</summary>
     public IReadOnlyList<MetricFamily> Families { get; }
 
+    /// <summary>Exporter:Metrics, which also decides the process and runtime families.</summary>
+    public MetricSelection Selection { get; }
+
+    /// <summary>The names of the families Exporter:Metrics leaves out, in table order.</summary>
+    public IReadOnlyList<string> Excluded { get; }
+
+    /// <summary>The families Exporter:Metrics keeps (the table the exporter runs with).</summary>
     public static MetricTable Build(ExporterOptions options)
+    {
+        var all = BuildAll(options);
+        var selection = MetricSelection.Of(options);
+        return new MetricTable([.. all.Families.Where(f => selection.Includes(f.Name))], selection,
+            [.. all.Families.Where(f => !selection.Includes(f.Name)).Select(f => f.Name)]);
+    }
+
+    /// <summary>Every family the options define, whatever Exporter:Metrics says (what its patterns are checked against).</summary>
+    public static MetricTable BuildAll(ExporterOptions options)
     {
         IEnumerable<Func<ExporterOptions, IEnumerable<MetricFamily>>> groups =
         [
@@ -35,7 +57,7 @@ public sealed class MetricTable
         var families = groups.SelectMany(g => g(options)).ToList();
         var duplicate = families.GroupBy(f => f.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidOperationException($"Metric family {duplicate.Key} is defined twice.");
-        return new MetricTable(families);
+        return new MetricTable(families, MetricSelection.All, []);
     }
 
     public IEnumerable<TenantFamily> TenantFamilies => Families.OfType<TenantFamily>();

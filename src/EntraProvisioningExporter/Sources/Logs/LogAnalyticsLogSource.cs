@@ -29,12 +29,14 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     private IReadOnlyList<JobCycle> cycles = [];
     private readonly Dictionary<string, CustomQueryResult> custom = new(StringComparer.Ordinal);
     private readonly SourceDrops drops;
+    private readonly Metrics.MetricSelection selection;
 
     public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, LogSnapshotStore store, TimeProvider time, SourceDrops drops)
     {
         this.drops = drops;
         this.tenant = tenant;
         logs = options.Logs;
+        selection = Metrics.MetricSelection.Of(options);
         this.client = client;
         this.store = store;
         this.time = time;
@@ -69,7 +71,8 @@ public sealed class LogAnalyticsLogSource : IPolledSource
         await Part("event counts", () => CountIncrementsAsync(now, cancellationToken)).ConfigureAwait(false);
         await Part("trailing window", () => ReadWindowAsync(now, cancellationToken)).ConfigureAwait(false);
         await Part("current cycles", () => ReadCyclesAsync(now, cancellationToken)).ConfigureAwait(false);
-        foreach (var q in tenant.Logs.CustomQueries)
+        // A custom query whose family Exporter:Metrics leaves out is not run.
+        foreach (var q in tenant.Logs.CustomQueries.Where(q => selection.Includes(q.Name ?? "")))
             await Part($"custom query {q.Name}", () => RunCustomQueryAsync(q, now, cancellationToken)).ConfigureAwait(false);
 
         store.Publish(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, 0,
