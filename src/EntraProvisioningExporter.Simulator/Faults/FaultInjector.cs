@@ -36,6 +36,8 @@ public sealed record FaultRule
     public string PathPattern { get; set; } = ".*";
     public int StatusCode { get; set; } = 503;
     public int RetryAfterSeconds { get; set; } = 1;
+    /// <summary>Status faults: also send Retry-After: <see cref="RetryAfterSeconds"/>, as Graph's 503s may.</summary>
+    public bool StatusWithRetryAfter { get; set; }
     public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(5);
     public string ErrorCode { get; set; } = "";
     public string Body { get; set; } = "{}";

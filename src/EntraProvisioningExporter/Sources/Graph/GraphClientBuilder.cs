@@ -30,6 +30,7 @@ public static class GraphClientBuilder
         });
         if (retry >= 0) handlers[retry] = bounded;
         else handlers.Insert(0, bounded);
+        handlers.Insert(0, new RetriesExhaustedHandler());
         if (innermost is not null) handlers.Add(innermost);
         handlers.Add(new HttpStatusCountingHandler(metrics, source));
         handlers.Add(new TokenDestinationGuardHandler(uri => GraphCloud.MayReceiveToken(uri, tenant)));
