@@ -1,5 +1,5 @@
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
-using EntraProvisioningExporter.Simulator.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -17,7 +17,7 @@ public class GoldenFileTests
 
     public static async Task<string> RenderDemoAtFixedTimeAsync(TimeSpan elapsed)
     {
-        var time = new ManualTimeProvider(FixedNow);
+        var time = new FakeTimeProvider(FixedNow);
         await using var host = await ExporterHost.StartAsync(["--demo"], time);
         await host.WaitReadyAsync();
         if (elapsed > TimeSpan.Zero)
