@@ -6,28 +6,53 @@ namespace EntraProvisioningExporter.TestSupport;
 /// A FakeTimeProvider that also says when its next wait (a one-shot timer, e.g. Task.Delay) and its next poll tick
 /// (a periodic timer) are due: FakeTimeProvider does not expose its pending timers, and a discrete-event clock needs
 /// them. A cancellation timeout (a CancellationTokenSource on this clock) is no wait: it is never jumped to.
+/// <see cref="Jump"/> fires each due timer once, at the new time, which FakeTimeProvider's Advance does not.
 /// </summary>
 public sealed class SchedulingFakeTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
 {
     private readonly object gate = new();
     private readonly List<TrackedTimer> timers = [];
+    private volatile bool jumping;
 
     public DateTimeOffset? NextOneShotDue => EarliestDue(t => !t.IsPeriodic && !t.IsTimeout);
 
     public DateTimeOffset? NextPeriodicDue => EarliestDue(t => t.IsPeriodic);
 
-    /// <summary>Moves the clock to <paramref name="instant"/> if it is ahead, firing what falls due.</summary>
+    /// <summary>Jumps the clock to <paramref name="instant"/> if it is ahead (see <see cref="Jump"/>).</summary>
     public void AdvanceTo(DateTimeOffset instant)
     {
         var by = instant - GetUtcNow();
-        if (by > TimeSpan.Zero) Advance(by);
+        if (by > TimeSpan.Zero) Jump(by);
+    }
+
+    /// <summary>
+    /// Moves the clock by <paramref name="by"/>, then fires each timer that fell due once, with the clock already there:
+    /// as a machine waking from sleep, a poll loop gets one tick (not one per period passed) and reads the new time.
+    /// </summary>
+    public void Jump(TimeSpan by)
+    {
+        jumping = true;
+        try { Advance(by); }
+        finally { jumping = false; }
+        List<TrackedTimer> missed;
+        lock (gate)
+        {
+            missed = timers.Where(t => t.Missed).ToList();
+            missed.ForEach(t => t.Missed = false);
+        }
+        foreach (var timer in missed) timer.Invoke();
     }
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var tracked = new TrackedTimer(this, isTimeout: state is CancellationTokenSource);
+        var tracked = new TrackedTimer(this, isTimeout: state is CancellationTokenSource, () => callback(state));
         tracked.Schedule(dueTime, period);
-        tracked.Inner = base.CreateTimer(s => { tracked.Fired(); callback(s); }, state, dueTime, period);
+        tracked.Inner = base.CreateTimer(_ =>
+        {
+            tracked.Fired();
+            if (jumping) tracked.Missed = true; // fired once when the jump is done
+            else tracked.Invoke();
+        }, null, dueTime, period);
         return tracked;
     }
 
@@ -36,10 +61,12 @@ public sealed class SchedulingFakeTimeProvider(DateTimeOffset start) : FakeTimeP
         lock (gate) return timers.Where(t => t.DueAt is not null && which(t)).Select(t => t.DueAt).Min();
     }
 
-    private sealed class TrackedTimer(SchedulingFakeTimeProvider owner, bool isTimeout) : ITimer
+    private sealed class TrackedTimer(SchedulingFakeTimeProvider owner, bool isTimeout, Action invoke) : ITimer
     {
         private TimeSpan period = Timeout.InfiniteTimeSpan;
         public ITimer? Inner { get; set; }
+        public bool Missed { get; set; }
+        public void Invoke() => invoke();
         public bool IsTimeout { get; } = isTimeout;
         public DateTimeOffset? DueAt { get; private set; }
         public bool IsPeriodic => period != Timeout.InfiniteTimeSpan && period != TimeSpan.Zero;
@@ -67,7 +94,7 @@ public sealed class SchedulingFakeTimeProvider(DateTimeOffset start) : FakeTimeP
 
         public void Dispose()
         {
-            lock (owner.gate) { DueAt = null; owner.timers.Remove(this); }
+            lock (owner.gate) { DueAt = null; Missed = false; owner.timers.Remove(this); }
             Inner?.Dispose();
         }
 

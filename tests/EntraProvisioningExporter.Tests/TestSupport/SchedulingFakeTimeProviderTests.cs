@@ -27,4 +27,18 @@ public class SchedulingFakeTimeProviderTests
         Assert.True(await tick.AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(Start.AddMinutes(2), time.NextPeriodicDue);
     }
+
+    [Fact]
+    public void A_jump_over_many_periods_fires_a_periodic_timer_once_at_the_new_time()
+    {
+        var time = new SchedulingFakeTimeProvider(Start);
+        var fired = new List<DateTimeOffset>();
+        using var timer = time.CreateTimer(_ => fired.Add(time.GetUtcNow()), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+
+        time.Jump(TimeSpan.FromMinutes(5));
+        Assert.Equal([Start.AddMinutes(5)], fired);
+
+        time.Advance(TimeSpan.FromSeconds(30)); // a plain advance fires as FakeTimeProvider does
+        Assert.Equal(2, fired.Count);
+    }
 }
