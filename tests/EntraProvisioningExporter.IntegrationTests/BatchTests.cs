@@ -59,6 +59,7 @@ public class BatchTests
     [Fact]
     public async Task A_throttled_request_inside_a_batch_is_retried_after_its_Retry_After()
     {
+        // Real time: not yet moved (the batch runner's Retry-After reading is being changed on another branch).
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenant = DemoScenario.Create(time.GetUtcNow());
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
@@ -80,6 +81,7 @@ public class BatchTests
     [Fact]
     public async Task A_throttled_batch_post_is_retried_by_the_SDK_and_counted()
     {
+        // Real time: Kiota's RetryHandler waits Retry-After on the wall clock (it takes no TimeProvider).
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenant = DemoScenario.Create(time.GetUtcNow());
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
