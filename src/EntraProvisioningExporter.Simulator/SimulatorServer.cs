@@ -146,7 +146,8 @@ public sealed class SimulatorServer : IAsyncDisposable
                 response = GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string> { ["Retry-After"] = FaultResponses.RetryAfterOf(fault) });
                 break;
             case FaultKind.Status:
-                response = GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage);
+                response = GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage,
+                    fault.StatusWithRetryAfter ? new Dictionary<string, string> { ["Retry-After"] = fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null);
                 break;
             case FaultKind.TruncatedJson:
                 var full = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using EntraProvisioningExporter.Simulator;
 using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Scenario;
 using EntraProvisioningExporter.Simulator.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -22,7 +23,7 @@ public class BatchTests
     [Fact]
     public async Task With_100_service_principals_a_cycle_makes_5_batch_requests_not_100_calls()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         // The scenario's apps + synthetic ones = 100 service principals with jobs, plus 30 without.
         var tenant = DemoScenario.Create(Start, syntheticJobs: 100 - Demo.ServicePrincipalsWithJobs, servicePrincipalsWithoutJobs: 30);
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
@@ -35,10 +36,12 @@ public class BatchTests
         Assert.Equal(7, discovery.Count(r => !r.InBatch && r.PathAndQuery == "/$batch"));
         Assert.Equal(130, discovery.Count(r => r.InBatch));
 
+        async Task<double> Cycles() => MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count").Single().Value;
+        var cyclesBefore = await Cycles();
         simulator.Requests.Clear();
         time.Advance(TimeSpan.FromMinutes(1));
-        await Tools.Eventually(() => Task.FromResult(simulator.Requests.Snapshot().Count(r => r.InBatch) >= 100), TimeSpan.FromSeconds(30), "the second cycle");
-        await Task.Delay(500); // anything else the cycle would send
+        // A cycle's duration is recorded after its last request: every request it sent is in the log by then.
+        await Tools.Eventually(async () => await Cycles() > cyclesBefore, TimeSpan.FromSeconds(30), "the second cycle");
         var cycle = simulator.Requests.Snapshot();
         var topLevel = cycle.Where(r => !r.InBatch).ToList();
         Assert.Equal(5, topLevel.Count);
@@ -56,6 +59,7 @@ public class BatchTests
     [Fact]
     public async Task A_throttled_request_inside_a_batch_is_retried_after_its_Retry_After()
     {
+        // Real time: not yet moved (the batch runner's Retry-After reading is being changed on another branch).
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenant = DemoScenario.Create(time.GetUtcNow());
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
@@ -77,6 +81,7 @@ public class BatchTests
     [Fact]
     public async Task A_throttled_batch_post_is_retried_by_the_SDK_and_counted()
     {
+        // Real time: Kiota's RetryHandler waits Retry-After on the wall clock (it takes no TimeProvider).
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenant = DemoScenario.Create(time.GetUtcNow());
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
@@ -93,7 +98,7 @@ public class BatchTests
     [Fact]
     public async Task A_service_principal_that_keeps_failing_keeps_its_last_good_jobs_and_the_source_says_why()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync([.. TenantArgs(simulator, tenant.TenantId), "--Exporter:MaxBatchRetries", "0"], time);

@@ -81,6 +81,7 @@ public class FaultMatrixTests
 
     private static async Task<Harness> StartAsync(string[] extraArgs, ScriptedCredential? credential = null, SimulatedTenant? tenant = null, int? simulatorPort = null, bool startSimulator = true)
     {
+        // Real time: the SDKs' own retries (Kiota's RetryHandler, Azure.Core) and HttpClient timeouts wait on the wall clock.
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         tenant ??= DemoScenario.Create(time.GetUtcNow());
         var port = simulatorPort ?? Tools.FreePort();
@@ -205,6 +206,7 @@ public class FaultMatrixTests
         h.Simulator!.Requests.Clear();
         var before = await Cycles();
         h.Simulator!.Faults.Add(new FaultRule { Kind = FaultKind.Throttle, PathPattern = "^/\\$batch$", InBatch = false, RetryAfterSeconds = 1 });
+        // Real time is what is measured: Kiota's RetryHandler waits Retry-After on the wall clock (it takes no TimeProvider).
         await Task.Delay(TimeSpan.FromSeconds(12));
         var cycles = await Cycles() - before + 1; // the cycle in flight too
         var batches = h.Simulator!.Requests.Snapshot().Count(r => r.PathAndQuery == "/$batch");

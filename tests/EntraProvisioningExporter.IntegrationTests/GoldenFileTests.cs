@@ -1,5 +1,4 @@
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
-using EntraProvisioningExporter.Simulator.Time;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -17,13 +16,13 @@ public class GoldenFileTests
 
     public static async Task<string> RenderDemoAtFixedTimeAsync(TimeSpan elapsed)
     {
-        var time = new ManualTimeProvider(FixedNow);
+        var time = new SchedulingFakeTimeProvider(FixedNow);
         await using var host = await ExporterHost.StartAsync(["--demo"], time);
         await host.WaitReadyAsync();
         if (elapsed > TimeSpan.Zero)
         {
-            // Scenario time moves; the next poll of every source sees it.
-            time.Advance(elapsed);
+            // Scenario time moves; the next poll of every source sees it (one tick, however many intervals passed).
+            time.Jump(elapsed);
             await Tools.Eventually(async () =>
             {
                 var cycles = MetricsText.Parse(await host.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count").ToList();

@@ -3,7 +3,7 @@ using EntraProvisioningExporter.Simulator;
 using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Logs;
 using EntraProvisioningExporter.Simulator.Scenario;
-using EntraProvisioningExporter.Simulator.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -28,7 +28,7 @@ public class LogSourceTests
         (int)(MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count").SingleOrDefault(s => s.Labels["source"] == source)?.Value ?? 0);
 
     /// <summary>Moves the manual clock one poll interval and waits for the source's next cycle to finish.</summary>
-    private static async Task NextCycleAsync(ManualTimeProvider time, ExporterHost exporter, string source)
+    private static async Task NextCycleAsync(FakeTimeProvider time, ExporterHost exporter, string source)
     {
         var before = await CyclesAsync(exporter, source);
         time.Advance(TimeSpan.FromMinutes(1));
@@ -50,7 +50,7 @@ public class LogSourceTests
     [Fact]
     public async Task Log_Analytics_counts_every_event_exactly_once_though_they_arrive_late_and_across_cycles()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(LogAnalyticsArgs(simulator, tenant), time);
@@ -74,7 +74,7 @@ public class LogSourceTests
     [Fact]
     public async Task A_partial_error_moves_no_counter_and_the_next_cycle_catches_up_exactly()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(LogAnalyticsArgs(simulator, tenant), time);
@@ -102,7 +102,7 @@ public class LogSourceTests
     [Fact]
     public async Task Window_and_last_event_are_right_from_the_first_cycle()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(LogAnalyticsArgs(simulator, tenant), time);
@@ -129,7 +129,7 @@ public class LogSourceTests
     [Fact]
     public async Task Custom_queries_become_gauges_and_a_failing_one_does_not_stop_the_rest()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
         const string kql = "AADProvisioningLogs | where ResultType == 'Failure' | summarize Failures = count() by AppName = tostring(parse_json(ServicePrincipal).Name)";
@@ -165,7 +165,7 @@ public class LogSourceTests
     [Fact]
     public async Task Graph_source_keeps_within_its_request_budget_on_a_busy_tenant_and_counts_every_event_once()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new SchedulingFakeTimeProvider(Start);
         var stopAt = Start + TimeSpan.FromMinutes(10);
         var tenant = BusyTenant(jobs: 60, stopAt);
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
@@ -233,7 +233,7 @@ public class LogSourceTests
     [InlineData("Graph", "graph_provisioning_logs")]
     public async Task Both_log_sources_count_the_current_cycles_deletes_against_the_threshold_as_the_simulator_logged_them(string logSource, string source)
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new SchedulingFakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);
         string[] logs = logSource == "Graph"

@@ -58,6 +58,7 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
     [Fact]
     public async Task Tenants_come_and_go_credentials_rotate_and_intervals_change_while_unchanged_tenants_keep_their_counters()
     {
+        // Real time: the reload watches real files through the OS and settles bursts on the wall clock (ConfigurationReloader.Settle).
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var a = DemoScenario.Create(time.GetUtcNow(), SimulatedTenant.StableGuid("reload-alpha"));
         var b = DemoScenario.Create(time.GetUtcNow(), SimulatedTenant.StableGuid("reload-bravo"));

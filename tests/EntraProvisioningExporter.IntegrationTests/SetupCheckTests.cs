@@ -47,6 +47,7 @@ public class SetupCheckTests
     private static async Task<Outcome> CheckAsync(Action<SimulatorServer>? faults = null, TokenCredential? credential = null, string logSource = "Graph")
     {
         var withToken = logSource != "LogAnalytics";
+        // Real time: --check runs one pass and waits on no timer of its own.
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenant = DemoScenario.Create(time.GetUtcNow());
         await using var simulator = await SimulatorServer.StartAsync([tenant], time);

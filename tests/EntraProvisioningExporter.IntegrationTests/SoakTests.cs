@@ -5,7 +5,6 @@ using EntraProvisioningExporter.Simulator;
 using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Logs;
 using EntraProvisioningExporter.Simulator.Scenario;
-using EntraProvisioningExporter.Simulator.Time;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -47,7 +46,7 @@ public class SoakTests(ITestOutputHelper output)
         TaskScheduler.UnobservedTaskException += count;
         try
         {
-            var time = new ManualTimeProvider(Start);
+            var time = new SchedulingFakeTimeProvider(Start);
             var tenant = DemoScenario.Create(Start);
             await using var simulator = await SimulatorServer.StartAsync([tenant], time);
             await using var exporter = await ExporterHost.StartAsync(

@@ -79,6 +79,7 @@ public partial class StatusPageTests(ITestOutputHelper output)
     public async Task Names_from_the_tenant_are_escaped_and_never_run_as_markup()
     {
         const string evil = "<img src=x onerror=alert(1)>Evil & \"Co\" <script>document.title='pwned'</script>";
+        // Real time: one cycle is enough and nothing here waits on a timer; the fake clock would add nothing.
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenantId = SimulatedTenant.StableGuid("status-page-escaping");
         var tenant = new SimulatedTenant(tenantId, time.GetUtcNow(),

@@ -53,6 +53,8 @@ public sealed record FaultRule
     public string? RetryAfter { get; set; }
     /// <summary>For <see cref="FaultKind.NextLink"/>: the path (and query) the next link points at, under the tenant's base URL.</summary>
     public string NextLink { get; set; } = "";
+    /// <summary>Status faults: also send Retry-After: <see cref="RetryAfterSeconds"/>, as Graph's 503s may.</summary>
+    public bool StatusWithRetryAfter { get; set; }
     public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(5);
     public string ErrorCode { get; set; } = "";
     public string Body { get; set; } = "{}";

@@ -49,8 +49,8 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
         {
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(options.RequestTimeout);
+                using var timer = new CancellationTokenSource(options.RequestTimeout, time);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
                 var token = await sources.Credential.GetTokenAsync(new TokenRequestContext([GraphCloud.Scope(tenant.Cloud)]), timeout.Token).ConfigureAwait(false);
                 var claims = TokenClaims.Read(token.Token);
                 if (claims.ClientId is { } id) who = $"client id {id}";
@@ -143,8 +143,8 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
         CycleOutcome outcome;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.EffectivePollTimeout);
+            using var timer = new CancellationTokenSource(options.EffectivePollTimeout, time);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
             outcome = await source.RunCycleAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

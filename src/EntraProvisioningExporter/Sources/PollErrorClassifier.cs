@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using Azure.Identity;
 using EntraProvisioningExporter.Sources.Graph;
@@ -39,11 +38,9 @@ public static class PollErrorClassifier
     /// <summary>The reason, and a one-line description safe to log (no tokens, no secrets: Graph error codes and messages only).</summary>
     public static (string Reason, string Detail) Classify(Exception ex) => ex switch
     {
-        // Kiota's RetryHandler gives up with an AggregateException of the attempts' failures.
-        AggregateException a when a.Flatten().InnerExceptions.FirstOrDefault() is { } first =>
-            StatusOfRetries(a) is { } status
-                ? (PollErrorReason.FromStatus((int)status), $"Graph answered {(int)status} {status} after {a.InnerExceptions.Count} attempts.")
-                : Classify(first),
+        // Raised by RetriesExhaustedHandler from the SDK's RetryHandler giving up, with the last response's status.
+        GraphRetriesExhaustedException r => (PollErrorReason.FromStatus((int)r.Status), r.Message),
+        AggregateException a when a.Flatten().InnerExceptions.FirstOrDefault() is { } first => Classify(first),
         LogAnalytics.LogsQueryPartialFailureException p => (PollErrorReason.Partial, p.Message),
         Azure.RequestFailedException { Status: 0 } r => (PollErrorReason.Network, $"Network error: {FirstLine(r.Message)}"),
         Azure.RequestFailedException r => (PollErrorReason.FromStatus(r.Status), $"Log Analytics answered {r.Status} {r.ErrorCode}."),
@@ -59,18 +56,6 @@ public static class PollErrorClassifier
         JsonException or FormatException or InvalidDataException => (PollErrorReason.BadResponse, $"Unreadable response: {FirstLine(ex.Message)}"),
         _ => (PollErrorReason.Internal, $"{ex.GetType().Name}: {FirstLine(ex.Message)}"),
     };
-
-    private static readonly System.Text.RegularExpressions.Regex StatusName = new("status code: (?<name>[A-Za-z]+)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-    private static HttpStatusCode? StatusOfRetries(AggregateException a)
-    {
-        foreach (var inner in a.Flatten().InnerExceptions)
-        {
-            if (inner is HttpRequestException { StatusCode: { } code }) return code;
-            if (StatusName.Match(inner.Message) is { Success: true } m && Enum.TryParse<HttpStatusCode>(m.Groups["name"].Value, out var parsed)) return parsed;
-        }
-        return null;
-    }
 
     private static string Bounded(string message) => message.Length <= 400 ? message : message[..400] + "…";
 

@@ -48,8 +48,9 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
     public async Task RunCycleAsync(CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
-        using var cycle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        cycle.CancelAfter(runtime.Options.EffectivePollTimeout);
+        // The timeout runs on the injected clock, as the interval does.
+        using var timeout = new CancellationTokenSource(runtime.Options.EffectivePollTimeout, time);
+        using var cycle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
         try
         {
             var outcome = await source.RunCycleAsync(cycle.Token).ConfigureAwait(false);

@@ -1,10 +1,9 @@
 using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Time;
 
 namespace EntraProvisioningExporter.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Drives a <see cref="ManualTimeProvider"/> as a discrete-event simulation: a pending Task.Delay on the clock
+/// Drives a <see cref="SchedulingFakeTimeProvider"/> as a discrete-event simulation: a pending Task.Delay on the clock
 /// (a budget or backoff wait) is jumped to at once; the next poll tick only once every source has finished the
 /// cycle of the previous tick and no request is in flight. Scenario time then runs as fast as the machine can
 /// serve it, and every request arrives at exactly the scenario instant it was sent. With <c>until</c>, no poll tick
@@ -15,7 +14,7 @@ public sealed class DiscreteEventClock : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
 
-    public DiscreteEventClock(ManualTimeProvider time, SimulatorServer simulator, ExporterHost exporter, int sources, Action<int>? onTick = null, DateTimeOffset? until = null)
+    public DiscreteEventClock(SchedulingFakeTimeProvider time, SimulatorServer simulator, ExporterHost exporter, int sources, Action<int>? onTick = null, DateTimeOffset? until = null)
     {
         loop = Task.Run(async () =>
         {

@@ -16,6 +16,7 @@ public sealed class SimulatedTenantRun : IAsyncDisposable
 
     public static async Task<SimulatedTenantRun> StartAsync(ExporterBuild build, Func<Tenant, string[]> settings, IDictionary<string, string>? environment = null, FaultRule? fault = null)
     {
+        // Real time: the exporter runs as a separate process (JIT or AOT), which cannot share a fake clock.
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var scenario = DemoScenario.Create(time.GetUtcNow());
         var simulatorPort = Tools.FreePort();

@@ -1,5 +1,5 @@
 using EntraProvisioningExporter.Configuration.Files;
-using EntraProvisioningExporter.Simulator.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.Tests.Configuration;
 
@@ -92,7 +92,7 @@ public sealed class ConfigurationFileReaderTests : IDisposable
     public async Task A_read_that_hangs_is_cut_off_naming_its_file_and_holds_one_thread_only_until_it_returns()
     {
         File.WriteAllText(PathOf("slow.json"), "{}");
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         using var stalled = new ManualResetEventSlim();
         using var entered = new ManualResetEventSlim();
         var hung = ConfigurationFileReader.RunBoundedAsync(() =>

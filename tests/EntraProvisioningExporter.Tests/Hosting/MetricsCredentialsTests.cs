@@ -1,7 +1,7 @@
 using System.Text;
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Hosting;
-using EntraProvisioningExporter.Simulator.Time;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.Tests.Hosting;
 
@@ -19,7 +19,7 @@ public class MetricsCredentialsTests
     [Fact]
     public void A_rotated_token_is_accepted_at_once_and_the_old_one_until_its_grace_period_ends()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var credentials = new MetricsCredentials(time);
         var old = Bearer("old-token-0123456789");
         var rotated = Bearer("new-token-0123456789");
@@ -41,7 +41,7 @@ public class MetricsCredentialsTests
     [Fact]
     public void A_reload_that_changes_nothing_of_the_credentials_keeps_the_grace_of_the_last_rotation_and_retires_nothing()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var credentials = new MetricsCredentials(time);
         var old = Bearer("old-token-0123456789");
         var rotated = Bearer("new-token-0123456789");
@@ -56,7 +56,7 @@ public class MetricsCredentialsTests
     [Fact]
     public void Two_rotations_within_the_grace_period_keep_both_earlier_tokens_each_for_its_own_period()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var credentials = new MetricsCredentials(time);
         var first = Bearer("first-token-0123456789");
         var second = Bearer("second-token-0123456789");
@@ -74,7 +74,7 @@ public class MetricsCredentialsTests
     [Fact]
     public void A_rotated_basic_password_has_the_same_grace_and_a_zero_grace_period_has_none()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var credentials = new MetricsCredentials(time);
         credentials.Replacing(Basic("old-password-123"), Basic("new-password-123"));
         Assert.True(credentials.Accepts(Basic("new-password-123"), BasicHeader("old-password-123")));
@@ -88,7 +88,7 @@ public class MetricsCredentialsTests
     [Fact]
     public void Switching_protection_off_ends_every_grace_and_switching_it_on_keeps_nothing_open()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var credentials = new MetricsCredentials(time);
         var none = new MetricsAuthOptions();
         credentials.Replacing(Bearer("old-token-0123456789"), Bearer("new-token-0123456789"));

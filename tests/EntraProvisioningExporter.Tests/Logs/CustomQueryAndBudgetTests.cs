@@ -1,8 +1,8 @@
 using System.Text;
 using EntraProvisioningExporter.Configuration;
-using EntraProvisioningExporter.Simulator.Time;
 using EntraProvisioningExporter.Sources.LogAnalytics;
 using EntraProvisioningExporter.Sources.Logs;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.Tests.Logs;
 
@@ -44,15 +44,17 @@ public class CustomQueryAndBudgetTests
     [Fact]
     public async Task The_budget_allows_its_capacity_per_10_seconds_plus_a_margin_then_waits()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var start = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        var time = new SchedulingFakeTimeProvider(start);
         var budget = new RequestBudget(5, time);
         Assert.Equal(TimeSpan.FromSeconds(11), RequestBudget.Period);
         for (var i = 0; i < 5; i++) await budget.AcquireAsync(CancellationToken.None);
         var sixth = budget.AcquireAsync(CancellationToken.None);
         Assert.False(sixth.IsCompleted);
+        Assert.Equal(start + RequestBudget.Period, time.NextOneShotDue); // the sixth waits on the clock until then
         time.Advance(TimeSpan.FromSeconds(10.5)); // past Microsoft's 10 s, inside our margin
-        await Task.Delay(50);
         Assert.False(sixth.IsCompleted);
+        Assert.Equal(start + RequestBudget.Period, time.NextOneShotDue);
         time.Advance(TimeSpan.FromSeconds(0.5));
         await sixth.WaitAsync(TimeSpan.FromSeconds(5));
     }
@@ -60,7 +62,7 @@ public class CustomQueryAndBudgetTests
     [Fact]
     public async Task A_request_that_would_wait_past_the_deadline_is_refused_at_once()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var budget = new RequestBudget(2, time) { Deadline = new DateTimeOffset(2026, 3, 1, 12, 0, 5, TimeSpan.Zero) };
         await budget.AcquireAsync(CancellationToken.None);
         await budget.AcquireAsync(CancellationToken.None);
@@ -73,7 +75,7 @@ public class RequestBudgetDeadlineTests
     [Fact]
     public async Task No_request_starts_after_the_deadline_even_with_budget_left()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var budget = new RequestBudget(5, time) { Deadline = new DateTimeOffset(2026, 3, 1, 12, 0, 30, TimeSpan.Zero) };
         await budget.AcquireAsync(CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(31));

@@ -1,11 +1,11 @@
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Exposition;
 using EntraProvisioningExporter.Metrics;
-using EntraProvisioningExporter.Simulator.Time;
 using EntraProvisioningExporter.Sources;
 using EntraProvisioningExporter.Sources.Jobs;
 using EntraProvisioningExporter.Sources.Logs;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.Tests.Metrics;
 
@@ -31,7 +31,7 @@ internal sealed class MetricsHarness
     public ExporterOptions Options { get; }
     public RuntimeConfiguration Runtime { get; }
     public MetricTable Table { get; }
-    public ManualTimeProvider Time { get; } = new(Now);
+    public FakeTimeProvider Time { get; } = new(Now);
     public JobSnapshotStore Store { get; } = new();
     public LogSnapshotStore Logs { get; } = new();
     public SourceHealthRegistry Health { get; } = new();

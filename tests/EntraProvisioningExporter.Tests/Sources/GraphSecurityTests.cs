@@ -93,7 +93,6 @@ public class GraphSecurityTests
         { new InvalidDataException("Graph's service principal paging did not end"), "bad_response" },
         { new NullReferenceException(), "internal" },
         { new Microsoft.Kiota.Abstractions.ApiException("The server returned an unexpected content type."), "bad_response" },
-        { new AggregateException("Too many retries performed.", new HttpRequestException("HTTP request failed with status code: TooManyRequests.{}"), new HttpRequestException("HTTP request failed with status code: TooManyRequests.{}")), "throttled" },
         { new AggregateException(new HttpRequestException("failed", null, HttpStatusCode.ServiceUnavailable)), "server_error" },
         { new AggregateException(new TaskCanceledException()), "timeout" },
     };

@@ -127,7 +127,7 @@ public class HostileValuesTests
         {
             var response = new HttpResponseMessage((System.Net.HttpStatusCode)429);
             response.Headers.TryAddWithoutValidation("Retry-After", value);
-            using var client = new HttpClient(new RetryAfterClampHandler(new Simulator.Time.ManualTimeProvider(Now)) { InnerHandler = new Answer(response) });
+            using var client = new HttpClient(new RetryAfterClampHandler(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now)) { InnerHandler = new Answer(response) });
             return (await client.GetAsync("http://127.0.0.1/")).Headers;
         }
         Assert.Equal(TimeSpan.FromSeconds(1), (await Through("-5")).RetryAfter?.Delta);

@@ -30,6 +30,7 @@ public static class GraphClientBuilder
         });
         if (retry >= 0) handlers[retry] = bounded;
         else handlers.Insert(0, bounded);
+        handlers.Insert(0, new RetriesExhaustedHandler());
         if (innermost is not null) handlers.Add(innermost);
         // Inside the SDK's retry handler, so it only ever sees a Retry-After it can wait on, and parsers only readable JSON.
         handlers.Add(new RetryAfterClampHandler(time));
