@@ -52,12 +52,14 @@ public sealed class GraphLogSource : IPolledSource
     private TimeSpan slice;
     private long budgetExhaustions;
     private readonly SourceDrops drops;
+    private readonly LogAggregatesWanted wanted;
 
     public GraphLogSource(TenantOptions tenant, ExporterOptions options, GraphServiceClient client, RequestBudget budget, LogSnapshotStore store, TimeProvider time, SourceDrops drops)
     {
         this.drops = drops;
         this.tenant = tenant;
         this.options = options;
+        wanted = LogAggregatesWanted.Of(options);
         logs = options.Logs;
         this.client = client;
         this.budget = budget;
@@ -77,6 +79,14 @@ public sealed class GraphLogSource : IPolledSource
     public async Task<CycleOutcome> RunCycleAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (!wanted.Any)
+        {
+            // Every family these events feed is left out (Exporter:Metrics): nothing to read them for.
+            cursor = now;
+            cursorReadAt = now;
+            Publish(now);
+            return CycleOutcome.Success;
+        }
         // Leave a tenth of the cycle's time for publishing; never wait for budget past that.
         budget.Deadline = now + options.EffectivePollTimeout * 0.9;
         try

@@ -30,6 +30,7 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     private readonly Dictionary<string, CustomQueryResult> custom = new(StringComparer.Ordinal);
     private readonly SourceDrops drops;
     private readonly Metrics.MetricSelection selection;
+    private readonly LogAggregatesWanted wanted;
 
     public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, LogSnapshotStore store, TimeProvider time, SourceDrops drops)
     {
@@ -37,6 +38,7 @@ public sealed class LogAnalyticsLogSource : IPolledSource
         this.tenant = tenant;
         logs = options.Logs;
         selection = Metrics.MetricSelection.Of(options);
+        wanted = LogAggregatesWanted.Of(options);
         this.client = client;
         this.store = store;
         this.time = time;
@@ -68,9 +70,11 @@ public sealed class LogAnalyticsLogSource : IPolledSource
             }
         }
 
-        await Part("event counts", () => CountIncrementsAsync(now, cancellationToken)).ConfigureAwait(false);
-        await Part("trailing window", () => ReadWindowAsync(now, cancellationToken)).ConfigureAwait(false);
-        await Part("current cycles", () => ReadCyclesAsync(now, cancellationToken)).ConfigureAwait(false);
+        // A query that only left-out families read is not sent (LogAggregatesWanted).
+        if (wanted.Events) await Part("event counts", () => CountIncrementsAsync(now, cancellationToken)).ConfigureAwait(false);
+        else cursor = now - logs.IngestionSettle;
+        if (wanted.Windows) await Part("trailing window", () => ReadWindowAsync(now, cancellationToken)).ConfigureAwait(false);
+        if (wanted.Cycles) await Part("current cycles", () => ReadCyclesAsync(now, cancellationToken)).ConfigureAwait(false);
         // A custom query whose family Exporter:Metrics leaves out is not run.
         foreach (var q in tenant.Logs.CustomQueries.Where(q => selection.Includes(q.Name ?? "")))
             await Part($"custom query {q.Name}", () => RunCustomQueryAsync(q, now, cancellationToken)).ConfigureAwait(false);
