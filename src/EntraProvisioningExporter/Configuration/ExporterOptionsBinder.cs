@@ -51,12 +51,32 @@ public static class ExporterOptionsBinder
             return [message];
         }
         converted = true;
-        var problems = new List<string>();
+        var problems = ListsGivenOneValue(configuration).ToList();
         var misnumbered = MisnumberedTenants(configuration, secretFiles, problems);
         // The binder numbers list entries by position, not by key: those whose key is not their position would be
         // validated, and reported, under another tenant's index.
         if (misnumbered > 0) options.Tenants.RemoveRange(options.Tenants.Count - misnumbered, misnumbered);
         return problems;
+    }
+
+    /// <summary>
+    /// A list key given one value (Exporter__Metrics__Exclude=process_*, or "Exclude": "process_*" in JSON): the binder
+    /// reads a list only from its numbered children and would silently leave it empty. The value is not shown (it
+    /// may come from a secret file).
+    /// </summary>
+    private static IEnumerable<string> ListsGivenOneValue(IConfiguration configuration)
+    {
+        var section = $"{ExporterOptions.SectionName}:Metrics";
+        var keys = new List<string> { Tenants, $"{section}:Include", $"{section}:Exclude" };
+        foreach (var tenant in configuration.GetSection(Tenants).GetChildren())
+        {
+            keys.Add($"{tenant.Path}:ServicePrincipals");
+            keys.Add($"{tenant.Path}:Logs:CustomQueries");
+            keys.AddRange(tenant.GetSection("Logs:CustomQueries").GetChildren().Select(q => $"{q.Path}:LabelColumns"));
+        }
+        return keys.Where(key => configuration[key] is { Length: > 0 }).Select(key =>
+            $"{key}: is a list: give its entries as {key}:0, {key}:1… " +
+            $"(environment {key.Replace(":", "__", StringComparison.Ordinal)}__0; in JSON an array); one value would be ignored.");
     }
 
     /// <summary>

@@ -66,4 +66,25 @@ public class ExporterOptionsBinderTests
         Assert.Contains(problems, p => p.StartsWith("Exporter:Tenants:0:TenantId: 'contoso' is not a GUID", StringComparison.Ordinal));
         Assert.Contains("Exporter:MetricsAuth:GracePeriod: must be between 00:00:00 and 01:00:00; got 02:00:00.", problems);
     }
+    [Theory]
+    [InlineData("Exporter:Metrics:Exclude", "process_*")]
+    [InlineData("Exporter:Metrics:Include", "entra_*")]
+    [InlineData("Exporter:Tenants:0:ServicePrincipals", "7d0c3d6e-1f2a-4b3c-8d4e-5f6a7b8c9d0e")]
+    public void A_single_value_where_a_list_is_expected_is_refused_rather_than_ignored(string key, string value)
+    {
+        // Exporter__Metrics__Exclude=process_* or "Exclude": "process_*": the binder would silently bind an empty list.
+        var (options, problems) = Bind(new() { ["Exporter:Tenants:0:TenantId"] = A, [key] = value });
+        Assert.Null(options);
+        var problem = Assert.Single(problems);
+        Assert.StartsWith($"{key}: is a list: give its entries as {key}:0, {key}:1", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_empty_value_for_a_list_is_an_empty_list()
+    {
+        var (options, problems) = Bind(new() { ["Exporter:Tenants:0:TenantId"] = A, ["Exporter:Metrics:Exclude"] = "" });
+        Assert.Empty(problems);
+        Assert.Empty(options!.Metrics.Exclude);
+    }
 }
