@@ -70,8 +70,8 @@ public sealed class MetricsCredentials(TimeProvider time)
     }
 
     private static bool Matches(MetricsAuthOptions auth, string header) => IsBearer(auth)
-        ? header.StartsWith("Bearer ", StringComparison.Ordinal) && FixedTimeEquals(header[7..], auth.BearerToken ?? "")
-        : header.StartsWith("Basic ", StringComparison.Ordinal) && FixedTimeEquals(Decode(header[6..]), $"{auth.Username}:{auth.Password}");
+        ? header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && FixedTimeEquals(header[7..], auth.BearerToken ?? "")
+        : header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) && FixedTimeEquals(Decode(header[6..]), $"{auth.Username}:{auth.Password}");
 
     private static bool SameCredentials(MetricsAuthOptions a, MetricsAuthOptions b) =>
         string.Equals(a.Mode, b.Mode, StringComparison.OrdinalIgnoreCase) && a.BearerToken == b.BearerToken && a.Username == b.Username && a.Password == b.Password;

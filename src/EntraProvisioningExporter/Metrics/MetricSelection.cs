@@ -82,7 +82,13 @@ public sealed class MetricSelection
                     error(key, $"'{pattern}' matches no metric family; closest: {string.Join(", ", Closest(pattern, names, 3))}.");
             }
         }
+        // An exporter that serves no provisioning family would be scraped as up while it says nothing of any job.
+        var selection = new MetricSelection(options.Include, options.Exclude);
+        if (!(options.Include.Count > 0 && options.Exclude.Count > 0) && !names.Any(n => n.StartsWith(ProvisioningPrefix, StringComparison.Ordinal) && selection.Includes(n)))
+            error(Key, $"leaves out every {ProvisioningPrefix}* family: the exporter would serve no provisioning data while its target is up.");
     }
+
+    private const string ProvisioningPrefix = "entra_provisioning_";
 
     /// <summary>The <paramref name="count"/> names nearest to the pattern (edit distance to its literal characters), nearest first.</summary>
     public static IReadOnlyList<string> Closest(string pattern, IEnumerable<string> names, int count)

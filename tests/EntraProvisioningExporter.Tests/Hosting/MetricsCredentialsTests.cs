@@ -71,6 +71,19 @@ public class MetricsCredentialsTests
         Assert.True(credentials.Accepts(third, "Bearer second-token-0123456789"));
     }
 
+    [Theory]
+    [InlineData("bearer new-token-0123456789", true)]
+    [InlineData("BEARER new-token-0123456789", true)]
+    [InlineData("Bearer NEW-TOKEN-0123456789", false)]
+    [InlineData("bearer  new-token-0123456789", false)]
+    public void The_scheme_is_case_insensitive_and_the_token_is_not(string header, bool accepted)
+    {
+        // RFC 9110 §11.1: the authentication scheme is case-insensitive; the credentials are compared exactly.
+        var credentials = new MetricsCredentials(new FakeTimeProvider(Start));
+        Assert.Equal(accepted, credentials.Accepts(Bearer("new-token-0123456789"), header));
+        Assert.True(credentials.Accepts(Basic("new-password-123"), "basic " + BasicHeader("new-password-123")[6..]));
+    }
+
     [Fact]
     public void A_rotated_basic_password_has_the_same_grace_and_a_zero_grace_period_has_none()
     {

@@ -92,6 +92,22 @@ public class MetricSelectionTests
         Assert.StartsWith("Exporter:Metrics:Exclude:1: 'entra_provisioning_job_{status}' is not a family name or a glob pattern", errors[2]);
     }
 
+    [Theory]
+    [InlineData("Exclude", "*")]
+    [InlineData("Exclude", "entra_provisioning_*")]
+    [InlineData("Include", "process_*")]
+    public void A_list_that_leaves_no_provisioning_family_is_refused(string which, string pattern)
+    {
+        var options = new ExporterOptions();
+        (which == "Include" ? options.Metrics.Include : options.Metrics.Exclude).Add(pattern);
+        var result = new ExporterOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.StartsWith("Exporter:Metrics: leaves out every entra_provisioning_* family", StringComparison.Ordinal));
+        // One provisioning family kept is enough.
+        var one = new ExporterOptions { Metrics = { Include = ["entra_provisioning_job_status"] } };
+        Assert.DoesNotContain(new ExporterOptionsValidator().Validate(null, one).Failures ?? [], f => f.Contains("leaves out every", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_custom_query_family_can_be_selected_by_name()
     {
