@@ -1,9 +1,7 @@
 using System.Text.Json;
 using EntraProvisioningExporter.Sources.Graph;
 using Microsoft.Graph;
-using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
-using Microsoft.Kiota.Abstractions.Serialization;
 
 namespace EntraProvisioningExporter.Sources.Jobs;
 
@@ -64,14 +62,9 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
     /// </summary>
     private async Task<string?> ReadPageAsync(RequestInformation request, List<ServicePrincipalRef> into, CancellationToken cancellationToken)
     {
-        var stream = await client.RequestAdapter.SendPrimitiveAsync<Stream>(request, ODataErrors, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException("Graph answered the service principal list with an empty body.");
-        await using (stream.ConfigureAwait(false))
+        var (page, value) = await GraphPage.ReadAsync(client.RequestAdapter, request, "service principal list", cancellationToken).ConfigureAwait(false);
+        using (page)
         {
-            using var page = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var root = page.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
-                throw new InvalidDataException("Graph's service principal list has no 'value' array.");
             foreach (var sp in value.EnumerateArray())
             {
                 if (GraphJson.String(sp, "id") is not { } id) continue; // not a service principal we could ask about
@@ -80,11 +73,9 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
                 else
                     into.Add(new ServicePrincipalRef(id, LabelCap.Name(GraphJson.String(sp, "displayName") ?? id)));
             }
-            return GraphJson.String(root, "@odata.nextLink");
+            return GraphJson.String(page.RootElement, "@odata.nextLink");
         }
     }
-
-    private static readonly Dictionary<string, ParsableFactory<IParsable>> ODataErrors = new() { ["XXX"] = ODataError.CreateFromDiscriminatorValue };
 
     /// <summary>Looks up the display names of explicitly configured service principals (one $batch per 20).</summary>
     public async Task<IReadOnlyList<ServicePrincipalRef>> ResolveAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
@@ -178,7 +169,7 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
             try
             {
                 var request = client.ServicePrincipals[sp.Id].Synchronization.Jobs.WithUrl(next).ToGetRequestInformation();
-                var stream = await client.RequestAdapter.SendPrimitiveAsync<Stream>(request, ODataErrors, cancellationToken).ConfigureAwait(false);
+                var stream = await client.RequestAdapter.SendPrimitiveAsync<Stream>(request, GraphPage.ODataErrors, cancellationToken).ConfigureAwait(false);
                 if (stream is null)
                 {
                     failed[sp.Id] = PollErrorReason.BadResponse;

@@ -4,9 +4,7 @@ using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Sources.Graph;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
-using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
-using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Serialization.Json;
 
 namespace EntraProvisioningExporter.Sources.Logs;
@@ -160,25 +158,18 @@ public sealed class GraphLogSource : IPolledSource
         }
     }
 
-    private static readonly Dictionary<string, ParsableFactory<IParsable>> ODataErrors = new() { ["XXX"] = ODataError.CreateFromDiscriminatorValue };
-
     /// <summary>One page, each event read on its own with the SDK's model: one that cannot be read is dropped alone. Returns the next link.</summary>
     private async Task<string?> ReadPageAsync(RequestInformation request, Action<ProvisioningObjectSummary> accept, CancellationToken cancellationToken)
     {
-        var stream = await client.RequestAdapter.SendPrimitiveAsync<Stream>(request, ODataErrors, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException("Graph answered the provisioning logs with an empty body.");
-        await using (stream.ConfigureAwait(false))
+        var (page, value) = await GraphPage.ReadAsync(client.RequestAdapter, request, "provisioning logs", cancellationToken).ConfigureAwait(false);
+        using (page)
         {
-            using var page = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var root = page.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
-                throw new InvalidDataException("Graph's provisioning log page has no 'value' array.");
             foreach (var element in value.EnumerateArray())
             {
                 if (ReadEvent(element, out var problem) is { } e) accept(e);
                 else drops.Drop(DropReason.Invalid, GraphJson.String(element, "id"), problem!);
             }
-            return GraphJson.String(root, "@odata.nextLink");
+            return GraphJson.String(page.RootElement, "@odata.nextLink");
         }
     }
 
