@@ -69,13 +69,17 @@ public sealed class StatusPage(TenantSnapshots snapshots, RuntimeConfiguration r
             """);
         html.Append(CultureInfo.InvariantCulture, $"<p>Status at {now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z. Scrape <a href=\"metrics\">/metrics</a>; health: <a href=\"healthz\">/healthz</a>, <a href=\"readyz\">/readyz</a>.</p>\n");
 
-        html.Append("<h2>Sources</h2>\n<table id=\"sources\"><tr><th>tenant</th><th>source</th><th>state</th><th>last success</th><th>last error</th><th class=\"num\">objects dropped</th></tr>\n");
+        html.Append("<h2>Sources</h2>\n<table id=\"sources\"><tr><th>tenant</th><th>source</th><th>state</th><th>last success</th><th>last error</th><th class=\"num\">cycles</th><th class=\"num\">objects dropped</th></tr>\n");
         foreach (var tenant in snapshots.All)
         {
             foreach (var source in tenant.Sources)
             {
                 var state = source.Up ? "<span class=\"ok\">up</span>" : source.FirstCycleDone ? "<span class=\"bad\">down</span>" : "<span class=\"warn\">starting</span>";
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{h.Encode(TenantName(tenant.TenantId))}</td><td>{h.Encode(source.Source)}</td><td>{state}</td><td>{Ago(source.LastSuccess, now)}</td><td>{h.Encode(source.LastErrorReason ?? "")}</td><td class=\"num\">{Dropped(tenant.TenantId, source.Source)}</td></tr>\n");
+                html.Append(CultureInfo.InvariantCulture,
+                    $"<tr><td>{h.Encode(TenantName(tenant.TenantId))}</td><td>{h.Encode(source.Source)}</td><td>{state}</td>")
+                    .Append(CultureInfo.InvariantCulture, $"<td>{Ago(source.LastSuccess, now)}</td><td>{h.Encode(source.LastErrorReason ?? "")}</td>")
+                    .Append(CultureInfo.InvariantCulture,
+                        $"<td class=\"num\">{source.Cycles}</td><td class=\"num\">{Dropped(tenant.TenantId, source.Source)}</td></tr>\n");
             }
         }
         html.Append("</table>\n");

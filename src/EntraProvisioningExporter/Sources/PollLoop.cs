@@ -48,28 +48,30 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
     public async Task RunCycleAsync(CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
+        (string Reason, string Detail)? failure = null;
         // The timeout runs on the injected clock, as the interval does.
         using var timeout = new CancellationTokenSource(runtime.Options.EffectivePollTimeout, time);
         using var cycle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
         try
         {
             var outcome = await source.RunCycleAsync(cycle.Token).ConfigureAwait(false);
-            if (outcome.FailureReason is null) health.ReportSuccess(source.TenantId, source.Source, time.GetUtcNow());
-            else Fail(outcome.FailureReason, outcome.Detail ?? outcome.FailureReason);
+            if (outcome.FailureReason is { } reason) failure = (reason, outcome.Detail ?? reason);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
-            var (reason, detail) = PollErrorClassifier.Classify(ex);
-            Fail(reason, detail);
+            failure = PollErrorClassifier.Classify(ex);
         }
         catch (OperationCanceledException)
         {
             // shutting down
-        }
-        finally
-        {
             metrics.RecordPollDuration(source.TenantId, source.Source, time.GetElapsedTime(started).TotalSeconds);
+            return;
         }
+        // The cycle's own time: what subscribers to the report do is not part of it.
+        var duration = time.GetElapsedTime(started).TotalSeconds;
+        if (failure is { } f) Fail(f.Reason, f.Detail);
+        else health.ReportSuccess(source.TenantId, source.Source, time.GetUtcNow());
+        metrics.RecordPollDuration(source.TenantId, source.Source, duration);
     }
 
     private void Fail(string reason, string detail)

@@ -14,8 +14,11 @@ public static class SourceNames
     public const string GraphProvisioningLogs = "graph_provisioning_logs";
 }
 
-/// <summary>The health of one source of one tenant as of its last cycle. Immutable.</summary>
-public sealed record SourceHealth(string TenantId, string Source, bool Up, DateTimeOffset? LastSuccess, string? LastErrorReason, bool FirstCycleDone);
+/// <summary>The health of one source of one tenant as of its last cycle, and how many cycles it finished. Immutable.</summary>
+public sealed record SourceHealth(string TenantId, string Source, bool Up, DateTimeOffset? LastSuccess, string? LastErrorReason, long Cycles)
+{
+    public bool FirstCycleDone => Cycles > 0;
+}
 
 /// <summary>
 /// Per tenant and source: up or not, since when data is good, why not. Feeds the source self-metrics and
@@ -30,23 +33,23 @@ public sealed class SourceHealthRegistry
 
     public void Register(string tenantId, string source)
     {
-        entries.TryAdd((tenantId, source), new SourceHealth(tenantId, source, false, null, null, false));
+        entries.TryAdd((tenantId, source), new SourceHealth(tenantId, source, false, null, null, 0));
         Changed?.Invoke(tenantId);
     }
 
     public void ReportSuccess(string tenantId, string source, DateTimeOffset at)
     {
         entries.AddOrUpdate((tenantId, source),
-            _ => new SourceHealth(tenantId, source, true, at, null, true),
-            (_, old) => old with { Up = true, LastSuccess = at, LastErrorReason = null, FirstCycleDone = true });
+            _ => new SourceHealth(tenantId, source, true, at, null, 1),
+            (_, old) => old with { Up = true, LastSuccess = at, LastErrorReason = null, Cycles = old.Cycles + 1 });
         Changed?.Invoke(tenantId);
     }
 
     public void ReportFailure(string tenantId, string source, string reason)
     {
         entries.AddOrUpdate((tenantId, source),
-            _ => new SourceHealth(tenantId, source, false, null, reason, true),
-            (_, old) => old with { Up = false, LastErrorReason = reason, FirstCycleDone = true });
+            _ => new SourceHealth(tenantId, source, false, null, reason, 1),
+            (_, old) => old with { Up = false, LastErrorReason = reason, Cycles = old.Cycles + 1 });
         Changed?.Invoke(tenantId);
     }
 

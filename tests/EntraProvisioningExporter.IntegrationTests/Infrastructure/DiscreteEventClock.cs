@@ -1,4 +1,6 @@
 using EntraProvisioningExporter.Simulator;
+using EntraProvisioningExporter.Sources;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EntraProvisioningExporter.IntegrationTests.Infrastructure;
 
@@ -8,14 +10,17 @@ namespace EntraProvisioningExporter.IntegrationTests.Infrastructure;
 /// cycle of the previous tick and no request is in flight. Scenario time then runs as fast as the machine can
 /// serve it, and every request arrives at exactly the scenario instant it was sent. With <c>until</c>, no poll tick
 /// falls after that instant, so a test that reads the metrics "at" a scenario time reads exactly that time's.
+/// A cycle is known finished from the exporter's own source-health registry, in process (each source's cycle count).
 /// </summary>
 public sealed class DiscreteEventClock : IAsyncDisposable
 {
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
 
-    public DiscreteEventClock(SchedulingFakeTimeProvider time, SimulatorServer simulator, ExporterHost exporter, int sources, Action<int>? onTick = null, DateTimeOffset? until = null)
+    public DiscreteEventClock(SchedulingFakeTimeProvider time, SimulatorServer simulator, ExporterHost exporter, int sources,
+        Action<int>? onTick = null, DateTimeOffset? until = null)
     {
+        var health = exporter.App.Services.GetRequiredService<SourceHealthRegistry>();
         loop = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
@@ -24,7 +29,7 @@ public sealed class DiscreteEventClock : IAsyncDisposable
                 {
                     time.AdvanceTo(wait);
                 }
-                else if (simulator.InFlight == 0 && await AllSourcesFinishedAsync(exporter, sources, Ticks + 1) && time.NextPeriodicDue is { } tick
+                else if (simulator.InFlight == 0 && AllSourcesFinished(health, sources, Ticks + 1) && time.NextPeriodicDue is { } tick
                     && (until is null || tick <= until))
                 {
                     onTick?.Invoke(Ticks + 1);
@@ -39,10 +44,10 @@ public sealed class DiscreteEventClock : IAsyncDisposable
     /// <summary>Poll ticks the clock has moved through.</summary>
     public int Ticks { get; private set; }
 
-    private static async Task<bool> AllSourcesFinishedAsync(ExporterHost exporter, int sources, int cycles)
+    private static bool AllSourcesFinished(SourceHealthRegistry health, int sources, int cycles)
     {
-        var counts = MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count").ToList();
-        return counts.Count == sources && counts.All(c => c.Value >= cycles);
+        var all = health.All;
+        return all.Count == sources && all.All(s => s.Cycles >= cycles);
     }
 
     public async ValueTask DisposeAsync()
