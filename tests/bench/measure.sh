@@ -11,6 +11,7 @@
 #   AOT=1 bash tests/bench/measure.sh startup memory    # the native AOT binary (docker/publish.sh) beside the JIT build
 #   AOT=/tmp/aot/EntraProvisioningExporter bash tests/bench/measure.sh memory   # one docker/publish.sh already wrote
 #   bash tests/bench/measure.sh profiles probe   # full vs lean family set at 1,000 jobs; /probe for one tenant of ten
+#   SCRAPE_JOBS=1000 BASELINE_REF=main~1 bash tests/bench/measure.sh scrape   # the scrape at 1,000 jobs only
 #
 # With BASELINE_REF, the exporter of that commit is built in a temporary git worktree and measured in the same
 # run, on the same simulator, as this checkout's: every result line says which (build=baseline or build=current).
@@ -25,6 +26,7 @@ CYCLES="${CYCLES:-100}"
 MEMORY_JOBS="${MEMORY_JOBS:-1000 10000}"
 LATENCY_MS="${LATENCY_MS:-100}"
 CONCURRENCY="${CONCURRENCY:-4}"
+SCRAPE_JOBS="${SCRAPE_JOBS:-100 1000 10000}"
 SCENARIO_JOBS=16 # the demo tenant's own jobs; synthetic ones make up the rest
 work="$(mktemp -d)"
 pids=()
@@ -149,18 +151,19 @@ measure_startup() {
 
 # Scrape cost: body size per job, and the exporter's CPU per scrape (from /proc), plain and gzip.
 measure_scrape() {
-  for jobs in 100 1000 10000; do
+  for jobs in $SCRAPE_JOBS; do
     start_simulator "$jobs" 0 LogAnalytics
     for build in "${builds[@]}"; do
       local port; port="$(free_port)"
       start_exporter "$build" "$port" --Exporter:PollInterval 01:00:00
       wait_ready "$port" "$exp_pid"
       scrape "$port"
-      local raw gz series
+      local raw gz series jobseries
       raw="$(wc -c <"$work/metrics.txt")"
       series="$(grep -vc '^#' "$work/metrics.txt")"
+      jobseries="$(grep -c '^entra_provisioning_[a-z_]*{tenant_id="[^"]*",service_principal_id=' "$work/metrics.txt")"
       gz="$(curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" | wc -c)"
-      echo "result: body build=${build%%=*} jobs=$jobs series=$series raw_bytes=$raw gzip_bytes=$gz raw_per_job=$((raw / jobs)) gzip_per_job=$((gz / jobs))"
+      echo "result: body build=${build%%=*} jobs=$jobs series=$series job_series_per_job=$(awk -v s="$jobseries" -v j="$jobs" 'BEGIN {printf "%.1f", s / j}') raw_bytes=$raw gzip_bytes=$gz raw_per_job=$((raw / jobs)) gzip_per_job=$((gz / jobs))"
       # Warm up first: the JIT needs a few hundred scrapes' worth of calls to move the hot paths to optimized
       # (tier-1) code; before that a scrape costs several times as much.
       local n=$(( jobs >= 10000 ? 10 : jobs >= 1000 ? 50 : 100 )) warm=$(( jobs >= 10000 ? 10 : jobs >= 1000 ? 100 : 300 ))
