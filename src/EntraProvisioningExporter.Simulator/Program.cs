@@ -23,7 +23,7 @@ var start = time.GetUtcNow();
 var tenants = Enumerable.Range(0, tenantCount)
     .Select(i => DemoScenario.Create(start, i == 0 ? DemoScenario.DefaultTenantId : SimulatedTenant.StableGuid($"demo-tenant-{i}"), synthetic))
     .ToList();
-await using var server = await SimulatorServer.StartAsync(tenants, time, port);
+await using var server = await SimulatorServer.StartAsync(tenants, time, port, recordRequests: false); // nothing reads them
 // Network latency: every request waits this long before it is answered (a $batch once, not per inner request).
 if (latency > 0) server.Faults.Add(new FaultRule { Kind = FaultKind.Delay, Delay = TimeSpan.FromMilliseconds(latency), InBatch = false });
 

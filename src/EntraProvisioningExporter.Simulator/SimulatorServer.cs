@@ -31,10 +31,11 @@ public sealed class SimulatorServer : IAsyncDisposable
     private readonly Dictionary<string, Uri> endpoints = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider time;
 
-    private SimulatorServer(WebApplication app, IEnumerable<SimulatedTenant> tenants, TimeProvider time)
+    private SimulatorServer(WebApplication app, IEnumerable<SimulatedTenant> tenants, TimeProvider time, bool recordRequests)
     {
         this.app = app;
         this.time = time;
+        Requests = new RequestLog(recordRequests);
         this.tenants = tenants.Select(t => new TenantApis(t, new GraphApi(t, time), new LogAnalyticsApi(t, time), new ProvisioningLogsApi(t, time))).ToList();
     }
 
@@ -48,9 +49,9 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// <summary>When set, a request must carry one of these bearer tokens, or it gets Graph's 401 (tokens can be revoked mid-run).</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, bool>? AcceptedBearerTokens { get; set; }
 
-    /// <summary>Every Authorization header value the simulator has seen (tests check where tokens went).</summary>
+    /// <summary>Every Authorization header value the simulator has seen (tests check where tokens went), when it records requests.</summary>
     public System.Collections.Concurrent.ConcurrentBag<string> AuthorizationHeaders { get; } = [];
-    public RequestLog Requests { get; } = new();
+    public RequestLog Requests { get; }
     /// <summary>The first tenant's address (its Graph is at {BaseAddress}v1.0).</summary>
     public Uri BaseAddress => endpoints.Values.First();
     public IReadOnlyCollection<SimulatedTenant> Tenants => tenants.Select(v => v.Tenant).ToList();
@@ -64,8 +65,12 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// <summary>The Log Analytics API of one tenant, e.g. to register canned answers for custom queries.</summary>
     public LogAnalyticsApi LogAnalytics(string tenantId) => tenants.Single(t => t.Tenant.TenantId.Equals(tenantId, StringComparison.OrdinalIgnoreCase)).LogAnalytics;
 
-    /// <summary>Starts on loopback: tenant i on <paramref name="firstPort"/> + i, or on ephemeral ports when it is 0.</summary>
-    public static async Task<SimulatorServer> StartAsync(IEnumerable<SimulatedTenant> tenants, TimeProvider time, int firstPort = 0, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts on loopback: tenant i on <paramref name="firstPort"/> + i, or on ephemeral ports when it is 0. Without
+    /// <paramref name="recordRequests"/> (the demo) no request or Authorization header is kept.
+    /// </summary>
+    public static async Task<SimulatorServer> StartAsync(IEnumerable<SimulatedTenant> tenants, TimeProvider time, int firstPort = 0,
+        bool recordRequests = true, CancellationToken cancellationToken = default)
     {
         var list = tenants.ToList();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -76,7 +81,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddRoutingCore();
         var app = builder.Build();
-        var server = new SimulatorServer(app, list, time);
+        var server = new SimulatorServer(app, list, time, recordRequests);
         app.Run(server.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         // Kestrel binds its endpoints in the order they were declared, and lists them in that order.
@@ -123,7 +128,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         var baseUrl = $"{context.Request.Scheme}://{context.Request.Host}/{parts[0]}";
 
         var authorization = context.Request.Headers.Authorization.ToString();
-        if (authorization.Length > 0) AuthorizationHeaders.Add(authorization);
+        if (authorization.Length > 0 && Requests.Records) AuthorizationHeaders.Add(authorization);
         if (AcceptedBearerTokens is { } accepted && !(authorization.StartsWith("Bearer ", StringComparison.Ordinal) && accepted.ContainsKey(authorization[7..])))
         {
             var denied = GraphResponse.Error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.");

@@ -31,7 +31,8 @@ public static class DemoMode
         var tenants = Enumerable.Range(0, tenantCount)
             .Select(i => DemoScenario.Create(start, i == 0 ? DemoScenario.DefaultTenantId : SimulatedTenant.StableGuid($"demo-tenant-{i}"), synthetic))
             .ToList();
-        var simulator = await SimulatorServer.StartAsync(tenants, time).ConfigureAwait(false);
+        // The demo runs for as long as it is left: its simulator keeps no request history.
+        var simulator = await SimulatorServer.StartAsync(tenants, time, recordRequests: false).ConfigureAwait(false);
 
         var settings = new Dictionary<string, string?>();
         for (var i = 0; i < tenants.Count; i++)
