@@ -14,6 +14,7 @@ public partial class RulesTests
         "EntraProvisioningNoActivity", "EntraProvisioningJobFailing", "EntraExporterSourceDown", "EntraExporterDataStale", "EntraExporterShardMissing", "EntraExporterDown",
         "EntraProvisioningDeleteThresholdNear", "EntraProvisioningQuarantineForecast", "EntraProvisioningInitialCycleStalled",
         "EntraProvisioningFailureAnomaly", "EntraProvisioningDeleteAnomaly", "EntraExporterConfigReloadFailed",
+        "EntraProvisioningJobRunErrors",
     ];
 
     [Fact]

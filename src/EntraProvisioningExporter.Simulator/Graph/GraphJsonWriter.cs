@@ -96,16 +96,17 @@ public static class GraphJsonWriter
         w.WriteString("timeBegan", e.TimeBegan);
         w.WriteString("timeEnded", e.TimeEnded);
         if (e.ErrorCode is null) w.WriteNull("error");
-        else WriteError(w, e.ErrorCode, e.ErrorMessage, true);
+        else WriteError(w, e.ErrorCode, e.ErrorMessage, e.TenantActionable);
         w.WriteEndObject();
     }
 
-    private static void WriteError(Utf8JsonWriter w, string? code, string? message, bool tenantActionable)
+    private static void WriteError(Utf8JsonWriter w, string? code, string? message, bool? tenantActionable)
     {
         w.WriteStartObject("error");
         w.WriteString("code", code);
         w.WriteString("message", message);
-        w.WriteBoolean("tenantActionable", tenantActionable);
+        if (tenantActionable is { } actionable) w.WriteBoolean("tenantActionable", actionable);
+        else w.WriteNull("tenantActionable");
         w.WriteEndObject();
     }
 

@@ -31,6 +31,7 @@ public static class DemoScenario
             App(tenantId, "GitHub Enterprise Managed User", "gitHubEnterpriseManagedUser", (_, _) => NotRun()),
             App(tenantId, "Atlassian Cloud", "atlassianCloud", (_, _) => NotConfigured()),
             App(tenantId, "Box", "box", (now, _) => EntryLevelErrors(now, start), Log(start, 31, 3, _ => EntryLevelErrorsMix)),
+            App(tenantId, "Zendesk", "zendesk", (now, _) => RunFailing(now, start), RunFailingLog(start)),
             App(tenantId, "Slack", "slack", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 17, users: 860, groups: 12), Log(start, 17, 2, HealthyMix)),
             new(SimulatedTenant.StableGuid(tenantId + "Fabrikam cross-tenant sync"), SimulatedTenant.StableGuid("app:Fabrikam cross-tenant sync"), "Fabrikam cross-tenant sync",
             [
@@ -128,6 +129,15 @@ public static class DemoScenario
         new(start - CredentialsQuarantineAge + TimeSpan.FromHours(42), TimeSpan.FromDays(1), TimeSpan.FromSeconds(20),
             _ => [new("other", "failure", 1, "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable")]);
 
+    /// <summary>When the run-failing app's runs began to fail (its credential expired): 90 minutes before the scenario start.</summary>
+    public static readonly TimeSpan RunFailingSince = TimeSpan.FromMinutes(90);
+
+    private const string ExpiredCredentialCode = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable";
+
+    /// <summary>One failed attempt at each run since the credential expired.</summary>
+    private static EventScript RunFailingLog(DateTimeOffset start) =>
+        new(start - RunFailingSince, TimeSpan.FromMinutes(40), TimeSpan.FromSeconds(30), _ => [new("other", "failure", 1, ExpiredCredentialCode)]);
+
     private static string T(DateTimeOffset value) => GraphTime.Format(value);
 
     /// <summary>The last run that has finished by <paramref name="now"/>: runs start on a grid of <paramref name="interval"/> offset by <paramref name="phase"/> minutes.</summary>
@@ -155,6 +165,38 @@ public static class DemoScenario
             LastExecution = exec, LastSuccessfulExecution = exec, LastSuccessfulExecutionWithExports = exec,
             SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(90)), SteadyStateLastAchievedTime = T(ended),
             SynchronizedEntryCountByType = groups > 0 ? [new("user", users), new("group", groups)] : [new("user", users)],
+        };
+    }
+
+    /// <summary>
+    /// A job whose target's credential expired <see cref="RunFailingSince"/> before the scenario start: every run since
+    /// fails with the run's own error, not yet quarantined.
+    /// </summary>
+    private static JobView RunFailing(DateTimeOffset now, DateTimeOffset start)
+    {
+        var (began, ended) = LastRun(now, start, TimeSpan.FromMinutes(40), 21, TimeSpan.FromSeconds(30));
+        var failingSince = start - RunFailingSince;
+        var good = LastRun(failingSince, start, TimeSpan.FromMinutes(40), 21, TimeSpan.FromMinutes(2));
+        var lastGood = new ExecutionView
+        {
+            State = "Succeeded", TimeBegan = T(good.Began), TimeEnded = T(good.Ended),
+            CountEntitled = 720, CountEntitledForProvisioning = 720, CountImported = 720, CountExported = 6, CountExports = 6,
+        };
+        var failed = ended > failingSince;
+        var exec = failed
+            ? new ExecutionView
+            {
+                State = "Failed", TimeBegan = T(began), TimeEnded = T(ended),
+                ErrorCode = ExpiredCredentialCode, ErrorMessage = "The credentials for the application are invalid or have expired.",
+            }
+            : lastGood;
+        return new JobView
+        {
+            Code = "Active", ScheduleInterval = "PT40M",
+            SuccessiveCompleteFailures = failed ? Math.Max(1, (long)Math.Ceiling((ended - failingSince) / TimeSpan.FromMinutes(40))) : 0,
+            LastExecution = exec, LastSuccessfulExecution = lastGood, LastSuccessfulExecutionWithExports = lastGood,
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(150)), SteadyStateLastAchievedTime = T(good.Ended),
+            SynchronizedEntryCountByType = [new("user", 720)],
         };
     }
 

@@ -40,6 +40,9 @@ public sealed record ExecutionView
     public long CountImportedReferenceDeltas { get; init; }
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
+
+    /// <summary>The error's tenantActionable; null is sent as JSON null (Graph's "does not say").</summary>
+    public bool? TenantActionable { get; init; } = true;
 }
 
 public sealed record QuarantineView

@@ -59,6 +59,9 @@ public static class JobFamily
 
     public static double? Unix(DateTimeOffset? value) => value is { } v ? v.ToUnixTimeMilliseconds() / 1000.0 : null;
 
+    /// <summary>The tenant_actionable label of an error: true, false, or unknown when Graph does not say.</summary>
+    public static string TenantActionable(bool? value) => value switch { true => "true", false => "false", null => "unknown" };
+
     public static double? Flag(bool? value) => value is { } v ? (v ? 1 : 0) : null;
 
     /// <summary>A log series' identity, the same labels as the job series.</summary>

@@ -48,6 +48,13 @@ public static class ShippedAlerts
             "entra_provisioning_job_quarantined",
             "entra_provisioning_job_successive_complete_failures",
         ],
+        ["EntraProvisioningJobRunErrors"] =
+        [
+            "entra_provisioning_job_info",
+            "entra_provisioning_job_last_execution_error",
+            "entra_provisioning_job_last_execution_state",
+            "entra_provisioning_job_quarantined",
+        ],
         ["EntraProvisioningDeleteThresholdNear"] =
         [
             "entra_provisioning_job_delete_threshold_proximity",

@@ -188,6 +188,24 @@ public class JobFamiliesTests
     }
 
     [Fact]
+    public void The_last_run_error_is_one_series_while_the_last_run_has_an_error_code()
+    {
+        var h = new MetricsHarness();
+        static ExecutionState Run(string? code, bool? actionable) => new() { State = "Failed", ErrorCode = code, ErrorTenantActionable = actionable };
+        var failing = MetricsHarness.Job("f") with { LastExecution = Run("ScimBadGateway", false) };
+        var unknownActionable = MetricsHarness.Job("u") with { LastExecution = Run("X", null) };
+        var noCode = MetricsHarness.Job("n") with { LastExecution = Run(null, null) };
+        var neverRan = MetricsHarness.Job("r");
+        h.Publish(failing, unknownActionable, noCode, neverRan);
+        Assert.Equal(2, h.Series("entra_provisioning_job_last_execution_error").Count);
+        Assert.Equal(1, h.Value("entra_provisioning_job_last_execution_error", "f", ("code", "ScimBadGateway"), ("tenant_actionable", "false")));
+        Assert.Equal(1, h.Value("entra_provisioning_job_last_execution_error", "u", ("code", "X"), ("tenant_actionable", "unknown")));
+        // The run succeeds: the series goes with the error.
+        h.Publish(failing with { LastExecution = new ExecutionState { State = "Succeeded" } }, unknownActionable, noCode, neverRan);
+        Assert.Single(h.Series("entra_provisioning_job_last_execution_error"));
+    }
+
+    [Fact]
     public void Initial_cycle_progress_and_steady_state_follow_the_job()
     {
         var h = new MetricsHarness();

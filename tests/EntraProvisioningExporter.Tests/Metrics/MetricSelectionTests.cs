@@ -136,7 +136,8 @@ public class MetricSelectionTests
         var lean = MetricTable.Build(new ExporterOptions { Metrics = { Exclude = ["entra_provisioning_job_last_execution_*"] } });
         var expected = all.Families.Select(f => f.Name).Where(n => !n.StartsWith("entra_provisioning_job_last_execution_", StringComparison.Ordinal));
         Assert.Equal(expected, lean.Families.Select(f => f.Name));
-        Assert.Equal(12, lean.Excluded.Count);
+        Assert.Equal(all.Families.Count - expected.Count(), lean.Excluded.Count);
+        Assert.True(lean.Excluded.Count >= 12, "the pattern matched too few families: " + string.Join(", ", lean.Excluded));
         Assert.All(lean.Excluded, n => Assert.StartsWith("entra_provisioning_job_last_execution_", n, StringComparison.Ordinal));
         Assert.Equal(all.Families.Count, MetricTable.Build(new ExporterOptions()).Families.Count);
     }

@@ -88,4 +88,30 @@ public class JobSignalsParserTests
         Assert.Null(noError.Quarantine!.ErrorCode);
         Assert.Null(noError.Quarantine.TenantActionable);
     }
+
+    [Theory]
+    [InlineData("""{"code":" SystemForCrossDomainIdentityManagementServiceIncompatible ","message":"","tenantActionable":false}""",
+        "SystemForCrossDomainIdentityManagementServiceIncompatible", false)]
+    [InlineData("""{"code":"ScimBadGateway","message":null,"tenantActionable":null}""", "ScimBadGateway", null)]
+    [InlineData("""{"code":"ScimBadGateway"}""", "ScimBadGateway", null)]
+    [InlineData("""{"code":"","message":"","tenantActionable":true}""", null, null)]
+    [InlineData("""{"code":"   ","tenantActionable":true}""", null, null)]
+    [InlineData("""{"code":null,"message":"x","tenantActionable":true}""", null, null)]
+    [InlineData("null", null, null)]
+    public void The_last_runs_error_code_is_kept_trimmed_and_a_null_empty_or_blank_code_is_no_error(string error, string? code, bool? actionable)
+    {
+        var job = Parse($$$"""
+            {"code":"Active","lastExecution":{"state":"Failed","timeBegan":"2026-02-20T06:00:00Z","timeEnded":"2026-02-20T06:00:20Z","error":{{{error}}}}}
+            """);
+        Assert.Equal(code, job.LastExecution!.ErrorCode);
+        Assert.Equal(actionable, job.LastExecution.ErrorTenantActionable);
+    }
+
+    [Fact]
+    public void A_run_error_code_longer_than_a_label_may_be_is_capped()
+    {
+        var code = new string('E', 5000);
+        var job = Parse("{\"code\":\"Active\",\"lastExecution\":{\"state\":\"Failed\",\"error\":{\"code\":\"" + code + "\"}}}");
+        Assert.InRange(job.LastExecution!.ErrorCode!.Length, 1, 1024);
+    }
 }

@@ -19,8 +19,7 @@ public static class QuarantineFamilies
             MetricHelp.FromGraph("The quarantine's error (value 1 while quarantined with an error code): the code as Graph sends it, and whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown).", o),
             ["code", "tenant_actionable"], 1, (job, w) =>
             {
-                if (Q(job) is { ErrorCode: { Length: > 0 } code } q)
-                    w.Add(1, code, q.TenantActionable switch { true => "true", false => "false", null => "unknown" });
+                if (Q(job) is { ErrorCode: { } code } q) w.Add(1, code, JobFamily.TenantActionable(q.TenantActionable));
             });
         yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_start_timestamp_seconds",
             MetricHelp.FromGraph("When the current quarantine began, in Unix seconds.", o), job => Q(job)?.CurrentBegan);

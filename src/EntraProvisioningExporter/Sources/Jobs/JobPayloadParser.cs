@@ -135,7 +135,7 @@ public static class JobPayloadParser
         var quarantine = status?.Quarantine is { } q
             ? new QuarantineState(
                 LabelCap.Name(GraphJson.String(Child(rawStatus, "quarantine"), "reason") ?? KnownValues.Unknown),
-                Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), NonNegative(q.SeriesCount), LabelCap.NameOrNull(q.Error?.Code), q.Error?.TenantActionable)
+                Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), NonNegative(q.SeriesCount), ErrorCode(q.Error?.Code), q.Error?.TenantActionable)
             : null;
 
         return new JobState
@@ -182,7 +182,12 @@ public static class JobPayloadParser
         CountImported = NonNegative(e.CountImported),
         CountImportedDeltas = NonNegative(e.CountImportedDeltas),
         CountImportedReferenceDeltas = NonNegative(e.CountImportedReferenceDeltas),
+        ErrorCode = ErrorCode(e.Error?.Code),
+        ErrorTenantActionable = ErrorCode(e.Error?.Code) is null ? null : e.Error?.TenantActionable,
     };
+
+    /// <summary>Graph sends "no error" as a null error, a null code or an empty one: all are none. A code is trimmed and capped.</summary>
+    private static string? ErrorCode(string? code) => string.IsNullOrWhiteSpace(code) ? null : LabelCap.Name(code.Trim());
 
     /// <summary>Entries without a unit kind are dropped; a kind Graph lists twice keeps its latest observation.</summary>
     private static IReadOnlyList<ProgressState> Progress(List<SynchronizationProgress>? progress) =>

@@ -74,6 +74,12 @@ public sealed record ExecutionState
     public long? CountImportedDeltas { get; init; }
     public long? CountImportedReferenceDeltas { get; init; }
 
+    /// <summary>The run's own error code (Graph's lastExecution.error.code), null when it has none or a blank one.</summary>
+    public string? ErrorCode { get; init; }
+
+    /// <summary>Whether Microsoft says the tenant can fix the run's error; null when Graph does not say.</summary>
+    public bool? ErrorTenantActionable { get; init; }
+
     /// <summary>Running when it began and has not ended since (no end, or an end before the start).</summary>
     public bool IsRunning => TimeBegan is { } b && (TimeEnded is not { } e || e < b);
 }
