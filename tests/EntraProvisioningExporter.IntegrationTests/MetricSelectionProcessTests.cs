@@ -49,7 +49,9 @@ public class MetricSelectionProcessTests
         await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Contains("shipped alert(s) need", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the silenced-alert warning");
         var warnings = p.StandardOutput.Split('\n').Where(l => l.Contains("shipped alert(s) need", StringComparison.Ordinal)).ToList();
         var warning = Assert.Single(warnings);
-        Assert.Contains("1 shipped alert(s) need, so they can never fire: EntraExporterSourceDown (needs entra_exporter_source_up)", warning, StringComparison.Ordinal);
+        Assert.Contains("2 shipped alert(s) need, so they can never fire: "
+            + "EntraProvisioningJobRunErrors (needs entra_provisioning_job_last_execution_error, entra_provisioning_job_last_execution_state); "
+            + "EntraExporterSourceDown (needs entra_exporter_source_up)", warning, StringComparison.Ordinal);
     }
 
     [Fact]

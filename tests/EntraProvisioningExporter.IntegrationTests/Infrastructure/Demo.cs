@@ -10,6 +10,9 @@ internal static class Demo
     /// <summary>The scenario's jobs (without synthetic ones).</summary>
     public static int Jobs { get; } = Tenant.ServicePrincipals.Sum(sp => sp.Jobs.Count);
 
+    /// <summary>The scenario's service principals, with jobs or without.</summary>
+    public static int ServicePrincipals { get; } = Tenant.ServicePrincipals.Count;
+
     /// <summary>The scenario's service principals that have jobs (one has two).</summary>
     public static int ServicePrincipalsWithJobs { get; } = Tenant.ServicePrincipals.Count(sp => sp.Jobs.Count > 0);
 }
