@@ -124,19 +124,20 @@ public static class DemoScenario
         ];
     }
 
+    /// <summary>Graph's code for credentials the target app refuses (the quarantined app's and the run-failing app's).</summary>
+    private const string InvalidCredentialCode = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable";
+
     /// <summary>One failed attempt at each daily quarantine retry.</summary>
     private static EventScript InvalidCredentialsLog(DateTimeOffset start) =>
         new(start - CredentialsQuarantineAge + TimeSpan.FromHours(42), TimeSpan.FromDays(1), TimeSpan.FromSeconds(20),
-            _ => [new("other", "failure", 1, "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable")]);
+            _ => [new("other", "failure", 1, InvalidCredentialCode)]);
 
     /// <summary>When the run-failing app's runs began to fail (its credential expired): 90 minutes before the scenario start.</summary>
     public static readonly TimeSpan RunFailingSince = TimeSpan.FromMinutes(90);
 
-    private const string ExpiredCredentialCode = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable";
-
     /// <summary>One failed attempt at each run since the credential expired.</summary>
     private static EventScript RunFailingLog(DateTimeOffset start) =>
-        new(start - RunFailingSince, TimeSpan.FromMinutes(40), TimeSpan.FromSeconds(30), _ => [new("other", "failure", 1, ExpiredCredentialCode)]);
+        new(start - RunFailingSince, TimeSpan.FromMinutes(40), TimeSpan.FromSeconds(30), _ => [new("other", "failure", 1, InvalidCredentialCode)]);
 
     private static string T(DateTimeOffset value) => GraphTime.Format(value);
 
@@ -187,7 +188,7 @@ public static class DemoScenario
             ? new ExecutionView
             {
                 State = "Failed", TimeBegan = T(began), TimeEnded = T(ended),
-                ErrorCode = ExpiredCredentialCode, ErrorMessage = "The credentials for the application are invalid or have expired.",
+                ErrorCode = InvalidCredentialCode, ErrorMessage = "The credentials for the application are invalid or have expired.",
             }
             : lastGood;
         return new JobView
@@ -277,7 +278,7 @@ public static class DemoScenario
         var exec = new ExecutionView
         {
             State = "Failed", TimeBegan = T(currentBegan), TimeEnded = T(currentBegan + TimeSpan.FromSeconds(20)),
-            ErrorCode = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
+            ErrorCode = InvalidCredentialCode,
             ErrorMessage = "We received this unexpected response from the application: 401 Unauthorized.",
         };
         var lastGood = new ExecutionView
@@ -293,7 +294,7 @@ public static class DemoScenario
             {
                 Reason = "EncounteredQuarantineException",
                 CurrentBegan = T(currentBegan), SeriesBegan = T(seriesBegan), NextAttempt = T(currentBegan + TimeSpan.FromDays(1)), SeriesCount = retries,
-                ErrorCode = "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
+                ErrorCode = InvalidCredentialCode,
                 ErrorMessage = "The admin credentials for the application are invalid.",
             },
             SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(400)), SteadyStateLastAchievedTime = T(seriesBegan - TimeSpan.FromMinutes(40)),

@@ -57,10 +57,19 @@ public static class JobFamily
             foreach (var (l, v) in values(job)) w.Add(v, l);
         });
 
+    /// <summary>
+    /// A Graph synchronizationError as one series per job while there is one: value 1, its code as Graph sends it and
+    /// whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown).
+    /// </summary>
+    public static TenantFamily Error(string name, string help, Func<JobState, (string? Code, bool? TenantActionable)> error) =>
+        TenantFamily.PerJob(name, help, ["code", "tenant_actionable"], 1, (job, w) =>
+        {
+            if (error(job) is { Code: { } code } e) w.Add(1, code, TenantActionable(e.TenantActionable));
+        });
+
     public static double? Unix(DateTimeOffset? value) => value is { } v ? v.ToUnixTimeMilliseconds() / 1000.0 : null;
 
-    /// <summary>The tenant_actionable label of an error: true, false, or unknown when Graph does not say.</summary>
-    public static string TenantActionable(bool? value) => value switch { true => "true", false => "false", null => "unknown" };
+    private static string TenantActionable(bool? value) => value switch { true => "true", false => "false", null => "unknown" };
 
     public static double? Flag(bool? value) => value is { } v ? (v ? 1 : 0) : null;
 

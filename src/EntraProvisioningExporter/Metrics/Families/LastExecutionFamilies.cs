@@ -28,12 +28,10 @@ public static class LastExecutionFamilies
             MetricHelp.FromGraph("When the last execution began, in Unix seconds.", o), job => job.LastExecution?.TimeBegan);
         yield return JobFamily.Timestamp("entra_provisioning_job_last_execution_end_timestamp_seconds",
             MetricHelp.FromGraph("When the last execution ended, in Unix seconds.", o), job => job.LastExecution?.TimeEnded);
-        yield return TenantFamily.PerJob("entra_provisioning_job_last_execution_error",
-            MetricHelp.FromGraph("The last execution's own error (value 1 while the last run has an error code): the code as Graph sends it, and whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown).", o),
-            ["code", "tenant_actionable"], 1, (job, w) =>
-            {
-                if (job.LastExecution is { ErrorCode: { } code } e) w.Add(1, code, JobFamily.TenantActionable(e.ErrorTenantActionable));
-            });
+        yield return JobFamily.Error("entra_provisioning_job_last_execution_error",
+            MetricHelp.FromGraph("The last execution's own error (value 1 while the last run has an error code): the code as Graph sends it, "
+                + "and whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown).", o),
+            job => (job.LastExecution?.ErrorCode, job.LastExecution?.ErrorTenantActionable));
         foreach (var (name, help, value) in Counts)
             yield return JobFamily.Gauge($"entra_provisioning_job_last_execution_{name}", MetricHelp.FromGraph(help, o),
                 job => job.LastExecution is { } e ? value(e) : null);

@@ -15,12 +15,10 @@ public static class QuarantineFamilies
         yield return JobFamily.Labelled("entra_provisioning_job_quarantine_reason",
             MetricHelp.FromGraph("Why the job is quarantined (value 1 while quarantined; the reason as Graph sends it).", o),
             "reason", 1, job => job.IsQuarantined ? [(job.Quarantine?.Reason ?? KnownValues.Unknown, 1)] : []);
-        yield return TenantFamily.PerJob("entra_provisioning_job_quarantine_error",
-            MetricHelp.FromGraph("The quarantine's error (value 1 while quarantined with an error code): the code as Graph sends it, and whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown).", o),
-            ["code", "tenant_actionable"], 1, (job, w) =>
-            {
-                if (Q(job) is { ErrorCode: { } code } q) w.Add(1, code, JobFamily.TenantActionable(q.TenantActionable));
-            });
+        yield return JobFamily.Error("entra_provisioning_job_quarantine_error",
+            MetricHelp.FromGraph("The quarantine's error (value 1 while quarantined with an error code): the code as Graph sends it, "
+                + "and whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown).", o),
+            job => (Q(job)?.ErrorCode, Q(job)?.TenantActionable));
         yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_start_timestamp_seconds",
             MetricHelp.FromGraph("When the current quarantine began, in Unix seconds.", o), job => Q(job)?.CurrentBegan);
         yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_series_start_timestamp_seconds",

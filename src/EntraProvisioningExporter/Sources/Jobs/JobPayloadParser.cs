@@ -132,10 +132,10 @@ public static class JobPayloadParser
         if (string.IsNullOrEmpty(job.Id)) throw new JsonException("A job has no id.");
         var status = job.Status;
         var rawStatus = Child(raw, "status");
-        var quarantine = status?.Quarantine is { } q
+        var quarantine = status?.Quarantine is { } q && Error(q.Error) is var (code, actionable)
             ? new QuarantineState(
                 LabelCap.Name(GraphJson.String(Child(rawStatus, "quarantine"), "reason") ?? KnownValues.Unknown),
-                Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), NonNegative(q.SeriesCount), ErrorCode(q.Error?.Code), q.Error?.TenantActionable)
+                Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), NonNegative(q.SeriesCount), code, actionable)
             : null;
 
         return new JobState
@@ -168,26 +168,35 @@ public static class JobPayloadParser
         };
     }
 
-    private static ExecutionState? Execution(SynchronizationTaskExecution? e, JsonElement? raw) => e is null ? null : new ExecutionState
+    private static ExecutionState? Execution(SynchronizationTaskExecution? e, JsonElement? raw)
     {
-        State = LabelCap.Name(GraphJson.String(raw, "state") ?? KnownValues.Unknown),
-        TimeBegan = Time(e.TimeBegan),
-        TimeEnded = Time(e.TimeEnded),
-        CountEntitled = NonNegative(e.CountEntitled),
-        CountEntitledForProvisioning = NonNegative(e.CountEntitledForProvisioning),
-        CountEscrowed = NonNegative(e.CountEscrowed),
-        CountEscrowedRaw = NonNegative(e.CountEscrowedRaw),
-        CountExported = NonNegative(e.CountExported),
-        CountExports = NonNegative(e.CountExports),
-        CountImported = NonNegative(e.CountImported),
-        CountImportedDeltas = NonNegative(e.CountImportedDeltas),
-        CountImportedReferenceDeltas = NonNegative(e.CountImportedReferenceDeltas),
-        ErrorCode = ErrorCode(e.Error?.Code),
-        ErrorTenantActionable = ErrorCode(e.Error?.Code) is null ? null : e.Error?.TenantActionable,
-    };
+        if (e is null) return null;
+        var (code, actionable) = Error(e.Error);
+        return new ExecutionState
+        {
+            ErrorCode = code,
+            ErrorTenantActionable = actionable,
+            State = LabelCap.Name(GraphJson.String(raw, "state") ?? KnownValues.Unknown),
+            TimeBegan = Time(e.TimeBegan),
+            TimeEnded = Time(e.TimeEnded),
+            CountEntitled = NonNegative(e.CountEntitled),
+            CountEntitledForProvisioning = NonNegative(e.CountEntitledForProvisioning),
+            CountEscrowed = NonNegative(e.CountEscrowed),
+            CountEscrowedRaw = NonNegative(e.CountEscrowedRaw),
+            CountExported = NonNegative(e.CountExported),
+            CountExports = NonNegative(e.CountExports),
+            CountImported = NonNegative(e.CountImported),
+            CountImportedDeltas = NonNegative(e.CountImportedDeltas),
+            CountImportedReferenceDeltas = NonNegative(e.CountImportedReferenceDeltas),
+        };
+    }
 
-    /// <summary>Graph sends "no error" as a null error, a null code or an empty one: all are none. A code is trimmed and capped.</summary>
-    private static string? ErrorCode(string? code) => string.IsNullOrWhiteSpace(code) ? null : LabelCap.Name(code.Trim());
+    /// <summary>
+    /// A synchronizationError's code (trimmed, capped) and tenantActionable. Graph sends "no error" as a null error, a null
+    /// code or an empty one: all are none, and an error without a code says nothing about who can fix it.
+    /// </summary>
+    private static (string? Code, bool? TenantActionable) Error(SynchronizationError? error) =>
+        string.IsNullOrWhiteSpace(error?.Code) ? (null, null) : (LabelCap.Name(error.Code.Trim()), error.TenantActionable);
 
     /// <summary>Entries without a unit kind are dropped; a kind Graph lists twice keeps its latest observation.</summary>
     private static IReadOnlyList<ProgressState> Progress(List<SynchronizationProgress>? progress) =>
