@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EntraProvisioningExporter.Sources;
 using EntraProvisioningExporter.Sources.Jobs;
 using EntraProvisioningExporter.Sources.LogAnalytics;
 using EntraProvisioningExporter.Sources.Logs;
@@ -72,7 +73,10 @@ public class FuzzTests
                 {
                     var parsed = JobPayloadParser.Parse("t", sp, body);
                     var elements = doc["value"] is JsonArray arr ? arr.Count : -1;
-                    Assert.Equal(elements, parsed.Jobs.Count + parsed.Problems.Count);
+                    // A job is kept or dropped; a value lost from a kept job (bad_value) is reported beside it.
+                    var dropped = parsed.Problems.Where(p => p.DropReason != DropReason.BadValue).ToList();
+                    Assert.Equal(elements, parsed.Jobs.Count + dropped.Count);
+                    Assert.All(parsed.Problems.Except(dropped), p => Assert.Contains(parsed.Jobs, j => j.JobId == p.JobId));
                     foreach (var job in parsed.Jobs)
                     {
                         Assert.False(string.IsNullOrEmpty(job.JobId));

@@ -1,3 +1,4 @@
+using EntraProvisioningExporter.Sources;
 using EntraProvisioningExporter.Sources.Jobs;
 
 namespace EntraProvisioningExporter.Tests.Sources;
@@ -113,5 +114,48 @@ public class JobSignalsParserTests
         var code = new string('E', 5000);
         var job = Parse("{\"code\":\"Active\",\"lastExecution\":{\"state\":\"Failed\",\"error\":{\"code\":\"" + code + "\"}}}");
         Assert.InRange(job.LastExecution!.ErrorCode!.Length, 1, 1024);
+    }
+
+    [Theory]
+    [InlineData("\"ScimBadGateway\"", null, null, "status.lastExecution.error is a string")]
+    [InlineData("42", null, null, "status.lastExecution.error is a number")]
+    [InlineData("""[{"code":"X"}]""", null, null, "status.lastExecution.error is an array")]
+    [InlineData("""{"code":42,"tenantActionable":true}""", null, null, "status.lastExecution.error.code is a number")]
+    [InlineData("""{"code":{"x":"y"},"tenantActionable":true}""", null, null, "status.lastExecution.error.code is an object")]
+    [InlineData("""{"code":["a"],"tenantActionable":true}""", null, null, "status.lastExecution.error.code is an array")]
+    [InlineData("""{"code":"X","tenantActionable":"true"}""", "X", null, "status.lastExecution.error.tenantActionable is a string")]
+    [InlineData("""{"code":"X","tenantActionable":1}""", "X", null, "status.lastExecution.error.tenantActionable is a number")]
+    public void A_run_error_of_the_wrong_type_is_lost_alone_and_counted_while_the_job_and_its_run_are_kept(
+        string error, string? code, bool? actionable, string problem)
+    {
+        var body = """{"value":[{"id":"scim.1.a","templateId":"scim","status":{"code":"Active","lastExecution":{"state":"Failed","countExported":5,"error":"""
+            + error + """}}},{"id":"scim.1.b","templateId":"scim","status":{"code":"Active","lastExecution":{"state":"Failed","error":{"code":"Good","tenantActionable":true}}}}]}""";
+        var parsed = JobPayloadParser.Parse("t", Sp, body);
+        Assert.Equal(2, parsed.Jobs.Count);
+        var odd = parsed.Jobs[0];
+        Assert.Equal("Failed", odd.LastExecution!.State);
+        Assert.Equal(5, odd.LastExecution.CountExported);
+        Assert.Equal(code, odd.LastExecution.ErrorCode);
+        Assert.Equal(actionable, odd.LastExecution.ErrorTenantActionable);
+        var lost = Assert.Single(parsed.Problems);
+        Assert.Equal(("scim.1.a", DropReason.BadValue), (lost.JobId, lost.DropReason));
+        Assert.StartsWith(problem, lost.Detail);
+        Assert.Equal(("Good", (bool?)true), (parsed.Jobs[1].LastExecution!.ErrorCode, parsed.Jobs[1].LastExecution!.ErrorTenantActionable));
+    }
+
+    [Theory]
+    [InlineData("lastExecution", "\"Failed\"", "a string")]
+    [InlineData("lastExecution", "7", "a number")]
+    [InlineData("lastExecution", "[1]", "an array")]
+    [InlineData("quarantine", "\"TooManyDeletes\"", "a string")]
+    public void A_last_run_or_quarantine_that_is_not_an_object_is_none_and_counted_never_an_invented_unknown(string field, string value, string kind)
+    {
+        var parsed = JobPayloadParser.Parse("t", Sp, $$$"""{"value":[{"id":"scim.1.a","templateId":"scim","status":{"code":"Active","{{{field}}}":{{{value}}}}}]}""");
+        var job = Assert.Single(parsed.Jobs);
+        Assert.Null(job.LastExecution);
+        Assert.Null(job.Quarantine);
+        var lost = Assert.Single(parsed.Problems);
+        Assert.Equal(DropReason.BadValue, lost.DropReason);
+        Assert.StartsWith($"status.{field} is {kind}, not an object", lost.Detail);
     }
 }

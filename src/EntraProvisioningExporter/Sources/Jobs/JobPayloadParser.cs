@@ -53,7 +53,9 @@ public static class JobPayloadParser
                     problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.Invalid, "the job id appears twice in the list; the first is kept"));
                     continue;
                 }
-                jobs.Add(Map(tenantId, sp, ReadModel(element), element));
+                var lost = new List<string>();
+                jobs.Add(Map(tenantId, sp, ReadModel(element), element, lost));
+                foreach (var detail in lost) problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.BadValue, $"{detail}; the job is kept without it"));
             }
             catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
             {
@@ -127,12 +129,15 @@ public static class JobPayloadParser
         }
     }
 
-    internal static JobState Map(string tenantId, ServicePrincipalRef sp, SynchronizationJob job, JsonElement raw)
+    /// <summary>The job's state; each value that is there but cannot be read is left out and described in <paramref name="lost"/>.</summary>
+    internal static JobState Map(string tenantId, ServicePrincipalRef sp, SynchronizationJob job, JsonElement raw, List<string> lost)
     {
         if (string.IsNullOrEmpty(job.Id)) throw new JsonException("A job has no id.");
         var status = job.Status;
         var rawStatus = Child(raw, "status");
-        var quarantine = status?.Quarantine is { } q && Error(q.Error) is var (code, actionable)
+        var rawQuarantine = Present(rawStatus, "quarantine", "status.quarantine", lost);
+        var rawExecution = Present(rawStatus, "lastExecution", "status.lastExecution", lost);
+        var quarantine = status?.Quarantine is { } q && rawQuarantine is { } rq && Error(rq, "status.quarantine.error", lost) is var (code, actionable)
             ? new QuarantineState(
                 LabelCap.Name(GraphJson.String(Child(rawStatus, "quarantine"), "reason") ?? KnownValues.Unknown),
                 Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), NonNegative(q.SeriesCount), code, actionable)
@@ -151,7 +156,7 @@ public static class JobPayloadParser
             SuccessiveCompleteFailures = NonNegative(status?.CountSuccessiveCompleteFailures),
             EscrowsPruned = status?.EscrowsPruned,
             Quarantine = quarantine,
-            LastExecution = Execution(status?.LastExecution, Child(rawStatus, "lastExecution")),
+            LastExecution = rawExecution is { } re ? Execution(status?.LastExecution, re, lost) : null,
             LastSuccessfulExecution = Finished(status?.LastSuccessfulExecution),
             LastSuccessfulExport = Finished(status?.LastSuccessfulExecutionWithExports),
             SteadyStateLastAchieved = Time(status?.SteadyStateLastAchievedTime),
@@ -168,10 +173,10 @@ public static class JobPayloadParser
         };
     }
 
-    private static ExecutionState? Execution(SynchronizationTaskExecution? e, JsonElement? raw)
+    private static ExecutionState? Execution(SynchronizationTaskExecution? e, JsonElement raw, List<string> lost)
     {
         if (e is null) return null;
-        var (code, actionable) = Error(e.Error);
+        var (code, actionable) = Error(raw, "status.lastExecution.error", lost);
         return new ExecutionState
         {
             ErrorCode = code,
@@ -192,11 +197,48 @@ public static class JobPayloadParser
     }
 
     /// <summary>
-    /// A synchronizationError's code (trimmed, capped) and tenantActionable. Graph sends "no error" as a null error, a null
-    /// code or an empty one: all are none, and an error without a code says nothing about who can fix it.
+    /// A synchronizationError's code (trimmed, capped) and tenantActionable, read from the raw JSON: the SDK turns a
+    /// value of the wrong type into null, which would hide a run error without a trace. Graph sends "no error" as a null
+    /// or absent error, a null code or an empty one: all are none, and an error without a code says nothing about who can
+    /// fix it. An error, code or tenantActionable of the wrong type is lost, and said so in <paramref name="lost"/>.
     /// </summary>
-    private static (string? Code, bool? TenantActionable) Error(SynchronizationError? error) =>
-        string.IsNullOrWhiteSpace(error?.Code) ? (null, null) : (LabelCap.Name(error.Code.Trim()), error.TenantActionable);
+    private static (string? Code, bool? TenantActionable) Error(JsonElement parent, string path, List<string> lost)
+    {
+        if (Present(parent, "error", path, lost) is not { } error) return (null, null);
+        string? code = null;
+        if (error.TryGetProperty("code", out var c))
+        {
+            if (c.ValueKind == JsonValueKind.String) code = c.GetString();
+            else if (c.ValueKind != JsonValueKind.Null) lost.Add($"{path}.code is {Kind(c)}, not a string");
+        }
+        if (string.IsNullOrWhiteSpace(code)) return (null, null);
+        bool? actionable = null;
+        if (error.TryGetProperty("tenantActionable", out var a))
+        {
+            if (a.ValueKind is JsonValueKind.True or JsonValueKind.False) actionable = a.GetBoolean();
+            else if (a.ValueKind != JsonValueKind.Null) lost.Add($"{path}.tenantActionable is {Kind(a)}, not a boolean");
+        }
+        return (LabelCap.Name(code.Trim()), actionable);
+    }
+
+    /// <summary>A child object; absent or null is none, and anything else (a string, a number, an array) is lost, said so.</summary>
+    private static JsonElement? Present(JsonElement? parent, string name, string path, List<string> lost)
+    {
+        if (parent is not { ValueKind: JsonValueKind.Object } p || !p.TryGetProperty(name, out var child) || child.ValueKind == JsonValueKind.Null)
+            return null;
+        if (child.ValueKind == JsonValueKind.Object) return child;
+        lost.Add($"{path} is {Kind(child)}, not an object");
+        return null;
+    }
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "an object",
+    };
 
     /// <summary>Entries without a unit kind are dropped; a kind Graph lists twice keeps its latest observation.</summary>
     private static IReadOnlyList<ProgressState> Progress(List<SynchronizationProgress>? progress) =>
