@@ -99,21 +99,30 @@ public class DroppedObjectsFaultTests
             ["provisioningStatusInfo"] = new JsonObject { ["status"] = "success" },
         }.ToJsonString();
 
+    /// <summary>A provisioning log page of a good event of Slack's job (1.5 s long) and one of Fabrikam's first job changed as given.</summary>
+    private static string Events(Tenant t, Action<JsonObject> change)
+    {
+        var page = JsonNode.Parse(Events(t, t.Now.AddSeconds(-1)))!;
+        page["value"]![0]!["durationInMilliseconds"] = 1500;
+        change(page["value"]![1]!.AsObject());
+        return page.ToJsonString();
+    }
+
     /// <summary>A provisioning log page: one believable event of Slack's job and one dated <paramref name="bad"/> of Fabrikam's first job.</summary>
     private static string Events(Tenant t, DateTimeOffset bad) =>
         $"{{\"value\":[{Event("good-event", t.Now.AddSeconds(-1), t.Slack.Jobs[0].Id, t.Slack.Id)},{Event("bad-event", bad, t.Fabrikam.Jobs[0].Id, t.Fabrikam.Id)}]}}";
 
-    private static readonly string[] TableColumns = ["JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature", "Events",
-        "Success", "Failure", "Skipped", "Warning", "LastEvent", "CycleId", "CycleStart", "Deletes", "Disables", "StagedDeletes"];
+    private static readonly string[] TableColumns = ["JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature",
+        "InitiatorType", "IdentityType", "FailedStep", "DurationBucket", "Events", "TotalDurationMs", "Success", "Failure", "Skipped", "Warning", "LastEvent", "CycleId", "CycleStart", "Deletes", "Disables", "StagedDeletes"];
 
     /// <summary>One table every Log Analytics query of the exporter can read: a good row for Slack's job and the row given for Fabrikam's.</summary>
-    private static string Table(Tenant t, long badEvents, DateTimeOffset badLast)
+    private static string Table(Tenant t, long badEvents, DateTimeOffset badLast, long badBucket = -1)
     {
-        string Type(string c) => c is "LastEvent" or "CycleStart" ? "datetime" : c is "Events" or "Success" or "Failure" or "Skipped" or "Warning" or "Deletes" or "Disables" or "StagedDeletes" ? "long" : "string";
-        string Row(SimulatedServicePrincipal sp, long events, DateTimeOffset last) =>
-            $"[\"{sp.Jobs[0].Id}\",\"{sp.Id}\",\"Create\",\"Success\",\"None\",{events},2,0,0,0,\"{last:O}\",null,null,0,0,0]";
+        string Type(string c) => c is "LastEvent" or "CycleStart" ? "datetime" : c is "DurationBucket" or "Events" or "TotalDurationMs" or "Success" or "Failure" or "Skipped" or "Warning" or "Deletes" or "Disables" or "StagedDeletes" ? "long" : "string";
+        string Row(SimulatedServicePrincipal sp, long events, DateTimeOffset last, long bucket = -1) =>
+            $"[\"{sp.Jobs[0].Id}\",\"{sp.Id}\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",{bucket},{events},0,2,0,0,0,\"{last:O}\",null,null,0,0,0]";
         return $"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{string.Join(",", TableColumns.Select(c => $"{{\"name\":\"{c}\",\"type\":\"{Type(c)}\"}}"))}],"
-            + $"\"rows\":[{Row(t.Slack, 2, t.Now.AddMinutes(-1))},{Row(t.Fabrikam, badEvents, badLast)}]}}]}}";
+            + $"\"rows\":[{Row(t.Slack, 2, t.Now.AddMinutes(-1))},{Row(t.Fabrikam, badEvents, badLast, badBucket)}]}}]}}";
     }
 
     private static FaultRule Workspace(string body) => new() { Kind = FaultKind.Body, InBatch = false, PathPattern = "^/workspaces/", Body = body };
@@ -210,6 +219,33 @@ public class DroppedObjectsFaultTests
             Check: (t, r) => Expect(!r.After.Named("entra_provisioning_events_total").Any(s => s.Value < 0)
                 && r.Job("entra_provisioning_events_total", t.Slack.Jobs[0].Id).Any(s => s.Labels["status"] == "success" && s.Value >= 2 && s.Value % 2 == 0),
                 "a negative count was served, or the good row was not counted")),
+
+        new("a provisioning log event with a negative durationInMilliseconds", "graph_provisioning_logs",
+            t => [new FaultRule { Kind = FaultKind.Body, InBatch = false, PathPattern = "^/auditLogs/provisioning",
+                Body = Events(t, e => e["durationInMilliseconds"] = -5) }], BadValue, LoggedId: _ => "bad-event",
+            Check: (t, r) => Expect(r.Job("entra_provisioning_events_total", t.Fabrikam.Jobs[0].Id).Any(s => s.Labels["status"] == "success" && s.Value == 1)
+                && !r.Job("entra_provisioning_timed_events_total", t.Fabrikam.Jobs[0].Id).Any()
+                && r.Job("entra_provisioning_timed_event_duration_seconds_total", t.Slack.Jobs[0].Id).Single().Value == 1.5,
+                "the event with the negative duration was not counted once, untimed, or the good event's 1.5 s is not its sum")),
+        new("a provisioning log event whose initiator and failed step are of types Graph does not document", "graph_provisioning_logs",
+            t => [new FaultRule { Kind = FaultKind.Body, InBatch = false, PathPattern = "^/auditLogs/provisioning", Body = Events(t, e =>
+            {
+                e["provisioningStatusInfo"] = new JsonObject { ["status"] = "failure" };
+                e["initiatedBy"] = new JsonObject { ["initiatorType"] = "robot" };
+                e["sourceIdentity"] = new JsonObject { ["identityType"] = "GROUP" };
+                e["provisioningSteps"] = new JsonArray(new JsonObject { ["provisioningStepType"] = "teleport", ["status"] = "failure" });
+            }) }],
+            Check: (t, r) => Expect(r.Job("entra_provisioning_event_step_failures_total", t.Fabrikam.Jobs[0].Id).Single() is { } step
+                && step.Labels["step"] == "other" && step.Value == 1
+                && r.After.Named("entra_provisioning_events_by_initiator_total")
+                    .Single(s => s.Labels["tenant_id"] == t.Scenario.TenantId && s.Labels["initiator_type"] == "other").Value >= 1
+                && r.After.Named("entra_provisioning_events_by_identity_type_total")
+                    .Single(s => s.Labels["tenant_id"] == t.Scenario.TenantId && s.Labels["identity_type"] == "group").Value >= 1,
+                "the unknown step is not one failure at step other, or the initiator is not other, or GROUP is not group")),
+        new("a Log Analytics count row whose events have negative or absurd durations", "loganalytics",
+            t => [Workspace(Table(t, 4, t.Now.AddMinutes(-1), badBucket: -2))], BadValue, LoggedId: t => t.Fabrikam.Jobs[0].Id,
+            Check: (t, r) => Expect(r.Job("entra_provisioning_events_total", t.Fabrikam.Jobs[0].Id).Any(s => s.Labels["status"] == "success" && s.Value >= 4)
+                && !r.Job("entra_provisioning_timed_events_total", t.Fabrikam.Jobs[0].Id).Any(), "the row's events were not counted, or were counted timed")),
 
         // --- sizes ---
         new("a 1 MB job id ($batch)", "graph_jobs",

@@ -43,6 +43,28 @@ public class LogSourceTests
     private static Dictionary<(string Job, string Action, string Status), long> Truth(IEnumerable<ProvisioningEvent> events) =>
         events.GroupBy(e => (e.JobId, e.Action, e.Status)).ToDictionary(g => g.Key, g => (long)g.Count());
 
+    /// <summary>
+    /// What the events say beyond action and status, as the exporter must count it: failures by job and failing step, events
+    /// by initiator and by identity type, and per job the timed events and their seconds (to the millisecond).
+    /// </summary>
+    private static List<string> DetailTruth(IReadOnlyList<ProvisioningEvent> events) =>
+    [
+        .. events.Where(e => e.Status == "failure" && e.FailedStep is not null).GroupBy(e => (e.JobId, Step: e.FailedStep!.ToLowerInvariant()))
+            .Select(g => $"step {g.Key.JobId} {g.Key.Step} {g.Count()}"),
+        .. events.GroupBy(e => e.Initiator).Select(g => $"initiator {g.Key} {g.Count()}"),
+        .. events.GroupBy(e => e.IdentityType.ToLowerInvariant()).Select(g => $"identity {g.Key} {g.Count()}"),
+        .. events.GroupBy(e => e.JobId).Select(g => $"timed {g.Key} {g.Count()} {g.Sum(e => (long)e.DurationMs) / 1000.0:0.000}"),
+    ];
+
+    private static List<string> DetailCounted(IReadOnlyList<MetricsText.Sample> samples) =>
+    [
+        .. samples.Named("entra_provisioning_event_step_failures_total").Select(s => $"step {s.Labels["job_id"]} {s.Labels["step"]} {s.Value}"),
+        .. samples.Named("entra_provisioning_events_by_initiator_total").Where(s => s.Value > 0).Select(s => $"initiator {s.Labels["initiator_type"]} {s.Value}"),
+        .. samples.Named("entra_provisioning_events_by_identity_type_total").Where(s => s.Value > 0).Select(s => $"identity {s.Labels["identity_type"]} {s.Value}"),
+        .. samples.Named("entra_provisioning_timed_events_total").Select(s => $"timed {s.Labels["job_id"]} {s.Value} "
+            + $"{samples.Named("entra_provisioning_timed_event_duration_seconds_total").Single(d => d.Labels["job_id"] == s.Labels["job_id"]).Value:0.000}"),
+    ];
+
     /// <summary>Events Log Analytics had ingested in (from, to]: what the counters must show, exactly.</summary>
     private static List<ProvisioningEvent> IngestedBetween(SimulatedTenant tenant, DateTimeOffset from, DateTimeOffset to) =>
         tenant.Events(from - EventScript.MaxIngestionDelay, to).Where(e => e.IngestionTime > from && e.IngestionTime <= to).ToList();
@@ -66,6 +88,12 @@ public class LogSourceTests
         Assert.Equal(Truth(expected).OrderBy(kv => kv.Key).ToList(), Counted(metrics).OrderBy(kv => kv.Key).ToList());
 
         var samples = MetricsText.Parse(metrics);
+        // The demo's on-demand burst, its group updates, its slow app and its export-step failures are all in the truth.
+        var detail = DetailTruth(expected);
+        Assert.Contains(detail, d => d.StartsWith("initiator user ", StringComparison.Ordinal));
+        Assert.Contains(detail, d => d.StartsWith("identity group ", StringComparison.Ordinal));
+        Assert.Contains(detail, d => d.StartsWith("step ", StringComparison.Ordinal) && d.Contains(" export ", StringComparison.Ordinal));
+        Assert.Equal(detail.Order(StringComparer.Ordinal), DetailCounted(samples).Order(StringComparer.Ordinal));
         Assert.Equal(expected.Count(e => e.Status == "failure"), samples.Named("entra_provisioning_event_errors_total").Sum(s => s.Value));
         Assert.Equal(1, samples.Named("entra_exporter_source_up").Single(s => s.Labels["source"] == "loganalytics").Value);
         Assert.Equal(Settle.TotalSeconds, samples.Named("entra_exporter_log_cursor_lag_seconds").Single().Value);
@@ -201,6 +229,7 @@ public class LogSourceTests
         var expected = tenant.Events(Start, stopAt + TimeSpan.FromMinutes(10)).ToList();
         Assert.InRange(expected.Count, 60 * 23, 2 * 60 * 23); // the hour of backfill before Start holds about six times as many
         Assert.Equal(Truth(expected).OrderBy(kv => kv.Key).ToList(), Counted(await exporter.MetricsAsync()).OrderBy(kv => kv.Key).ToList());
+        Assert.Equal(DetailTruth(expected).Order(StringComparer.Ordinal), DetailCounted(samples).Order(StringComparer.Ordinal));
         var arrivals = simulator.Requests.Snapshot().Where(r => r.PathAndQuery.StartsWith("/auditLogs/provisioning", StringComparison.Ordinal)).Select(r => r.At).Order().ToList();
         var cycles = samples.Named("entra_exporter_poll_duration_seconds_count").Single(s => s.Labels["source"] == "graph_provisioning_logs").Value;
         Assert.True(samples.Named("entra_exporter_log_budget_exhausted_total").Single().Value >= 1,
@@ -222,7 +251,12 @@ public class LogSourceTests
             var name = $"Busy app {i:D3}";
             var job = new SimulatedJob(SimulatedTenant.JobId("scim", tenantId + name), "scim", (_, _) => new JobView { Code = "Active" },
                 new EventScript(Start - TimeSpan.FromDays(1) + TimeSpan.FromSeconds(37 * i), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5),
-                    run => run >= stopAt ? [] : [new("update", "success", 20), new("update", "failure", 2, $"Code{i % 3}"), new("create", "failure", 1, "CodeX")]));
+                    run => run >= stopAt ? [] :
+                    [
+                        new("update", "success", 20) { Initiator = i % 5 == 0 ? "user" : "system", Identity = i % 4 == 0 ? "Group" : "User", DurationMs = 1000 + i },
+                        new("update", "failure", 2, $"Code{i % 3}") { FailedStep = i % 2 == 0 ? "matching" : "referenceResolution" },
+                        new("create", "failure", 1, "CodeX"),
+                    ]));
             return new SimulatedServicePrincipal(SimulatedTenant.StableGuid(tenantId + name), SimulatedTenant.StableGuid("app:" + name), name, [job]);
         }).ToList();
         return new SimulatedTenant(tenantId, Start, sps);

@@ -293,8 +293,11 @@ public class IsolationFuzzTests
     [Fact]
     public void One_mutated_Log_Analytics_row_drops_at_most_that_row()
     {
-        const string columns = """[{"name":"JobId","type":"string"},{"name":"ServicePrincipalId","type":"string"},{"name":"ProvisioningAction","type":"string"},{"name":"ResultType","type":"string"},{"name":"ResultSignature","type":"string"},{"name":"Events","type":"long"}]""";
-        var rows = Enumerable.Range(0, 8).Select(i => JsonNode.Parse($"[\"job-{i}\",\"sp-1\",\"Create\",\"{(i % 2 == 0 ? "Failure" : "Success")}\",\"E{i}\",{i + 1}]")!).ToList();
+        var columns = new JsonArray([.. new[] { "JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature", "InitiatorType", "IdentityType", "FailedStep" }
+            .Select(c => (JsonNode)new JsonObject { ["name"] = c, ["type"] = "string" }),
+            .. new[] { "DurationBucket", "Events", "TotalDurationMs" }.Select(c => (JsonNode)new JsonObject { ["name"] = c, ["type"] = "long" })]).ToJsonString();
+        var rows = Enumerable.Range(0, 8).Select(i => JsonNode.Parse(
+            $"[\"job-{i}\",\"sp-1\",\"Create\",\"{(i % 2 == 0 ? "Failure" : "Success")}\",\"E{i}\",\"system\",\"User\",\"export\",0,{i + 1},{50 * (i + 1)}]")!).ToList();
         static IReadOnlyList<string> Counted(LogCounters c) => c.Events().Select(e => $"{e.Job.JobId}:{e.Action}:{e.Status}={e.Count}").ToList();
         for (var round = 0; round < 1_000; round++)
         {

@@ -51,7 +51,10 @@ public sealed class EventScript(DateTimeOffset origin, TimeSpan interval, TimeSp
                         Action = m.Action,
                         Status = m.Status,
                         ErrorCode = m.ErrorCode,
-                        DurationMs = 150 + (int)(h % 900),
+                        DurationMs = m.DurationMs is { } d ? d / 2 + (int)(h % (uint)Math.Max(1, d)) : 150 + (int)(h % 900),
+                        Initiator = m.Initiator,
+                        IdentityType = m.Identity,
+                        FailedStep = m.Status == "failure" ? m.FailedStep ?? "export" : null,
                         TargetSystem = targetSystem,
                     };
                 }

@@ -19,8 +19,9 @@ public sealed record CannedTable(IReadOnlyList<(string Name, string Type)> Colum
 /// It is not a KQL engine. It understands exactly these shapes (the exporter's built-in queries) and
 /// answers anything else with 400 "the simulator does not understand this query":
 /// 1. increments: <c>AADProvisioningLogs | where ingestion_time() &gt; datetime(A) and ingestion_time() &lt;= datetime(B)
-///    | extend ServicePrincipalId = tostring(parse_json(ServicePrincipal).Id)
-///    | summarize Events = count() by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature</c>
+///    | extend ServicePrincipalId = …, InitiatorType = …, IdentityType = … | mv-apply … FailedStep … | extend DurationBucket = case(…)
+///    | summarize Events = count(), TotalDurationMs = sum(DurationMs) by JobId, ServicePrincipalId, ProvisioningAction,
+///    ResultType, ResultSignature, InitiatorType, IdentityType, FailedStep, DurationBucket</c> (see LogAnalyticsQueries)
 /// 2. window: <c>AADProvisioningLogs | where TimeGenerated &gt; datetime(L) | extend ServicePrincipalId = …
 ///    | summarize LastEvent = max(TimeGenerated), Success = countif(ResultType == "Success" and TimeGenerated &gt; datetime(W)),
 ///    Failure = countif(…), Skipped = countif(…), Warning = countif(…) by JobId, ServicePrincipalId</c>
@@ -34,7 +35,17 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
 {
     private readonly ConcurrentDictionary<string, CannedTable> canned = new(StringComparer.Ordinal);
 
-    [GeneratedRegex(@"^\s*AADProvisioningLogs\s*\|\s*where ingestion_time\(\) > datetime\((?<from>[^)]+)\) and ingestion_time\(\) <= datetime\((?<to>[^)]+)\)\s*\|\s*extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\)\s*\|\s*summarize Events = count\(\) by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature\s*$")]
+    [GeneratedRegex(@"^AADProvisioningLogs \| where ingestion_time\(\) > datetime\((?<from>[^)]+)\) and ingestion_time\(\) <= datetime\((?<to>[^)]+)\) "
+        + @"\| extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\) "
+        + @"\| extend Initiator = parse_json\(InitiatedBy\), Identity = parse_json\(SourceIdentity\) "
+        + @"\| extend InitiatorType = coalesce\(tostring\(Initiator\.initiatorType\), tostring\(Initiator\.InitiatorType\)\) "
+        + @"\| extend IdentityType = coalesce\(tostring\(Identity\.identityType\), tostring\(Identity\.IdentityType\)\) "
+        + @"\| mv-apply Step = parse_json\(ProvisioningSteps\) on \( extend StepType = coalesce\(tostring\(Step\.provisioningStepType\), tostring\(Step\.ProvisioningStepType\)\) "
+        + @"\| summarize FailedStep = take_anyif\(StepType, coalesce\(tostring\(Step\.status\), tostring\(Step\.Status\)\) =~ ""failure""\)\) "
+        + @"\| extend DurationBucket = case\(isnull\(DurationMs\), -1, DurationMs < 0 or DurationMs > (?<max>[0-9]+), -2, "
+        + @"(?<bounds>(?:DurationMs <= [0-9]+, [0-9]+, )+)(?<last>[0-9]+)\) "
+        + @"\| summarize Events = count\(\), TotalDurationMs = sum\(DurationMs\) "
+        + @"by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature, InitiatorType, IdentityType, FailedStep, DurationBucket$")]
     private static partial Regex IncrementQuery();
 
     [GeneratedRegex(@"^\s*AADProvisioningLogs\s*\|\s*where TimeGenerated > datetime\((?<lookback>[^)]+)\)\s*\|\s*extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\)\s*\|\s*summarize LastEvent = max\(TimeGenerated\), Success = countif\(ResultType == ""Success"" and TimeGenerated > datetime\((?<window>[^)]+)\)\), Failure = countif\(ResultType == ""Failure"" and TimeGenerated > datetime\(\k<window>\)\), Skipped = countif\(ResultType == ""Skipped"" and TimeGenerated > datetime\(\k<window>\)\), Warning = countif\(ResultType == ""Warning"" and TimeGenerated > datetime\(\k<window>\)\) by JobId, ServicePrincipalId\s*$")]
@@ -42,6 +53,12 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
 
     [GeneratedRegex(@"^\s*AADProvisioningLogs\s*\|\s*where TimeGenerated > datetime\((?<lookback>[^)]+)\) and isnotempty\(CycleId\)\s*\|\s*extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\)\s*\|\s*summarize CycleStart = min\(TimeGenerated\), LastEvent = max\(TimeGenerated\), Deletes = countif\(ProvisioningAction == ""Delete"" and ResultType != ""Skipped""\), Disables = countif\(ProvisioningAction == ""Disable"" and ResultType != ""Skipped""\), StagedDeletes = countif\(ProvisioningAction == ""StagedDelete""\) by JobId, ServicePrincipalId, CycleId\s*\|\s*where LastEvent > datetime\((?<active>[^)]+)\)\s*\|\s*summarize arg_max\(LastEvent, CycleId, CycleStart, Deletes, Disables, StagedDeletes\) by JobId, ServicePrincipalId\s*$")]
     private static partial Regex CurrentCyclesQuery();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"DurationMs <= (?<ms>[0-9]+), (?<bucket>[0-9]+)")]
+    private static partial Regex Bound();
 
     public void AddCannedQuery(string query, CannedTable table) => canned[query.Trim()] = table;
 
@@ -61,12 +78,14 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
         }
 
         var now = time.GetUtcNow();
+        // Line breaks and indentation are KQL whitespace: the shapes are matched on the query with each run of it one space.
+        var shape = Whitespace().Replace(query, " ").Trim();
         CannedTable table;
-        if (IncrementQuery().Match(query) is { Success: true } inc)
-            table = Increments(Date(inc.Groups["from"].Value), Date(inc.Groups["to"].Value), now);
-        else if (WindowQuery().Match(query) is { Success: true } win)
+        if (IncrementQuery().Match(shape) is { Success: true } inc)
+            table = Increments(Date(inc.Groups["from"].Value), Date(inc.Groups["to"].Value), DurationBuckets(inc), now);
+        else if (WindowQuery().Match(shape) is { Success: true } win)
             table = Window(Date(win.Groups["lookback"].Value), Date(win.Groups["window"].Value), now);
-        else if (CurrentCyclesQuery().Match(query) is { Success: true } cyc)
+        else if (CurrentCyclesQuery().Match(shape) is { Success: true } cyc)
             table = CurrentCycles(Date(cyc.Groups["lookback"].Value), Date(cyc.Groups["active"].Value), now);
         else if (canned.TryGetValue(query.Trim(), out var c))
             table = c;
@@ -116,16 +135,39 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
         }));
     }
 
-    /// <summary>Events ingested in (from, to] (and by now), counted by job, action, result and error code.</summary>
-    private CannedTable Increments(DateTimeOffset from, DateTimeOffset to, DateTimeOffset now)
+    /// <summary>The query's case() of DurationMs as a function: -2 when negative or over its maximum, else its bucket's number.</summary>
+    private static Func<long, long> DurationBuckets(Match query)
+    {
+        var max = long.Parse(query.Groups["max"].Value, CultureInfo.InvariantCulture);
+        var bounds = Bound().Matches(query.Groups["bounds"].Value)
+            .Select(m => (Ms: long.Parse(m.Groups["ms"].Value, CultureInfo.InvariantCulture), Bucket: long.Parse(m.Groups["bucket"].Value, CultureInfo.InvariantCulture)))
+            .ToList();
+        var last = long.Parse(query.Groups["last"].Value, CultureInfo.InvariantCulture);
+        return ms => ms < 0 || ms > max ? -2 : bounds.FirstOrDefault(b => ms <= b.Ms, (0, last)).Bucket;
+    }
+
+    /// <summary>
+    /// Events ingested in (from, to] (and by now), counted by job, action, result, error code, initiator, identity type,
+    /// failing step and duration bucket, with their summed durations.
+    /// </summary>
+    private CannedTable Increments(DateTimeOffset from, DateTimeOffset to, Func<long, long> bucketOf, DateTimeOffset now)
     {
         var rows = tenant.Events(from - EventScript.MaxIngestionDelay, to)
             .Where(e => e.IngestionTime > from && e.IngestionTime <= to && e.IngestionTime <= now)
-            .GroupBy(e => (e.JobId, e.ServicePrincipalId, Action: TableCase(e.Action), Result: TableCase(e.Status), Signature: e.ErrorCode ?? "None"))
-            .OrderBy(g => g.Key.JobId, StringComparer.Ordinal).ThenBy(g => g.Key.Action, StringComparer.Ordinal).ThenBy(g => g.Key.Result, StringComparer.Ordinal).ThenBy(g => g.Key.Signature, StringComparer.Ordinal)
-            .Select(g => new object?[] { g.Key.JobId, g.Key.ServicePrincipalId, g.Key.Action, g.Key.Result, g.Key.Signature, (long)g.Count() })
+            .GroupBy(e => (e.JobId, e.ServicePrincipalId, Action: TableCase(e.Action), Result: TableCase(e.Status), Signature: e.ErrorCode ?? "None",
+                e.Initiator, e.IdentityType, FailedStep: e.FailedStep ?? "", Bucket: bucketOf(e.DurationMs)))
+            .OrderBy(g => g.Key.JobId, StringComparer.Ordinal).ThenBy(g => g.Key.Action, StringComparer.Ordinal).ThenBy(g => g.Key.Result, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Signature, StringComparer.Ordinal).ThenBy(g => g.Key.Initiator, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.IdentityType, StringComparer.Ordinal).ThenBy(g => g.Key.FailedStep, StringComparer.Ordinal).ThenBy(g => g.Key.Bucket)
+            .Select(g => new object?[]
+            {
+                g.Key.JobId, g.Key.ServicePrincipalId, g.Key.Action, g.Key.Result, g.Key.Signature, g.Key.Initiator, g.Key.IdentityType, g.Key.FailedStep,
+                g.Key.Bucket, (long)g.Count(), g.Sum(e => (long)e.DurationMs),
+            })
             .ToList();
-        return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("ProvisioningAction", "string"), ("ResultType", "string"), ("ResultSignature", "string"), ("Events", "long")], rows);
+        return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("ProvisioningAction", "string"), ("ResultType", "string"),
+            ("ResultSignature", "string"), ("InitiatorType", "string"), ("IdentityType", "string"), ("FailedStep", "string"),
+            ("DurationBucket", "long"), ("Events", "long"), ("TotalDurationMs", "long")], rows);
     }
 
     /// <summary>Per job: the latest event since the lookback, and events per result since the window start (ingested by now).</summary>

@@ -22,9 +22,24 @@ public sealed record ProvisioningEvent
     public required string Status { get; init; }
     public string? ErrorCode { get; init; }
     public int DurationMs { get; init; }
+    /// <summary>initiatedBy.initiatorType, Graph's spelling: system (scheduled cycles), user (on demand), application.</summary>
+    public string Initiator { get; init; } = "system";
+    /// <summary>sourceIdentity.identityType as Graph writes it ("User", "Group").</summary>
+    public string IdentityType { get; init; } = "User";
+    /// <summary>The provisioningStepType of the step that failed (Graph's spelling), or null when none did.</summary>
+    public string? FailedStep { get; init; }
     public string SourceSystem { get; init; } = "Microsoft Entra ID";
     public string TargetSystem { get; init; } = "SCIM";
 }
 
-/// <summary>What one run of a job logs: how many events of each action, status and error code.</summary>
-public sealed record EventMix(string Action, string Status, int Count, string? ErrorCode = null);
+/// <summary>
+/// What one run of a job logs: how many events of each action, status and error code; who started them, what they
+/// provision, the step a failure fails at (export unless said), and their typical duration (a few hundred ms unless said).
+/// </summary>
+public sealed record EventMix(string Action, string Status, int Count, string? ErrorCode = null)
+{
+    public string Initiator { get; init; } = "system";
+    public string Identity { get; init; } = "User";
+    public string? FailedStep { get; init; }
+    public int? DurationMs { get; init; }
+}

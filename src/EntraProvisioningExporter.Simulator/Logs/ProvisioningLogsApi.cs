@@ -90,10 +90,15 @@ public sealed partial class ProvisioningLogsApi(SimulatedTenant tenant, TimeProv
         w.WriteEndObject();
         WriteSystem(w, "sourceSystem", e.SourceSystem);
         WriteSystem(w, "targetSystem", e.TargetSystem);
+        w.WriteStartObject("initiatedBy");
+        w.WriteString("id", e.Initiator == "system" ? "" : e.Id[..8]);
+        w.WriteString("displayName", e.Initiator == "system" ? "Microsoft Entra ID Provisioning Service" : "admin@contoso.example");
+        w.WriteString("initiatorType", e.Initiator);
+        w.WriteEndObject();
         w.WriteStartObject("sourceIdentity");
         w.WriteString("id", e.Id[..8]);
-        w.WriteString("displayName", "user" + e.Id[..4]);
-        w.WriteString("identityType", "User");
+        w.WriteString("displayName", e.IdentityType.ToLowerInvariant() + e.Id[..4]);
+        w.WriteString("identityType", e.IdentityType);
         w.WriteEndObject();
         w.WriteStartObject("targetIdentity");
         w.WriteString("id", "");
@@ -101,6 +106,7 @@ public sealed partial class ProvisioningLogsApi(SimulatedTenant tenant, TimeProv
         w.WriteString("identityType", "urn:ietf:params:scim:schemas:core:2.0:User");
         w.WriteEndObject();
         w.WriteStartArray("provisioningSteps");
+        foreach (var (type, status) in Steps(e)) WriteStep(w, type, status);
         w.WriteEndArray();
         w.WriteStartArray("modifiedProperties");
         w.WriteEndArray();
@@ -120,6 +126,39 @@ public sealed partial class ProvisioningLogsApi(SimulatedTenant tenant, TimeProv
         {
             w.WriteNull("errorInformation");
         }
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The steps Graph lists for an event: in order up to the one that failed, or up to scoping for a skipped one.</summary>
+    public static IEnumerable<(string Type, string Status)> Steps(ProvisioningEvent e)
+    {
+        foreach (var type in StepOrder)
+        {
+            if (e.Status == "skipped" && type == "scoping")
+            {
+                yield return (type, "skipped");
+                yield break;
+            }
+            if (type == e.FailedStep)
+            {
+                yield return (type, "failure");
+                yield break;
+            }
+            yield return (type, e.Status == "warning" && type == "export" ? "warning" : "success");
+        }
+    }
+
+    private static readonly string[] StepOrder = ["import", "scoping", "matching", "processing", "referenceResolution", "export"];
+
+    private static void WriteStep(Utf8JsonWriter w, string type, string status)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", type);
+        w.WriteString("provisioningStepType", type);
+        w.WriteString("status", status);
+        w.WriteString("description", $"The {type} step: {status}.");
+        w.WriteStartObject("details");
         w.WriteEndObject();
         w.WriteEndObject();
     }

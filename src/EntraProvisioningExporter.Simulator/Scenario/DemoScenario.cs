@@ -22,7 +22,8 @@ public static class DemoScenario
         var start = scenarioStart;
         var sps = new List<SimulatedServicePrincipal>
         {
-            App(tenantId, "Contoso SCIM App", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 3, users: 1200, groups: 40), Log(start, 3, 2, HealthyMix)),
+            App(tenantId, "Contoso SCIM App", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 3, users: 1200, groups: 40),
+                Log(start, 3, 2, run => OnDemandBurstMix(run, start))),
             App(tenantId, "Workday to Microsoft Entra ID", "Workday", (now, _) => HrInbound(now, start), Log(start, 11, 6, _ => HrInboundMix, "Workday")),
             App(tenantId, "ServiceNow", "ServiceNowOutDelta", (now, _) => Paused(now, start)),
             App(tenantId, "Salesforce", "salesforce", (now, elapsed) => EscrowClimbing(now, start, elapsed), Log(start, 5, 4, run => EscrowClimbingMix(run, start), interval: EscrowRunInterval)),
@@ -32,7 +33,7 @@ public static class DemoScenario
             App(tenantId, "Atlassian Cloud", "atlassianCloud", (_, _) => NotConfigured()),
             App(tenantId, "Box", "box", (now, _) => EntryLevelErrors(now, start), Log(start, 31, 3, _ => EntryLevelErrorsMix)),
             App(tenantId, "Zendesk", "zendesk", (now, _) => RunFailing(now, start), RunFailingLog(start)),
-            App(tenantId, "Slack", "slack", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 17, users: 860, groups: 12), Log(start, 17, 2, HealthyMix)),
+            App(tenantId, "Slack", "slack", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 17, users: 860, groups: 12), Log(start, 17, 2, SlowMix)),
             new(SimulatedTenant.StableGuid(tenantId + "Fabrikam cross-tenant sync"), SimulatedTenant.StableGuid("app:Fabrikam cross-tenant sync"), "Fabrikam cross-tenant sync",
             [
                 new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam users"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 9, users: 3400, groups: 0), Log(start, 9, 2, HealthyMix, "Microsoft Entra ID")),
@@ -95,6 +96,20 @@ public static class DemoScenario
 
     private static IReadOnlyList<EventMix> HealthyMix(DateTimeOffset run) =>
         [new("update", "success", 12), new("create", "success", 1), new("other", "skipped", 2)];
+
+    /// <summary>How long the on-demand burst lasts from the scenario start: an admin provisions users one by one during an incident.</summary>
+    public static readonly TimeSpan OnDemandBurst = TimeSpan.FromHours(2);
+
+    /// <summary>A healthy job that also provisions groups; in the first <see cref="OnDemandBurst"/>, each run has 15 on-demand creates by an admin.</summary>
+    private static IReadOnlyList<EventMix> OnDemandBurstMix(DateTimeOffset run, DateTimeOffset start) =>
+    [
+        .. HealthyMix(run), new("update", "success", 3) { Identity = "Group" },
+        .. run >= start && run < start + OnDemandBurst ? [new EventMix("create", "success", 15) { Initiator = "user" }] : Array.Empty<EventMix>(),
+    ];
+
+    /// <summary>A healthy job whose target answers slowly: operations take 20 to 60 seconds.</summary>
+    private static IReadOnlyList<EventMix> SlowMix(DateTimeOffset run) =>
+        [.. HealthyMix(run).Select(m => m with { DurationMs = 40_000 })];
 
     private static readonly IReadOnlyList<EventMix> HrInboundMix =
         [new("update", "success", 30), new("create", "success", 7), new("other", "skipped", 3), new("disable", "success", 1)];

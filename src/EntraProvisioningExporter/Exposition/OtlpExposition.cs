@@ -23,6 +23,8 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
     private readonly TenantSnapshots snapshots;
     private readonly RuntimeConfiguration runtime;
     private readonly TimeProvider time;
+    private readonly List<TenantHistogramFamily> histograms = [];
+    private readonly HistogramRecorder histogramRecorder;
 
     public OtlpExposition(MetricTable table, TenantSnapshots snapshots, RuntimeConfiguration runtime, TimeProvider time, ExporterOptions options)
     {
@@ -44,6 +46,11 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
                 case ExporterFamily e:
                     meter.CreateObservableGauge(e.Name, () => Observe(e), unit: null, description: e.Help);
                     break;
+                case TenantHistogramFamily h:
+                    recorded[h] = meter.CreateHistogram(h.Name, unit: null, description: h.Help, tags: null,
+                        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = h.Buckets });
+                    histograms.Add(h);
+                    break;
                 case RecordedFamily { Kind: MetricKind.Histogram } r:
                     recorded[r] = meter.CreateHistogram(r.Name, unit: null, description: r.Help, tags: null,
                         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = r.Buckets });
@@ -53,6 +60,8 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
                     break;
             }
         }
+        histogramRecorder = new HistogramRecorder(this);
+        if (histograms.Count > 0) snapshots.Published += histogramRecorder.Apply;
     }
 
     /// <summary>OTLP is on when the standard endpoint variables are set (OTEL_EXPORTER_OTLP_ENDPOINT or …_METRICS_ENDPOINT).</summary>
@@ -101,7 +110,68 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
         return tags;
     }
 
-    public void Dispose() => meter.Dispose();
+    public void Dispose()
+    {
+        snapshots.Published -= histogramRecorder.Apply;
+        meter.Dispose();
+    }
+
+    /// <summary>
+    /// Tenant histograms for OTLP. The SDK has no observable histogram and no weighted record: a publication records each new
+    /// event of a bucket at the bucket's mean (so buckets, count and sum are exact), at most <see cref="MaxRecordsPerBucket"/>
+    /// a bucket per publication (more is no real cycle of one tenant; the rest is left out of OTLP, not of /metrics).
+    /// </summary>
+    private sealed class HistogramRecorder(OtlpExposition otlp) : HistogramWriter
+    {
+        public const long MaxRecordsPerBucket = 100_000;
+
+        private readonly Dictionary<(MetricFamily Family, string Key), (long[] Counts, double[] Sums)> applied = [];
+        private TenantHistogramFamily family = null!;
+
+        /// <summary>On a publication: never throws (a snapshot it cannot read keeps the last state).</summary>
+        public void Apply(string tenantId, TenantInputs changed)
+        {
+            lock (applied)
+            {
+                try
+                {
+                    var snapshot = otlp.snapshots.Get(tenantId);
+                    foreach (var h in otlp.histograms.Where(h => (h.Inputs & changed) != 0))
+                    {
+                        family = h;
+                        h.Read(snapshot, this);
+                    }
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+                {
+                    // The /metrics side logs the same snapshot's failure; OTLP keeps what it recorded.
+                }
+            }
+        }
+
+        public override void Add(IReadOnlyList<long> counts, IReadOnlyList<double> sums, params ReadOnlySpan<string> labelValues)
+        {
+            var buckets = family.Buckets.Count + 1;
+            if (counts.Count != buckets || sums.Count != buckets) throw new ArgumentException($"{family.Name} has {buckets} buckets.", nameof(counts));
+            var key = (family, string.Join('\u0001', labelValues.ToArray()));
+            if (!applied.TryGetValue(key, out var last) || Enumerable.Range(0, buckets).Any(i => counts[i] < last.Counts[i]))
+                applied[key] = last = (new long[buckets], new double[buckets]);
+            var histogram = (Histogram<double>)otlp.recorded[family];
+            var tags = Tags(family, labelValues);
+            for (var i = 0; i < buckets; i++)
+            {
+                var n = counts[i] - last.Counts[i];
+                if (n <= 0) continue;
+                var mean = (sums[i] - last.Sums[i]) / n;
+                var low = i == 0 ? 0 : family.Buckets[i - 1];
+                var value = i < family.Buckets.Count ? Math.Clamp(mean, low, family.Buckets[i]) : Math.Max(mean, low);
+                if (value <= low && i > 0) value = Math.BitIncrement(low);
+                for (var k = 0; k < Math.Min(n, MaxRecordsPerBucket); k++) histogram.Record(value, tags);
+                last.Counts[i] = counts[i];
+                last.Sums[i] = sums[i];
+            }
+        }
+    }
 
     /// <summary>Collects a family's samples as measurements; an age's timestamps become seconds since then.</summary>
     private sealed class MeasurementWriter(MetricFamily family, DateTimeOffset? now) : SampleWriter

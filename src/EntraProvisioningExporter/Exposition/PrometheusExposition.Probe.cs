@@ -51,6 +51,7 @@ public sealed partial class PrometheusExposition
         }
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        if (state.Histograms is { } histograms) await histograms.Registry.CollectAndExportAsTextAsync(output, cancellationToken).ConfigureAwait(false);
         if (state.Recorded is { } recorded) await recorded.Registry.CollectAndExportAsTextAsync(output, cancellationToken).ConfigureAwait(false);
     }
 
@@ -77,7 +78,7 @@ public sealed partial class PrometheusExposition
     private Collector? TenantMirror(RecordedFamily family, ReadOnlySpan<string> labelValues)
     {
         if (tenantRecorded.Length == 0 || family.LabelNames is not ["tenant_id", ..] || labelValues.IsEmpty) return null;
-        var state = tenants.GetOrAdd(labelValues[0], _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded));
+        var state = tenants.GetOrAdd(labelValues[0], _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded, histogramFamilies));
         return state.Recorded?.Collectors.GetValueOrDefault(family);
     }
 

@@ -39,8 +39,10 @@ public sealed partial class PrometheusExposition : IMetricRecorder
             collectors[family] = family.Kind switch
             {
                 MetricKind.Counter => factory.CreateCounter(family.Name, family.Help, labels),
-                MetricKind.Histogram => factory.CreateHistogram(family.Name, family.Help, labels,
-                    new HistogramConfiguration { Buckets = [.. ((RecordedFamily)family).Buckets!] }),
+                MetricKind.Histogram => factory.CreateHistogram(family.Name, family.Help, labels, new HistogramConfiguration
+                {
+                    Buckets = [.. family is TenantHistogramFamily h ? h.Buckets : ((RecordedFamily)family).Buckets!],
+                }),
                 _ => factory.CreateGauge(family.Name, family.Help, labels),
             };
         }
@@ -54,6 +56,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         runtime.InfoChanged += ApplyInfo;
         ProcessMetrics.Register(Registry, table.Selection);
         tenantFamilies = [.. table.TenantFamilies.Where(f => f.ReadJob is null)];
+        histogramFamilies = [.. table.Families.OfType<TenantHistogramFamily>()];
         jobFamilies = new JobFamilies([.. table.TenantFamilies.Where(f => f.ReadJob is not null)], collectors);
         PrepareProbe(table);
         Registry.AddBeforeCollectCallback(UpdateAges);
@@ -70,7 +73,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     /// </summary>
     public void Apply(string tenantId, TenantInputs changed)
     {
-        var state = tenants.GetOrAdd(tenantId, _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded));
+        var state = tenants.GetOrAdd(tenantId, _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded, histogramFamilies));
         lock (state)
         {
             var snapshot = snapshots.Get(tenantId);
@@ -93,6 +96,19 @@ public sealed partial class PrometheusExposition : IMetricRecorder
                 try
                 {
                     state.Apply(i, family, collectors[family], snapshot, now);
+                }
+                catch (Exception ex)
+                {
+                    LogApplyFailed(logger, family.Name, tenantId, ex);
+                }
+            }
+            for (var i = 0; i < histogramFamilies.Length; i++)
+            {
+                var family = histogramFamilies[i];
+                if ((family.Inputs & changed) == 0) continue;
+                try
+                {
+                    state.Histograms!.Apply(i, family, (Histogram)collectors[family], snapshot);
                 }
                 catch (Exception ex)
                 {
@@ -155,9 +171,12 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     /// The series one tenant's families last set, so a publication can remove those it no longer has: the job rows,
     /// and for the other families each series with the application that last stamped it (older stamps are removed).
     /// </summary>
-    private sealed class TenantSeries(int families, JobFamilies jobFamilies, RecordedFamily[] recorded)
+    private sealed class TenantSeries(int families, JobFamilies jobFamilies, RecordedFamily[] recorded, TenantHistogramFamily[] histograms)
     {
         public JobSeriesTable Jobs { get; } = new(jobFamilies);
+
+        /// <summary>The tenant's histogram series (none when Exporter:Metrics leaves every histogram family out).</summary>
+        public TenantHistograms? Histograms { get; } = histograms.Length > 0 ? new TenantHistograms(histograms) : null;
 
         /// <summary>The tenant's poll durations and errors again, for /probe (none when Exporter:Metrics leaves them all out).</summary>
         public TenantRecorded? Recorded { get; } = recorded.Length > 0 ? new TenantRecorded(recorded) : null;

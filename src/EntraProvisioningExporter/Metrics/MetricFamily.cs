@@ -116,6 +116,29 @@ public sealed class TenantFamily : MetricFamily
     }
 }
 
+/// <summary>Receives a histogram family's series: per bucket (not cumulative, the last one unbounded) the count and the seconds summed.</summary>
+public abstract class HistogramWriter
+{
+    public abstract void Add(IReadOnlyList<long> counts, IReadOnlyList<double> sums, params ReadOnlySpan<string> labelValues);
+}
+
+/// <summary>
+/// A histogram read from each tenant's snapshot: its reader gives each series' cumulative per-bucket counts and sums as the
+/// source counted them, and the expositions turn what grew since the last publication into observations (a count that
+/// went down is the source starting again: a reset).
+/// </summary>
+public sealed class TenantHistogramFamily(string name, string help, IReadOnlyList<string> labelNames, SeriesBound series,
+    IReadOnlyList<double> buckets, TenantInputs inputs, Action<TenantSnapshot, HistogramWriter> read)
+    : MetricFamily(name, MetricKind.Histogram, help, labelNames, series)
+{
+    /// <summary>The upper bounds, ascending, without +Inf.</summary>
+    public IReadOnlyList<double> Buckets { get; } = buckets;
+
+    public TenantInputs Inputs { get; } = inputs;
+
+    public Action<TenantSnapshot, HistogramWriter> Read { get; } = read;
+}
+
 /// <summary>
 /// The exporter's own state (build, configuration, shard, the last configuration reload): set at start, and again
 /// when a reload is accepted or refused.

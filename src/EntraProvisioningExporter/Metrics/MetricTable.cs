@@ -48,6 +48,7 @@ public sealed class MetricTable
             EscrowProximityFamilies.All,
             DeleteThresholdFamilies.All,
             LogEventFamilies.All,
+            LogEventDetailFamilies.All,
             LogWindowFamilies.All,
             CustomQueryFamilies.All,
             ExporterHealthFamilies.All,

@@ -19,7 +19,9 @@ public sealed class LogAggregatesWantedTests : IAsyncLifetime
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly string[] WindowFamilies = ["entra_provisioning_window_*", "entra_provisioning_last_event_*"];
     private static readonly string[] CycleFamilies = ["entra_provisioning_current_cycle_*", "entra_provisioning_job_delete_threshold_proximity"];
-    private static readonly string[] EventFamilies = ["entra_provisioning_events_total", "entra_provisioning_event_errors_total"];
+    private static readonly string[] EventFamilies =
+        [.. EntraProvisioningExporter.Metrics.Families.LogEventFamilies.All(new())
+            .Concat(EntraProvisioningExporter.Metrics.Families.LogEventDetailFamilies.All(new())).Select(f => f.Name)];
     private readonly FakeTimeProvider time = new(Start);
     private SimulatedTenant tenant = null!;
     private SimulatorServer simulator = null!;

@@ -113,4 +113,104 @@ public class LogCountersTests
         Assert.Equal(0.25, new JobWindow(Job, Success: 2, Failure: 1, Skipped: 100, Warning: 1, null).FailureRatio);
         Assert.Null(new JobWindow(Job, 0, 0, 5, 0, null).FailureRatio);
     }
+
+    [Theory]
+    [InlineData("Export", "export")]
+    [InlineData("referenceResolution", "referenceresolution")]
+    [InlineData(" import ", "import")]
+    [InlineData("unknownFutureValue", "other")]
+    [InlineData("teleport", "other")]
+    [InlineData("", null)]
+    [InlineData(null, null)]
+    public void Step_types_normalise_to_the_documented_enum_or_other(string? raw, string? expected) => Assert.Equal(expected, LogNormalization.Step(raw));
+
+    [Theory]
+    [InlineData("system", "system")]
+    [InlineData("User", "user")]
+    [InlineData("application", "application")]
+    [InlineData("unknownFutureValue", "other")]
+    [InlineData("", "other")]
+    [InlineData(null, "other")]
+    public void Initiator_types_normalise(string? raw, string expected) => Assert.Equal(expected, LogNormalization.Initiator(raw));
+
+    [Theory]
+    [InlineData("User", "user")]
+    [InlineData("GROUP", "group")]
+    [InlineData("urn:ietf:params:scim:schemas:core:2.0:User", "other")]
+    [InlineData(null, "other")]
+    public void Identity_types_normalise_case_insensitively(string? raw, string expected) => Assert.Equal(expected, LogNormalization.Identity(raw));
+
+    [Theory]
+    [InlineData(0L, true)]
+    [InlineData(86_400_000L, true)]
+    [InlineData(86_400_001L, false)]
+    [InlineData(-1L, false)]
+    [InlineData(null, false)]
+    public void A_duration_is_usable_from_0_to_a_day(long? ms, bool usable) => Assert.Equal(usable, EventDurations.Usable(ms));
+
+    [Theory]
+    [InlineData(0L, 0)]
+    [InlineData(100L, 0)]
+    [InlineData(101L, 1)]
+    [InlineData(1000L, 2)]
+    [InlineData(600_000L, 7)]
+    [InlineData(600_001L, 8)]
+    public void A_duration_falls_in_the_first_bucket_whose_bound_it_does_not_pass(long ms, int bucket) => Assert.Equal(bucket, EventDurations.Bucket(ms));
+
+    [Theory]
+    [InlineData(0, 2L, 200.0, true)]
+    [InlineData(0, 2L, 201.0, false)]
+    [InlineData(1, 2L, 200.0, true)] // both exactly 100 ms is not (0.1, 0.5], but rounding in a sum is allowed at the edge
+    [InlineData(1, 2L, 199.0, false)]
+    [InlineData(8, 1L, 86_400_000.0, true)]
+    [InlineData(8, 1L, 86_400_001.0, false)]
+    [InlineData(9, 1L, 1.0, false)]
+    [InlineData(-1, 1L, 1.0, false)]
+    [InlineData(0, 0L, 0.0, false)]
+    public void A_rows_total_fits_its_bucket_only_when_every_event_could_lie_in_it(int bucket, long events, double totalMs, bool fits) =>
+        Assert.Equal(fits, EventDurations.Fits(bucket, events, totalMs));
+
+    [Fact]
+    public void Event_details_are_staged_with_the_events_and_a_discarded_read_moves_none_of_them()
+    {
+        var c = new LogCounters(10);
+        c.Stage(Job, "update", "failure", "E", 3, new EventDetail("user", "group", "export", 3, 1.5 * 3));
+        c.Stage(Job, "update", "success", null, 4, new EventDetail("system", "user", "export", 0, 0.4));
+        c.Stage(Job, "create", "success", null, 1, new EventDetail("system", "user", null, EventDurations.Untimed, 0));
+        Assert.Empty(c.Durations());
+        c.DiscardStaged();
+        c.Commit();
+        Assert.Empty(c.StepFailures());
+        Assert.Empty(c.Initiators());
+        Assert.Empty(c.DurationHistograms());
+
+        c.Stage(Job, "update", "failure", "E", 3, new EventDetail("user", "group", "export", 3, 1.5 * 3));
+        c.Stage(Job, "update", "success", null, 4, new EventDetail("system", "user", "export", 0, 0.4));
+        c.Stage(Job, "create", "success", null, 1, new EventDetail("system", "user", null, EventDurations.Untimed, 0));
+        c.Commit();
+        // Only a failure counts at its step; an untimed event counts everywhere but in the durations.
+        Assert.Equal([new StepFailureCounter(Job, "export", 3)], c.StepFailures());
+        Assert.Equal([new TenantEventCounter("system", 5), new TenantEventCounter("user", 3)], c.Initiators());
+        Assert.Equal([new TenantEventCounter("group", 3), new TenantEventCounter("user", 5)], c.IdentityTypes());
+        Assert.Equal([new DurationCounter(Job, 7, 4.9)], c.Durations());
+        var update = Assert.Single(c.DurationHistograms());
+        Assert.Equal("update", update.Action);
+        Assert.Equal([4L, 0, 0, 3, 0, 0, 0, 0, 0], update.Counts);
+        Assert.Equal(0.4, update.Seconds[0], 9);
+        Assert.Equal(4.5, update.Seconds[3], 9);
+        var snapshot = c.Details(new TenantLogSnapshot("t", "graph_provisioning_logs", [], [], [], default, 0, new Dictionary<string, CustomQueryResult>()));
+        Assert.Equal((1, 2, 2, 1, 1), (snapshot.StepFailures.Count, snapshot.Initiators.Count, snapshot.IdentityTypes.Count, snapshot.Durations.Count,
+            snapshot.DurationHistograms.Count));
+    }
+
+    [Fact]
+    public void Events_staged_without_a_detail_count_as_other_and_untimed()
+    {
+        var c = new LogCounters(10);
+        c.Stage(Job, "create", "failure", null, 2);
+        c.Commit();
+        Assert.Empty(c.StepFailures());
+        Assert.Empty(c.Durations());
+        Assert.Equal([new TenantEventCounter("other", 2)], c.Initiators());
+    }
 }

@@ -159,17 +159,23 @@ public class HostileValuesTests
     private static LogsTable Table(string columns, params string[] rows) =>
         LogsQueryClient.Parse(Encoding.UTF8.GetBytes($"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{columns}],\"rows\":[{string.Join(",", rows)}]}}]}}")).Table;
 
-    private static string Columns(params string[] names) => string.Join(",", names.Select(n => $"{{\"name\":\"{n}\",\"type\":\"{(n is "JobId" or "ServicePrincipalId" or "ProvisioningAction" or "ResultType" or "ResultSignature" ? "string" : n == "LastEvent" ? "datetime" : "long")}\"}}"));
+    /// <summary>The increments query's group-by columns, and the timing column after its Events.</summary>
+    private static readonly string[] IncrementKeys =
+        ["JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature", "InitiatorType", "IdentityType", "FailedStep", "DurationBucket"];
+
+    private static readonly string[] IncrementTimings = ["TotalDurationMs"];
+
+    private static string Columns(params string[] names) => string.Join(",", names.Select(n => $"{{\"name\":\"{n}\",\"type\":\"{(n is "JobId" or "ServicePrincipalId" or "ProvisioningAction" or "ResultType" or "ResultSignature" or "InitiatorType" or "IdentityType" or "FailedStep" ? "string" : n == "LastEvent" ? "datetime" : "long")}\"}}"));
 
     [Fact]
     public void Log_Analytics_count_rows_with_negative_absurd_or_unreadable_counts_are_dropped_alone()
     {
-        var table = Table(Columns("JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature", "Events"),
-            "[\"good\",\"sp\",\"Create\",\"Success\",\"None\",3]",
-            "[\"neg\",\"sp\",\"Create\",\"Success\",\"None\",-5]",
-            "[\"huge\",\"sp\",\"Create\",\"Success\",\"None\",9223372036854775807]",
-            "[\"text\",\"sp\",\"Create\",\"Success\",\"None\",\"many\"]",
-            $"[\"{new string('x', 2000)}\",\"sp\",\"Create\",\"Success\",\"None\",1]");
+        var table = Table(Columns([.. IncrementKeys, "Events", .. IncrementTimings]),
+            "[\"good\",\"sp\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",-1,3,0]",
+            "[\"neg\",\"sp\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",-1,-5,0]",
+            "[\"huge\",\"sp\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",-1,9223372036854775807,0]",
+            "[\"text\",\"sp\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",-1,\"many\",0]",
+            $"[\"{new string('x', 2000)}\",\"sp\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",-1,1,0]");
         var counters = new LogCounters(10);
         var dropped = new List<(string Reason, string? Id, string Detail)>();
         LogAnalyticsRows.Increments("t", table, counters, dropped);
@@ -177,6 +183,33 @@ public class HostileValuesTests
         Assert.Equal(("good", 3L), counters.Events().Select(e => (e.Job.JobId, e.Count)).Single());
         Assert.Equal([("neg", DropReason.BadValue), ("huge", DropReason.BadValue), ("text", DropReason.Invalid), (new string('x', 2000), DropReason.IdTooLong)],
             dropped.Select(d => (d.Id, d.Reason)));
+    }
+
+    [Fact]
+    public void Log_Analytics_durations_that_do_not_fit_their_bucket_leave_the_rows_events_counted_but_untimed_and_say_so()
+    {
+        var table = Table(Columns([.. IncrementKeys, "Events", .. IncrementTimings]),
+            "[\"good\",\"sp\",\"Update\",\"Failure\",\"E\",\"User\",\"Group\",\"Export\",4,3,30000]",
+            "[\"bad\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",-2,3,0]",
+            "[\"too-fast\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",3,3,100]",
+            "[\"negative\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",0,1,-100]",
+            "[\"no-bucket\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",42,1,100]",
+            "[\"unreadable\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",\"two\",2,100]",
+            "[\"untimed\",\"sp\",\"Update\",\"Success\",\"None\",\"robot\",\"\",\"\",-1,5,0]");
+        var counters = new LogCounters(10);
+        var dropped = new List<(string Reason, string? Id, string Detail)>();
+        LogAnalyticsRows.Increments("t", table, counters, dropped);
+        counters.Commit();
+        Assert.Equal(18, counters.Events().Sum(e => e.Count)); // every row's events count, timed or not
+        Assert.Equal([("good", 3L, 30.0)], counters.Durations().Select(d => (d.Job.JobId, d.Count, d.Seconds)));
+        var update = Assert.Single(counters.DurationHistograms());
+        Assert.Equal(("update", 3L, 30.0), (update.Action, update.Counts[4], update.Seconds[4])); // (5 s, 30 s]
+        Assert.Equal(3, update.Counts.Sum());
+        Assert.Equal([new StepFailureCounter(new JobKey("t", "sp", "good"), "export", 3)], counters.StepFailures());
+        Assert.Equal([new TenantEventCounter("other", 5), new TenantEventCounter("system", 10), new TenantEventCounter("user", 3)], counters.Initiators());
+        Assert.Equal(["bad", "too-fast", "negative", "no-bucket", "unreadable"], dropped.Select(d => d.Id));
+        Assert.All(dropped, d => Assert.Equal(DropReason.BadValue, d.Reason));
+        Assert.Contains("negative or absurd DurationMs", dropped[0].Detail);
     }
 
     [Fact]

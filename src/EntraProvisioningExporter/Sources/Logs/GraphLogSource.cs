@@ -220,8 +220,28 @@ public sealed class GraphLogSource : IPolledSource
         if (!lastEvent.TryGetValue(job, out var last) || at > last) lastEvent[job] = at;
         cycles.Add(job, e.CycleId is { } cycle ? LabelCap.Name(cycle) : null, at, action, status);
         if (at > countFrom)
-            counters.Stage(job, action, status, LabelCap.NameOrNull(LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode)), 1);
+            counters.Stage(job, action, status, LabelCap.NameOrNull(LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode)), 1, Detail(e));
     }
+
+    /// <summary>What the event says beyond action and status. A duration that is negative or absurd is dropped, counted, and the event is untimed.</summary>
+    private EventDetail Detail(ProvisioningObjectSummary e)
+    {
+        var timed = EventDurations.Usable(e.DurationInMilliseconds);
+        if (!timed && e.DurationInMilliseconds is { } bad)
+            drops.Drop(DropReason.BadValue, e.Id, $"the event's durationInMilliseconds {bad} is not a duration (0 to {EventDurations.MaxMilliseconds}); it is counted untimed");
+        return new EventDetail(
+            LogNormalization.Initiator(e.InitiatedBy?.InitiatorType?.ToString()),
+            LogNormalization.Identity(e.SourceIdentity?.IdentityType),
+            FailedStep(e.ProvisioningSteps),
+            timed ? EventDurations.Bucket(e.DurationInMilliseconds!.Value) : EventDurations.Untimed,
+            timed ? e.DurationInMilliseconds!.Value / 1000.0 : 0);
+    }
+
+    /// <summary>The type of the first step that failed; a failed step whose type Graph's SDK does not know (or none) is "other".</summary>
+    private static string? FailedStep(List<ProvisioningStep>? steps) =>
+        steps?.FirstOrDefault(s => s?.Status == ProvisioningResult.Failure) is { } failed
+            ? LogNormalization.Step(failed.ProvisioningStepType?.ToString()) ?? LogNormalization.Other
+            : null;
 
     /// <summary>Forget ids the next read can no longer reach and the window no longer needs.</summary>
     private void Prune(DateTimeOffset now)
@@ -240,8 +260,8 @@ public sealed class GraphLogSource : IPolledSource
             long Count(string status) => events.Count(e => e.Status == status);
             return new JobWindow(job, Count("success"), Count("failure"), Count("skipped"), Count("warning"), lastEvent.TryGetValue(job, out var l) ? l : null);
         }).OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal).ToList();
-        store.Publish(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, budgetExhaustions,
-            new Dictionary<string, CustomQueryResult>()) { Cycles = cycles.Current(windowStart) });
+        store.Publish(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, budgetExhaustions,
+            new Dictionary<string, CustomQueryResult>()) { Cycles = cycles.Current(windowStart) }));
     }
 
     internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);

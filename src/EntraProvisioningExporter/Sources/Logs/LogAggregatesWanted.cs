@@ -17,7 +17,7 @@ public sealed record LogAggregatesWanted(bool Events, bool Windows, bool Cycles)
         var selection = MetricSelection.Of(options);
         bool Kept(IEnumerable<MetricFamily> families) => families.Any(f => selection.Includes(f.Name));
         return new(
-            Kept(LogEventFamilies.All(options)),
+            Kept(LogEventFamilies.All(options).Concat(LogEventDetailFamilies.All(options))),
             Kept(LogWindowFamilies.All(options)),
             Kept(DeleteThresholdFamilies.All(options).Where(f => f is TenantFamily t && (t.Inputs & TenantInputs.Logs) != 0)));
     }

@@ -79,8 +79,8 @@ public sealed class LogAnalyticsLogSource : IPolledSource
         foreach (var q in tenant.Logs.CustomQueries.Where(q => selection.Includes(q.Name ?? "")))
             await Part($"custom query {q.Name}", () => RunCustomQueryAsync(q, now, cancellationToken)).ConfigureAwait(false);
 
-        store.Publish(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, 0,
-            new Dictionary<string, CustomQueryResult>(custom, StringComparer.Ordinal)) { Cycles = cycles });
+        store.Publish(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, 0,
+            new Dictionary<string, CustomQueryResult>(custom, StringComparer.Ordinal)) { Cycles = cycles }));
         return failures.Count == 0 ? CycleOutcome.Success : new CycleOutcome(failures[0].Reason, string.Join("; ", failures.Select(f => f.Detail)));
     }
 
@@ -151,11 +151,50 @@ public static class LogAnalyticsRows
                     if (r.GetString("JobId") is not { Length: > 0 } jobId) return null; // not attributable to a job
                     if (r.GetInt64("Events") is not { } events || events is < 0 or > MaxEventsPerRow)
                         return (DropReason.BadValue, $"its event count {r.GetString("Events")} is not a count");
+                    var (detail, bad) = Detail(r, events);
                     counters.Stage(Job(tenantId, r, jobId), LogNormalization.Action(r.GetString("ProvisioningAction")), LogNormalization.Status(r.GetString("ResultType")),
-                        LabelCap.NameOrNull(LogNormalization.ErrorCode(r.GetString("ResultSignature"))), events);
-                    return null;
+                        LabelCap.NameOrNull(LogNormalization.ErrorCode(r.GetString("ResultSignature"))), events, detail);
+                    return bad;
                 }) is { } drop)
                 dropped.Add(drop);
+    }
+
+    /// <summary>
+    /// A row's initiator, identity and failing step, and its durations: its DurationBucket and the events' summed DurationMs.
+    /// A bucket the query does not make, a total the bucket cannot hold, or events with a negative or absurd DurationMs leave
+    /// the row's events untimed and are reported as a bad value; the events themselves still count.
+    /// </summary>
+    private static (EventDetail Detail, (string Reason, string Detail)? Bad) Detail(LogsTableRow r, long events)
+    {
+        var (bucket, total, problem) = Timing(r, events);
+        var detail = new EventDetail(
+            LogNormalization.Initiator(r.GetString("InitiatorType")),
+            LogNormalization.Identity(r.GetString("IdentityType")),
+            LogNormalization.Step(r.GetString("FailedStep")),
+            problem is null ? bucket : EventDurations.Untimed,
+            problem is null && bucket >= 0 ? total / 1000.0 : 0);
+        return (detail, problem is null ? null : (DropReason.BadValue, $"{problem}; its {events} events are counted untimed"));
+    }
+
+    private static (int Bucket, double TotalMs, string? Problem) Timing(LogsTableRow r, long events)
+    {
+        try
+        {
+            var bucket = r.GetInt64("DurationBucket");
+            var total = r.GetDouble("TotalDurationMs") ?? 0;
+            return bucket switch
+            {
+                null or EventDurations.Untimed => (EventDurations.Untimed, 0, null),
+                LogAnalyticsQueries.BadDuration => (EventDurations.Untimed, 0, "its events have a negative or absurd DurationMs"),
+                var b when !EventDurations.Fits((int)Math.Clamp(b.Value, -1, EventDurations.Count), events, total) =>
+                    (EventDurations.Untimed, 0, $"its durations ({total} ms in all in bucket {b}) do not fit their bucket"),
+                var b => ((int)b.Value, total, null),
+            };
+        }
+        catch (Exception ex) when (ex is (InvalidDataException or FormatException or OverflowException) and not MissingColumnException)
+        {
+            return (EventDurations.Untimed, 0, $"its durations could not be read ({ex.Message})");
+        }
     }
 
     public static IReadOnlyList<JobWindow> Windows(string tenantId, LogsTable table, DateTimeOffset lookback, DateTimeOffset now, List<(string Reason, string? Id, string Detail)> dropped)

@@ -9,13 +9,38 @@ namespace EntraProvisioningExporter.Sources.Logs;
 /// </summary>
 public static class LogAnalyticsQueries
 {
-    /// <summary>Events whose ingestion_time() is in (from, to]: the increments that feed the counters, exactly once.</summary>
+    /// <summary>
+    /// Events whose ingestion_time() is in (from, to]: the increments that feed the counters, exactly once. Besides action,
+    /// result and error code, each group is split by initiator type, source identity type, the failing step's type (nested
+    /// JSON strings, read camelCase as Graph writes them, PascalCase as a fallback) and the duration's bucket
+    /// (<see cref="DurationBucket"/>), and carries its events' summed DurationMs.
+    /// </summary>
     public static string Increments(DateTimeOffset from, DateTimeOffset to) => $"""
         AADProvisioningLogs
         | where ingestion_time() > datetime({QueryTimeRange.Iso(from)}) and ingestion_time() <= datetime({QueryTimeRange.Iso(to)})
         | extend ServicePrincipalId = tostring(parse_json(ServicePrincipal).Id)
-        | summarize Events = count() by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature
+        | extend Initiator = parse_json(InitiatedBy), Identity = parse_json(SourceIdentity)
+        | extend InitiatorType = coalesce(tostring(Initiator.initiatorType), tostring(Initiator.InitiatorType))
+        | extend IdentityType = coalesce(tostring(Identity.identityType), tostring(Identity.IdentityType))
+        | mv-apply Step = parse_json(ProvisioningSteps) on (
+            extend StepType = coalesce(tostring(Step.provisioningStepType), tostring(Step.ProvisioningStepType))
+            | summarize FailedStep = take_anyif(StepType, coalesce(tostring(Step.status), tostring(Step.Status)) =~ "failure"))
+        | extend DurationBucket = {DurationBucket}
+        | summarize Events = count(), TotalDurationMs = sum(DurationMs)
+            by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature, InitiatorType, IdentityType, FailedStep, DurationBucket
         """;
+
+    /// <summary>
+    /// The bucket of an event's DurationMs as <see cref="EventDurations.Bucket"/> numbers them; -1 when it has none, -2 when it
+    /// is negative or over <see cref="EventDurations.MaxMilliseconds"/>.
+    /// </summary>
+    public static readonly string DurationBucket =
+        $"case(isnull(DurationMs), {EventDurations.Untimed}, DurationMs < 0 or DurationMs > {EventDurations.MaxMilliseconds}, {BadDuration}, "
+        + string.Concat(EventDurations.BucketsMilliseconds.Select((ms, i) => $"DurationMs <= {ms}, {i}, "))
+        + $"{EventDurations.BucketsMilliseconds.Count})";
+
+    /// <summary>The duration bucket of a negative or absurd DurationMs.</summary>
+    public const int BadDuration = -2;
 
     /// <summary>Per job: its latest event since <paramref name="lookback"/>, and its events per result since <paramref name="windowStart"/>.</summary>
     public static string Window(DateTimeOffset lookback, DateTimeOffset windowStart)

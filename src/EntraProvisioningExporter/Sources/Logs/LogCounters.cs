@@ -7,9 +7,23 @@ namespace EntraProvisioningExporter.Sources.Logs;
 /// Error codes per job are bounded: a job has at most N codes of its own; at each commit, new codes are
 /// admitted most frequent first while slots remain, and every other code counts as "other". A code once
 /// admitted keeps its series (so no counter ever moves between series and no rate() sees a false jump).
+///
+/// Beside them, from the same events and committed with them: failures by failing step per job, the tenant's events by
+/// initiator and by identity type, each job's timed events with their summed durations, and the tenant's durations by
+/// action and bucket.
 /// </summary>
 public sealed class LogCounters(int maxErrorCodesPerJob)
 {
+    private readonly Tally<(JobKey Job, string Step)> steps = new();
+    private readonly Tally<string> initiators = new();
+    private readonly Tally<string> identities = new();
+    private readonly Tally<JobKey> timed = new();
+    private readonly Dictionary<JobKey, double> seconds = [];
+    private readonly Dictionary<JobKey, double> stagedSeconds = [];
+    private readonly Tally<(string Action, int Bucket)> histogram = new();
+    private readonly Dictionary<(string Action, int Bucket), double> histogramSeconds = [];
+    private readonly Dictionary<(string Action, int Bucket), double> stagedHistogramSeconds = [];
+
     private readonly Dictionary<(JobKey Job, string Action, string Status), long> events = [];
     private readonly Dictionary<(JobKey Job, string Code), long> errors = [];
     private readonly Dictionary<JobKey, HashSet<string>> admitted = [];
@@ -17,9 +31,24 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
     private readonly Dictionary<(JobKey Job, string Code), long> stagedErrors = [];
 
     /// <summary>Stages <paramref name="count"/> events (already normalised); failures also count by error code.</summary>
-    public void Stage(JobKey job, string action, string status, string? errorCode, long count)
+    public void Stage(JobKey job, string action, string status, string? errorCode, long count) =>
+        Stage(job, action, status, errorCode, count, EventDetail.None);
+
+    /// <summary>Stages <paramref name="count"/> events with what else they say (<paramref name="detail"/>).</summary>
+    public void Stage(JobKey job, string action, string status, string? errorCode, long count, EventDetail detail)
     {
         if (count <= 0) return;
+        initiators.Stage(detail.Initiator, count);
+        identities.Stage(detail.Identity, count);
+        if (status == "failure" && detail.FailedStep is { } step) steps.Stage((job, step), count);
+        if (detail.Timed)
+        {
+            timed.Stage(job, count);
+            stagedSeconds[job] = stagedSeconds.GetValueOrDefault(job) + detail.DurationSeconds;
+            var bucket = (action, detail.DurationBucket);
+            histogram.Stage(bucket, count);
+            stagedHistogramSeconds[bucket] = stagedHistogramSeconds.GetValueOrDefault(bucket) + detail.DurationSeconds;
+        }
         var key = (job, action, status);
         stagedEvents[key] = stagedEvents.GetValueOrDefault(key) + count;
         if (status == "failure")
@@ -33,6 +62,13 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
     {
         stagedEvents.Clear();
         stagedErrors.Clear();
+        steps.DiscardStaged();
+        initiators.DiscardStaged();
+        identities.DiscardStaged();
+        timed.DiscardStaged();
+        stagedSeconds.Clear();
+        histogram.DiscardStaged();
+        stagedHistogramSeconds.Clear();
     }
 
     public void Commit()
@@ -48,6 +84,13 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
                 errors[(key.Job, label)] = errors.GetValueOrDefault((key.Job, label)) + count;
             }
         }
+        steps.Commit();
+        initiators.Commit();
+        identities.Commit();
+        timed.Commit();
+        foreach (var (job, s) in stagedSeconds) seconds[job] = seconds.GetValueOrDefault(job) + s;
+        histogram.Commit();
+        foreach (var (key, s) in stagedHistogramSeconds) histogramSeconds[key] = histogramSeconds.GetValueOrDefault(key) + s;
         DiscardStaged();
     }
 
@@ -60,4 +103,50 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
         errors.Select(e => new ErrorCounter(e.Key.Job, e.Key.Code, e.Value))
             .OrderBy(e => e.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(e => e.Job.JobId, StringComparer.Ordinal)
             .ThenBy(e => e.ErrorCode, StringComparer.Ordinal).ToList();
+
+    /// <summary>The snapshot with the detail counts as of the last commit.</summary>
+    public TenantLogSnapshot Details(TenantLogSnapshot snapshot) => snapshot with
+    {
+        StepFailures = StepFailures(), Initiators = Initiators(), IdentityTypes = IdentityTypes(), Durations = Durations(),
+        DurationHistograms = DurationHistograms(),
+    };
+
+    public IReadOnlyList<DurationHistogram> DurationHistograms() =>
+        histogram.Counts.Keys.Select(k => k.Action).Distinct().Order(StringComparer.Ordinal).Select(action => new DurationHistogram(action,
+            [.. Enumerable.Range(0, EventDurations.Count).Select(b => histogram.Counts.GetValueOrDefault((action, b)))],
+            [.. Enumerable.Range(0, EventDurations.Count).Select(b => histogramSeconds.GetValueOrDefault((action, b)))])).ToList();
+
+    public IReadOnlyList<StepFailureCounter> StepFailures() =>
+        steps.Counts.Select(e => new StepFailureCounter(e.Key.Job, e.Key.Step, e.Value))
+            .OrderBy(e => e.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(e => e.Job.JobId, StringComparer.Ordinal)
+            .ThenBy(e => e.Step, StringComparer.Ordinal).ToList();
+
+    public IReadOnlyList<TenantEventCounter> Initiators() => Tenant(initiators);
+
+    public IReadOnlyList<TenantEventCounter> IdentityTypes() => Tenant(identities);
+
+    public IReadOnlyList<DurationCounter> Durations() =>
+        timed.Counts.Select(e => new DurationCounter(e.Key, e.Value, seconds.GetValueOrDefault(e.Key)))
+            .OrderBy(e => e.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(e => e.Job.JobId, StringComparer.Ordinal).ToList();
+
+    private static IReadOnlyList<TenantEventCounter> Tenant(Tally<string> tally) =>
+        tally.Counts.Select(e => new TenantEventCounter(e.Key, e.Value)).OrderBy(e => e.Value, StringComparer.Ordinal).ToList();
+
+    /// <summary>Counts by key, staged and committed.</summary>
+    private sealed class Tally<TKey> where TKey : notnull
+    {
+        private readonly Dictionary<TKey, long> staged = [];
+
+        public Dictionary<TKey, long> Counts { get; } = [];
+
+        public void Stage(TKey key, long count) => staged[key] = staged.GetValueOrDefault(key) + count;
+
+        public void DiscardStaged() => staged.Clear();
+
+        public void Commit()
+        {
+            foreach (var (key, count) in staged) Counts[key] = Counts.GetValueOrDefault(key) + count;
+            staged.Clear();
+        }
+    }
 }
