@@ -148,7 +148,12 @@ public sealed class SimulatorServer : IAsyncDisposable
         switch (fault?.Kind)
         {
             case FaultKind.Throttle:
-                response = GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string> { ["Retry-After"] = FaultResponses.RetryAfterOf(fault) });
+                response = GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string>
+                {
+                    ["Retry-After"] = FaultResponses.RetryAfterOf(fault),
+                    ["x-ms-throttle-scope"] = $"Tenant_Application/Read/{entry.Tenant.ApplicationId}/{tenantId}",
+                    ["x-ms-throttle-information"] = "ResourceUnitLimitExceeded",
+                });
                 break;
             case FaultKind.Status:
                 response = GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage,
@@ -185,7 +190,15 @@ public sealed class SimulatorServer : IAsyncDisposable
                 break;
         }
         Requests.Add(new RecordedRequest(arrived, tenantId, context.Request.Method, pathAndQuery, InBatch: false, response.Status));
-        await WriteAsync(context, response).ConfigureAwait(false);
+        await WriteAsync(context, parts[0] == "v1.0" ? WithThrottleHeaders(response, entry.Tenant) : response).ConfigureAwait(false);
+    }
+
+    /// <summary>Graph's identity-and-access throttling headers: the units a response cost, and how near the app is to its limit.</summary>
+    private static GraphResponse WithThrottleHeaders(GraphResponse response, SimulatedTenant tenant)
+    {
+        var headers = new Dictionary<string, string>(response.Headers, StringComparer.OrdinalIgnoreCase) { ["x-ms-resource-unit"] = "1" };
+        if (tenant.ThrottleLimitPercentage is { } percentage) headers["x-ms-throttle-limit-percentage"] = percentage;
+        return response with { Headers = headers };
     }
 
     private async Task<GraphResponse> AnswerAsync(HttpContext context, TenantApis entry, string version, string rest, string baseUrl, bool partial)

@@ -178,7 +178,20 @@ public class DroppedObjectsFaultTests
 
         // --- headers ---
         new("429 with Retry-After: -5 on the $batch", "graph_jobs",
-            _ => [new FaultRule { Kind = FaultKind.Throttle, InBatch = false, PathPattern = "^/\\$batch$", RetryAfter = "-5", Times = 1 }]),
+            _ => [new FaultRule { Kind = FaultKind.Throttle, InBatch = false, PathPattern = "^/\\$batch$", RetryAfter = "-5", Times = 1 }],
+            Check: (t, r) => Expect(r.After.Named("entra_exporter_graph_throttled_requests_total").SingleOrDefault(s => s.Labels["tenant_id"] == t.Scenario.TenantId
+                && s.Labels["source"] == "graph_jobs" && s.Labels["scope"] == "Tenant_Application" && s.Labels["limit"] == "Read"
+                && s.Labels["reason"] == "ResourceUnitLimitExceeded")?.Value == 1, "the 429 is not counted once by its x-ms-throttle-scope and -information")),
+        new("an x-ms-throttle-limit-percentage that is not a number", "graph_jobs",
+            t =>
+            {
+                t.Scenario.ThrottleLimitPercentage = "a lot";
+                return [];
+            }, BadValue, LoggedId: _ => "x-ms-throttle-limit-percentage",
+            Check: (t, r) => Expect(r.After.Named("entra_exporter_graph_throttle_limit_ratio")
+                .Single(s => s.Labels["tenant_id"] == t.Scenario.TenantId && s.Labels["source"] == "graph_jobs").Value == 0
+                && r.After.Named("entra_exporter_graph_resource_units").Single(s => s.Labels["tenant_id"] == t.Scenario.TenantId && s.Labels["source"] == "graph_jobs").Value > 0,
+                "the unreadable percentage was not left out (ratio 0), or the response's resource units were lost with it")),
         new("429 with Retry-After: -5 inside the $batch", "graph_jobs",
             t => [new FaultRule { Kind = FaultKind.Throttle, TopLevel = false, PathPattern = Throttle(t), RetryAfter = "-5", Times = 1 }]),
         new("429 with Retry-After: garbage inside the $batch", "graph_jobs",

@@ -11,6 +11,9 @@ public static class DemoScenario
 {
     public const string DefaultTenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e";
 
+    /// <summary>How near the demo tenant's app is to its Graph throttling limit: near (Graph sends it from 0.8), below the alert's 0.9.</summary>
+    public const string DemoThrottleLimitPercentage = "0.85";
+
     /// <summary>Scenario minute at which the escrow-climbing app crosses the 40 % failure proportion and is quarantined.</summary>
     public static readonly TimeSpan EscrowQuarantineAt = TimeSpan.FromMinutes(16);
 
@@ -56,7 +59,8 @@ public static class DemoScenario
             var name = i < withoutJobs.Length ? withoutJobs[i] : $"Line-of-business app {i:D3}";
             sps.Add(new(SimulatedTenant.StableGuid(tenantId + name), SimulatedTenant.StableGuid("app:" + name), name, []));
         }
-        return new SimulatedTenant(tenantId, scenarioStart, sps);
+        // The exporter's app is near its Graph throttling limit in this tenant (a busy tenant shares it with other tools).
+        return new SimulatedTenant(tenantId, scenarioStart, sps) { ThrottleLimitPercentage = DemoThrottleLimitPercentage };
     }
 
     private static SimulatedServicePrincipal App(string tenantId, string name, string templateId, JobScript script, EventScript? events = null) =>

@@ -33,6 +33,15 @@ public sealed class SimulatedTenant
     /// <summary>The workspace the tenant's provisioning logs stream to (a stable GUID per tenant).</summary>
     public string WorkspaceId => StableGuid("workspace:" + TenantId);
 
+    /// <summary>
+    /// The x-ms-throttle-limit-percentage every Graph response carries (null: none, as when the app is under 0.8 of its
+    /// limit); the text as sent, so a test can send what is not a number. Graph sends x-ms-resource-unit on every response.
+    /// </summary>
+    public string? ThrottleLimitPercentage { get; set; }
+
+    /// <summary>The application the simulated Graph says the exporter is (the x-ms-throttle-scope of its 429s names it).</summary>
+    public string ApplicationId => StableGuid("exporter-app:" + TenantId);
+
     /// <summary>Every event of every job with activity time in (from, to], in time order.</summary>
     public IEnumerable<Logs.ProvisioningEvent> Events(DateTimeOffset from, DateTimeOffset to) =>
         ServicePrincipals.SelectMany(sp => sp.Jobs.Where(j => j.Events is not null)

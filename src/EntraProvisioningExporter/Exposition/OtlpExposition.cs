@@ -162,10 +162,7 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
             {
                 var n = counts[i] - last.Counts[i];
                 if (n <= 0) continue;
-                var mean = (sums[i] - last.Sums[i]) / n;
-                var low = i == 0 ? 0 : family.Buckets[i - 1];
-                var value = i < family.Buckets.Count ? Math.Clamp(mean, low, family.Buckets[i]) : Math.Max(mean, low);
-                if (value <= low && i > 0) value = Math.BitIncrement(low);
+                var value = family.MeanInBucket(sums[i] - last.Sums[i], n, i);
                 for (var k = 0; k < Math.Min(n, MaxRecordsPerBucket); k++) histogram.Record(value, tags);
                 last.Counts[i] = counts[i];
                 last.Sums[i] = sums[i];

@@ -8,8 +8,9 @@ namespace EntraProvisioningExporter.Exposition;
 /// <summary>
 /// Histograms read from a tenant's snapshot (<see cref="TenantHistogramFamily"/>). prometheus-net's histogram only takes
 /// observations, so a publication observes what each bucket grew by since the last one: its new events at their mean
-/// (which lies in the bucket, so buckets, count and sum are exact). The same observations go to a registry of the
-/// tenant's own, which /probe serves.
+/// (which lies in the bucket, so buckets, count and sum are exact). A count that went down is the source counting again
+/// from 0: what it counts from then on adds to the series (no false reset for rate(), no bucket going backwards). The same
+/// observations go to a registry of the tenant's own, which /probe serves.
 /// </summary>
 public sealed partial class PrometheusExposition
 {
@@ -57,6 +58,13 @@ public sealed partial class PrometheusExposition
         public long[] Counts { get; } = new long[buckets];
         public double[] Sums { get; } = new double[buckets];
         public long Stamp { get; set; }
+
+        /// <summary>The source counts from 0 again: all it counts from now on is new.</summary>
+        public void CountAgain()
+        {
+            Array.Clear(Counts);
+            Array.Clear(Sums);
+        }
     }
 
     /// <summary>Observes, per series, what each bucket grew by since it was last applied.</summary>
@@ -77,38 +85,23 @@ public sealed partial class PrometheusExposition
             var buckets = family.Buckets.Count + 1;
             if (counts.Count != buckets || sums.Count != buckets) throw new ArgumentException($"{family.Name} has {buckets} buckets.", nameof(counts));
             var key = string.Join('\u0001', labelValues.ToArray());
-            if (!applied.TryGetValue(key, out var series) || Enumerable.Range(0, buckets).Any(i => counts[i] < series.Counts[i]))
-            {
-                // New, or the source counted again from 0: a fresh series (a counter reset to whoever reads it).
-                if (series is not null)
-                {
-                    main.RemoveLabelled(series.Labels);
-                    mirror.RemoveLabelled(series.Labels);
-                }
+            if (!applied.TryGetValue(key, out var series))
                 applied[key] = series = new AppliedHistogram(labelValues.ToArray(), buckets);
-            }
+            else if (Enumerable.Range(0, buckets).Any(i => counts[i] < series.Counts[i]))
+                series.CountAgain();
             var child = main.WithLabels(labelValues);
             var mirrored = mirror.WithLabels(labelValues);
             for (var i = 0; i < buckets; i++)
             {
                 var n = counts[i] - series.Counts[i];
                 if (n <= 0) continue;
-                var mean = InBucket((sums[i] - series.Sums[i]) / n, i);
+                var mean = family.MeanInBucket(sums[i] - series.Sums[i], n, i);
                 child.Observe(mean, n);
                 mirrored.Observe(mean, n);
                 series.Counts[i] = counts[i];
                 series.Sums[i] = sums[i];
             }
             series.Stamp = stamp;
-        }
-
-        /// <summary>The mean, kept inside bucket i's (low, high] against rounding in the sums.</summary>
-        private double InBucket(double mean, int i)
-        {
-            var low = i == 0 ? double.NegativeInfinity : family.Buckets[i - 1];
-            var high = i < family.Buckets.Count ? family.Buckets[i] : double.PositiveInfinity;
-            if (double.IsNaN(mean) || mean <= low) return i == 0 ? Math.Min(0, high) : Math.BitIncrement(low);
-            return mean > high ? high : mean;
         }
     }
 }

@@ -137,6 +137,22 @@ public sealed class TenantHistogramFamily(string name, string help, IReadOnlyLis
     public TenantInputs Inputs { get; } = inputs;
 
     public Action<TenantSnapshot, HistogramWriter> Read { get; } = read;
+
+    /// <summary>The highest value the last (unbounded) bucket holds: the sources' longest usable duration.</summary>
+    public const double MaxValue = 86_400;
+
+    /// <summary>
+    /// A bucket's new events are observed at their mean, which lies in the bucket (low, high]; rounding in the sums, or a
+    /// sum no events could have, is kept inside it (and never negative, never past <see cref="MaxValue"/>, never NaN).
+    /// </summary>
+    public double MeanInBucket(double sum, long count, int bucket)
+    {
+        var low = bucket == 0 ? 0 : Buckets[bucket - 1];
+        var high = bucket < Buckets.Count ? Buckets[bucket] : MaxValue;
+        var mean = sum / count;
+        if (double.IsNaN(mean) || mean < low || (bucket > 0 && mean == low)) return bucket == 0 ? 0 : Math.BitIncrement(low);
+        return mean > high ? high : mean;
+    }
 }
 
 /// <summary>

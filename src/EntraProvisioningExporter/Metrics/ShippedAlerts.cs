@@ -75,6 +75,7 @@ public static class ShippedAlerts
             "entra_provisioning_job_steady_state_reached",
         ],
         ["EntraExporterSourceDown"] = ["entra_exporter_source_up"],
+        ["EntraExporterGraphThrottleHeadroomLow"] = ["entra_exporter_graph_throttle_limit_ratio"],
         ["EntraExporterDataStale"] = ["entra_exporter_poll_interval_seconds", "entra_exporter_source_last_success_timestamp_seconds"],
         ["EntraExporterShardMissing"] = ["entra_exporter_shard_index", "entra_exporter_shards"],
         ["EntraExporterConfigReloadFailed"] = ["entra_exporter_config_last_reload_successful"],

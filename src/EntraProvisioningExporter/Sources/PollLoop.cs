@@ -25,16 +25,33 @@ public interface IPolledSource
 /// The polling loop every source shares: a cycle at start, then one every PollInterval on TimeProvider time,
 /// each bounded by PollTimeout; duration recorded, health and errors reported, one log line per failure. Both
 /// are read from the configuration in force at each cycle, so a reloaded interval applies from the next tick.
+///
+/// A source that talks to Graph has a <see cref="Graph.GraphThrottleMeter"/>: each cycle's reading is reported with its health,
+/// and after a cycle past the app's limit (x-ms-throttle-limit-percentage above 1.0) the loop lets one tick pass before the
+/// next cycle: it polls at half the rate until Graph says the app is back under its limit.
 /// </summary>
-public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration runtime, SourceHealthRegistry health, ExporterSelfMetrics metrics, TimeProvider time, ILogger logger)
+public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration runtime, SourceHealthRegistry health, ExporterSelfMetrics metrics,
+    TimeProvider time, ILogger logger, Graph.GraphThrottleMeter? throttle = null)
 {
+    private bool slowedDown;
+
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(runtime.Options.PollInterval, time);
         do
         {
-            await RunCycleAsync(stoppingToken).ConfigureAwait(false);
+            var reading = await RunCycleAsync(stoppingToken).ConfigureAwait(false);
             if (runtime.Options.PollInterval is var interval && interval != timer.Period) timer.Period = interval;
+            if (reading?.PastTheLimit != slowedDown)
+            {
+                slowedDown = reading?.PastTheLimit == true;
+                LogThrottleHeadroom(logger, source.Source, source.TenantName, reading?.LimitRatio ?? 0, slowedDown ? "polls at half the rate" : "polls at its interval again");
+            }
+            if (slowedDown)
+            {
+                if (!await WaitAsync(timer, stoppingToken).ConfigureAwait(false)) return;
+                LogTickSkipped(logger, source.Source, source.TenantName);
+            }
         }
         while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
     }
@@ -45,7 +62,8 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
         catch (OperationCanceledException) { return false; }
     }
 
-    public async Task RunCycleAsync(CancellationToken stoppingToken)
+    /// <summary>One cycle; the throttling reading it ended with, for a source that talks to Graph.</summary>
+    public async Task<Graph.GraphThrottleReading?> RunCycleAsync(CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
         (string Reason, string Detail)? failure = null;
@@ -65,21 +83,29 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
         {
             // shutting down
             metrics.RecordPollDuration(source.TenantId, source.Source, time.GetElapsedTime(started).TotalSeconds);
-            return;
+            return null;
         }
         // The cycle's own time: what subscribers to the report do is not part of it.
         var duration = time.GetElapsedTime(started).TotalSeconds;
-        if (failure is { } f) Fail(f.Reason, f.Detail);
-        else health.ReportSuccess(source.TenantId, source.Source, time.GetUtcNow());
+        var reading = throttle?.EndCycle();
+        if (failure is { } f) Fail(f.Reason, f.Detail, reading);
+        else health.ReportSuccess(source.TenantId, source.Source, time.GetUtcNow(), reading);
         metrics.RecordPollDuration(source.TenantId, source.Source, duration);
+        return reading;
     }
 
-    private void Fail(string reason, string detail)
+    private void Fail(string reason, string detail, Graph.GraphThrottleReading? reading)
     {
-        health.ReportFailure(source.TenantId, source.Source, reason);
+        health.ReportFailure(source.TenantId, source.Source, reason, reading);
         metrics.CountPollError(source.TenantId, source.Source, reason);
         LogCycleFailed(logger, source.Source, source.TenantName, reason, detail);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Source {Source} of tenant {Tenant} lets this poll pass: the app was past its Graph throttling limit.")]
+    private static partial void LogTickSkipped(ILogger logger, string source, string tenant);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source} of tenant {Tenant}: Graph says the app is at {Ratio} of its throttling limit; the source {Change}.")]
+    private static partial void LogThrottleHeadroom(ILogger logger, string source, string tenant, double ratio, string change);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source} of tenant {Tenant} failed ({Reason}): {Detail}")]
     private static partial void LogCycleFailed(ILogger logger, string source, string tenant, string reason, string detail);

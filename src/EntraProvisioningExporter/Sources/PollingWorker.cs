@@ -161,7 +161,7 @@ public sealed partial class PollingWorker(
             // Registered before the loop runs, so readiness waits for every source; every reason's series starts at 0.
             health.Register(source.TenantId, source.Source);
             metrics.InitializePollErrors(source.TenantId, source.Source);
-            var loop = new PollLoop(source, runtime, health, metrics, time, loopLogger);
+            var loop = new PollLoop(source, runtime, health, metrics, time, loopLogger, sources.Throttles.GetValueOrDefault(source.Source));
             return Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None);
         }).ToList();
         running[tenant.TenantId!] = new TenantRun(tenant, sources, [.. polled.Select(p => p.Source)], stop, Task.WhenAll(loops));

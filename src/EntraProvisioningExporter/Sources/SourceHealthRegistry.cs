@@ -18,6 +18,9 @@ public static class SourceNames
 public sealed record SourceHealth(string TenantId, string Source, bool Up, DateTimeOffset? LastSuccess, string? LastErrorReason, long Cycles)
 {
     public bool FirstCycleDone => Cycles > 0;
+
+    /// <summary>The last cycle's throttling headroom, for a source that talks to Graph; null for one that does not, or before its first cycle.</summary>
+    public Graph.GraphThrottleReading? Throttle { get; init; }
 }
 
 /// <summary>
@@ -37,19 +40,19 @@ public sealed class SourceHealthRegistry
         Changed?.Invoke(tenantId);
     }
 
-    public void ReportSuccess(string tenantId, string source, DateTimeOffset at)
+    public void ReportSuccess(string tenantId, string source, DateTimeOffset at, Graph.GraphThrottleReading? throttle = null)
     {
         entries.AddOrUpdate((tenantId, source),
-            _ => new SourceHealth(tenantId, source, true, at, null, 1),
-            (_, old) => old with { Up = true, LastSuccess = at, LastErrorReason = null, Cycles = old.Cycles + 1 });
+            _ => new SourceHealth(tenantId, source, true, at, null, 1) { Throttle = throttle },
+            (_, old) => old with { Up = true, LastSuccess = at, LastErrorReason = null, Cycles = old.Cycles + 1, Throttle = throttle ?? old.Throttle });
         Changed?.Invoke(tenantId);
     }
 
-    public void ReportFailure(string tenantId, string source, string reason)
+    public void ReportFailure(string tenantId, string source, string reason, Graph.GraphThrottleReading? throttle = null)
     {
         entries.AddOrUpdate((tenantId, source),
-            _ => new SourceHealth(tenantId, source, false, null, reason, 1),
-            (_, old) => old with { Up = false, LastErrorReason = reason, Cycles = old.Cycles + 1 });
+            _ => new SourceHealth(tenantId, source, false, null, reason, 1) { Throttle = throttle },
+            (_, old) => old with { Up = false, LastErrorReason = reason, Cycles = old.Cycles + 1, Throttle = throttle ?? old.Throttle });
         Changed?.Invoke(tenantId);
     }
 

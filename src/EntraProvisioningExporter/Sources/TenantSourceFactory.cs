@@ -18,6 +18,9 @@ public delegate Azure.Core.TokenCredential? CredentialFactory(TenantOptions tena
 /// </summary>
 public sealed record TenantSources(RotatingCredential? Credential, GraphJobSource Graph, IPolledSource Jobs, IPolledSource? Logs, IReadOnlyList<IDisposable> Owned) : IDisposable
 {
+    /// <summary>The throttling meter of each source that talks to Graph, by source name.</summary>
+    public IReadOnlyDictionary<string, GraphThrottleMeter> Throttles { get; init; } = new Dictionary<string, GraphThrottleMeter>();
+
     public void Dispose()
     {
         foreach (var owned in Owned) owned.Dispose();
@@ -43,18 +46,23 @@ public sealed class TenantSourceFactory(
         var o = runtime.Options;
         var owned = new List<IDisposable>();
         var credential = tenantCredential is { } c ? new RotatingCredential(c) : null;
-        var (client, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential, time);
+        var throttles = new Dictionary<string, GraphThrottleMeter>(StringComparer.Ordinal)
+        {
+            [SourceNames.GraphJobs] = new(new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphJobs)),
+        };
+        var (client, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential, time, throttle: throttles[SourceNames.GraphJobs]);
         owned.Add(http);
         var batch = new GraphBatchRunner(client, o.MaxConcurrentRequestsPerTenant, o.MaxBatchRetries, time);
         var graph = new GraphJobSource(tenant.TenantId!, client, batch, new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphJobs));
         var poller = new TenantJobPoller(tenant, runtime, graph, jobs, time);
-        return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential, owned), owned);
+        return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential, owned, throttles), owned) { Throttles = throttles };
     }
 
     /// <summary>The credential the configuration asks for now (a rotation gives a new one), or null for none.</summary>
     public Azure.Core.TokenCredential? Credential(TenantOptions tenant) => credentials(tenant);
 
-    private IPolledSource? LogSource(TenantOptions tenant, ExporterOptions o, Azure.Core.TokenCredential? credential, List<IDisposable> owned)
+    private IPolledSource? LogSource(TenantOptions tenant, ExporterOptions o, Azure.Core.TokenCredential? credential, List<IDisposable> owned,
+        Dictionary<string, GraphThrottleMeter> throttles)
     {
         if (LogSourceKind.LogAnalytics.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
@@ -75,7 +83,9 @@ public sealed class TenantSourceFactory(
         if (LogSourceKind.Graph.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
             var budget = new RequestBudget(o.Logs.GraphRequestsPer10Seconds, time);
-            var (logsClient, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, time, new RequestBudgetHandler(budget));
+            var throttle = throttles[SourceNames.GraphProvisioningLogs] = new GraphThrottleMeter(new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphProvisioningLogs));
+            var (logsClient, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, time,
+                new RequestBudgetHandler(budget), throttle);
             owned.Add(http);
             return new GraphLogSource(tenant, o, logsClient, budget, logs, time, new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphProvisioningLogs));
         }

@@ -32,7 +32,7 @@ public class TenantHistogramTests
             .ToDictionary(s => s.Name[Family.Length..] + (s.Labels.TryGetValue("le", out var le) ? le : ""), s => s.Value);
 
     [Fact]
-    public void Each_publication_adds_what_each_bucket_grew_by_exactly_and_a_count_that_went_down_is_a_reset()
+    public void Each_publication_adds_what_each_bucket_grew_by_exactly_and_after_a_count_went_down_all_that_is_counted_adds_on()
     {
         var h = new MetricsHarness();
         h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
@@ -51,10 +51,24 @@ public class TenantHistogramTests
         Assert.Equal((2, 3, 5), (grown["_bucket0.1"], grown["_bucket600"], grown["_bucket+Inf"]));
         Assert.Equal(1845.1, Math.Round(grown["_sum"], 9));
 
+        // The source counts from 0 again (it started over): what it has counted since is new, on top; no bucket goes back.
         h.PublishLogs(Logs(Update((3, 1, 2))));
-        var reset = Update(h);
-        Assert.Equal((0, 1, 1), (reset["_bucket1"], reset["_bucket5"], reset["_count"]));
-        Assert.Equal(2, reset["_sum"]);
+        var again = Update(h);
+        Assert.Equal((2, 3, 6), (again["_bucket1"], again["_bucket5"], again["_count"]));
+        Assert.Equal(1847.1, Math.Round(again["_sum"], 9));
+    }
+
+    [Theory]
+    [InlineData(0, -5.0, 0.0)]                              // a negative sum in the first bucket: at its low end, 0
+    [InlineData(8, double.PositiveInfinity, 86_400.0)]      // an infinite sum in the last: at its high end, a day
+    [InlineData(1, double.NaN, 0.1)]                        // NaN: just above the bucket's low end
+    [InlineData(3, 2.0 * 3, 3.0)]                           // a believable mean is the mean
+    public void A_mean_no_events_of_the_bucket_could_have_is_kept_inside_the_bucket(int bucket, double sum, double expected)
+    {
+        var family = MetricTable.Build(new ExporterOptions()).Families.OfType<TenantHistogramFamily>().Single(f => f.Name == Family);
+        var mean = family.MeanInBucket(sum, bucket == 3 ? 2 : 1, bucket);
+        Assert.Equal(expected, mean, 9);
+        Assert.True(double.IsFinite(mean) && mean >= 0);
     }
 
     [Fact]

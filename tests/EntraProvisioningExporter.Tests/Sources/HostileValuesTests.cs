@@ -290,4 +290,47 @@ public class HostileValuesTests
         Assert.Null(Assert.Single(parsed.Jobs).SuccessiveCompleteFailures);
         Assert.Equal(DropReason.Invalid, Assert.Single(parsed.Problems).DropReason);
     }
+
+    private static (Microsoft.Graph.Models.ProvisioningObjectSummary? Event, List<string> Lost) GraphEvent(string fields)
+    {
+        using var doc = JsonDocument.Parse($$"""{"id":"e1","jobId":"j1","activityDateTime":"2026-03-01T11:59:00Z","provisioningAction":"update",{{fields}}}""");
+        var lost = new List<string>();
+        var e = GraphLogSource.ReadEvent(doc.RootElement, out var problem, lost);
+        Assert.Null(problem);
+        return (e, lost);
+    }
+
+    [Theory]
+    [InlineData("\"durationInMilliseconds\":1e3", 1000)]
+    [InlineData("\"durationInMilliseconds\":1200.0", 1200)]
+    [InlineData("\"durationInMilliseconds\":1200", 1200)]
+    public void A_graph_duration_written_as_an_integral_number_is_read_as_that_integer(string field, int ms)
+    {
+        var (e, lost) = GraphEvent(field);
+        Assert.Equal(ms, e!.DurationInMilliseconds);
+        Assert.Empty(lost);
+    }
+
+    [Theory]
+    [InlineData("\"durationInMilliseconds\":2147483648", "durationInMilliseconds 2147483648 is not a duration")]
+    [InlineData("\"durationInMilliseconds\":2.5", "durationInMilliseconds 2.5 is not a duration")]
+    [InlineData("\"durationInMilliseconds\":\"1200\"", "durationInMilliseconds \"1200\" is not a duration")]
+    [InlineData("\"durationInMilliseconds\":true", "durationInMilliseconds true is not a duration")]
+    [InlineData("\"initiatedBy\":\"user\"", "initiatedBy is not an object")]
+    [InlineData("\"initiatedBy\":{\"initiatorType\":1}", "initiatedBy.initiatorType is not a string")]
+    [InlineData("\"sourceIdentity\":[1]", "sourceIdentity is not an object")]
+    [InlineData("\"sourceIdentity\":{\"identityType\":{}}", "sourceIdentity.identityType is not a string")]
+    [InlineData("\"provisioningSteps\":{\"a\":1}", "provisioningSteps is not an array")]
+    [InlineData("\"provisioningSteps\":[{\"provisioningStepType\":3,\"status\":\"failure\"},{\"provisioningStepType\":\"export\",\"status\":\"failure\"}]",
+        "a provisioning step's provisioningStepType or status is not a string")]
+    public void A_graph_event_value_of_the_wrong_shape_is_lost_alone_and_said_so_and_the_event_is_read(string field, string loss)
+    {
+        var (e, lost) = GraphEvent(field);
+        Assert.NotNull(e);
+        Assert.Equal("update", e.ProvisioningAction?.ToString()?.ToLowerInvariant());
+        Assert.StartsWith(loss, Assert.Single(lost));
+        Assert.Null(e.DurationInMilliseconds);
+        if (field.Contains("provisioningSteps", StringComparison.Ordinal) && field.Contains("export", StringComparison.Ordinal))
+            Assert.Equal("Export", Assert.Single(e.ProvisioningSteps!).ProvisioningStepType.ToString()); // the readable step stays
+    }
 }

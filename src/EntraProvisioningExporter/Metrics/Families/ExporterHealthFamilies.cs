@@ -9,6 +9,10 @@ public static class ExporterHealthFamilies
     /// <summary>The labels of a per-source series.</summary>
     internal static readonly IReadOnlyList<string> TenantSource = ["tenant_id", "source"];
 
+    /// <summary>The most kinds of 429 a source can count: each part's documented values, other and none.</summary>
+    private static readonly int ThrottleKinds = (Sources.Graph.GraphThrottleMeter.Scopes.Count + 2) * (Sources.Graph.GraphThrottleMeter.Limits.Count + 2)
+        * (Sources.Graph.GraphThrottleMeter.Reasons.Count + 2);
+
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
         yield return new ExporterFamily("entra_exporter_build_info", "Exporter build information (value 1).", ["version"], (e, w) => w.Add(1, e.Version));
@@ -40,6 +44,30 @@ public static class ExporterHealthFamilies
             {
                 foreach (var h in tenant.Sources)
                     if (JobFamily.Unix(h.LastSuccess) is { } at) w.Add(at, h.TenantId, h.Source);
+            });
+        yield return new TenantFamily("entra_exporter_graph_throttle_limit_ratio", MetricKind.Gauge,
+            "The highest share of the app's Graph throttling limit a response of the source's last cycle reported "
+            + "(x-ms-throttle-limit-percentage, sent from 0.8; 0 when none carried it). Above 1 the source polls at half the rate.",
+            TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Health, (tenant, w) =>
+            {
+                foreach (var h in tenant.Sources)
+                    if (h.Throttle is { } t) w.Add(t.LimitRatio, h.TenantId, h.Source);
+            });
+        yield return new TenantFamily("entra_exporter_graph_resource_units", MetricKind.Gauge,
+            "Graph resource units the source's last cycle spent (x-ms-resource-unit of its responses, summed).",
+            TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Health, (tenant, w) =>
+            {
+                foreach (var h in tenant.Sources)
+                    if (h.Throttle is { } t) w.Add(t.ResourceUnits, h.TenantId, h.Source);
+            });
+        yield return new TenantFamily("entra_exporter_graph_throttled_requests_total", MetricKind.Counter,
+            "Graph responses 429 by what they said of themselves: x-ms-throttle-scope's scope and limit, x-ms-throttle-information "
+            + "(each a documented value, other, or none when absent). Every retry counts.",
+            [.. TenantSource, "scope", "limit", "reason"], SeriesBound.AtMost(ThrottleKinds * 10_000), TenantInputs.Health, (tenant, w) =>
+            {
+                foreach (var h in tenant.Sources)
+                    foreach (var (kind, count) in h.Throttle?.Throttled ?? new Dictionary<Sources.Graph.GraphThrottleKind, long>())
+                        w.Add(count, h.TenantId, h.Source, kind.Scope, kind.Limit, kind.Reason);
             });
         yield return new TenantFamily("entra_exporter_discovered_jobs", MetricKind.Gauge,
             "Provisioning jobs currently known in the tenant.",

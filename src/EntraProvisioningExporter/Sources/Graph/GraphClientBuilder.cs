@@ -17,7 +17,8 @@ namespace EntraProvisioningExporter.Sources.Graph;
 /// </summary>
 public static class GraphClientBuilder
 {
-    public static (GraphServiceClient Client, HttpClient Http) Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source, TokenCredential? credential, TimeProvider time, DelegatingHandler? innermost = null)
+    public static (GraphServiceClient Client, HttpClient Http) Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics, string source, TokenCredential? credential, TimeProvider time, DelegatingHandler? innermost = null,
+        GraphThrottleMeter? throttle = null)
     {
         var endpoint = GraphCloud.GraphEndpointOf(tenant);
         // Retries of 429/503/504, honouring Retry-After: bounded by HttpMaxRetries.
@@ -36,6 +37,7 @@ public static class GraphClientBuilder
         handlers.Add(new RetryAfterClampHandler(time));
         handlers.Add(new LenientJsonHandler());
         handlers.Add(new HttpStatusCountingHandler(metrics, source));
+        if (throttle is not null) handlers.Add(new GraphThrottleHandler(throttle));
         handlers.Add(new TokenDestinationGuardHandler(uri => GraphCloud.MayReceiveToken(uri, tenant)));
         var http = GraphClientFactory.Create(handlers, finalHandler: new SocketsHttpHandler
         {

@@ -148,7 +148,7 @@ public sealed class GraphLogSource : IPolledSource
         var now = time.GetUtcNow();
         for (var pages = 1; ; pages++)
         {
-            var next = await ReadPageAsync(request, e => Accept(e, from, to, now), cancellationToken).ConfigureAwait(false);
+            var next = await ReadPageAsync(request, (e, lost) => Accept(e, lost, from, to, now), cancellationToken).ConfigureAwait(false);
             if (string.IsNullOrEmpty(next)) break;
             if (!visited.Add(next))
                 throw new InvalidDataException("Graph's provisioning log paging did not end: a next-link repeated.");
@@ -159,22 +159,28 @@ public sealed class GraphLogSource : IPolledSource
     }
 
     /// <summary>One page, each event read on its own with the SDK's model: one that cannot be read is dropped alone. Returns the next link.</summary>
-    private async Task<string?> ReadPageAsync(RequestInformation request, Action<ProvisioningObjectSummary> accept, CancellationToken cancellationToken)
+    private async Task<string?> ReadPageAsync(RequestInformation request, Action<ProvisioningObjectSummary, IReadOnlyList<string>> accept,
+        CancellationToken cancellationToken)
     {
         var (page, value) = await GraphPage.ReadAsync(client.RequestAdapter, request, "provisioning logs", cancellationToken).ConfigureAwait(false);
         using (page)
         {
             foreach (var element in value.EnumerateArray())
             {
-                if (ReadEvent(element, out var problem) is { } e) accept(e);
+                var lost = new List<string>();
+                if (ReadEvent(element, out var problem, lost) is { } e) accept(e, lost);
                 else drops.Drop(DropReason.Invalid, GraphJson.String(element, "id"), problem!);
             }
             return GraphJson.String(page.RootElement, "@odata.nextLink");
         }
     }
 
-    /// <summary>One event of a page with the SDK's model; null, and why, when it cannot be read. Never throws.</summary>
-    public static ProvisioningObjectSummary? ReadEvent(JsonElement element, out string? problem)
+    /// <summary>
+    /// One event of a page with the SDK's model; null, and why, when it cannot be read. Never throws. A value the counts
+    /// only read detail from (<see cref="EventValues"/>) that is of the wrong shape is taken out first and described in
+    /// <paramref name="lost"/>: it costs that value, not the event.
+    /// </summary>
+    public static ProvisioningObjectSummary? ReadEvent(JsonElement element, out string? problem, List<string>? lost = null)
     {
         problem = null;
         if (element.ValueKind != JsonValueKind.Object)
@@ -184,7 +190,8 @@ public sealed class GraphLogSource : IPolledSource
         }
         try
         {
-            return new JsonParseNode(element).GetObjectValue(ProvisioningObjectSummary.CreateFromDiscriminatorValue)
+            using var cleaned = EventValues.Cleaned(element, lost ?? []);
+            return new JsonParseNode(cleaned?.RootElement ?? element).GetObjectValue(ProvisioningObjectSummary.CreateFromDiscriminatorValue)
                 ?? throw new JsonException("the event could not be read");
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
@@ -194,7 +201,7 @@ public sealed class GraphLogSource : IPolledSource
         }
     }
 
-    private void Accept(ProvisioningObjectSummary e, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now)
+    private void Accept(ProvisioningObjectSummary e, IReadOnlyList<string> lost, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now)
     {
         if (string.IsNullOrEmpty(e.JobId) || (e.Id is { } known && seen.ContainsKey(known))) return; // not a job's event, or counted already
         if (string.IsNullOrEmpty(e.Id) || e.ActivityDateTime is not { } at)
@@ -219,8 +226,9 @@ public sealed class GraphLogSource : IPolledSource
         seen[e.Id] = (at, job, status);
         if (!lastEvent.TryGetValue(job, out var last) || at > last) lastEvent[job] = at;
         cycles.Add(job, e.CycleId is { } cycle ? LabelCap.Name(cycle) : null, at, action, status);
-        if (at > countFrom)
-            counters.Stage(job, action, status, LabelCap.NameOrNull(LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode)), 1, Detail(e));
+        if (at <= countFrom) return;
+        foreach (var value in lost) drops.Drop(DropReason.BadValue, e.Id, $"{value}; the event is counted without it");
+        counters.Stage(job, action, status, LabelCap.NameOrNull(LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode)), 1, Detail(e));
     }
 
     /// <summary>What the event says beyond action and status. A duration that is negative or absurd is dropped, counted, and the event is untimed.</summary>
