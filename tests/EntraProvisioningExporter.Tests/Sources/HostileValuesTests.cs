@@ -195,19 +195,22 @@ public class HostileValuesTests
             "[\"negative\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",0,1,-100]",
             "[\"no-bucket\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",42,1,100]",
             "[\"unreadable\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",\"two\",2,100]",
-            "[\"untimed\",\"sp\",\"Update\",\"Success\",\"None\",\"robot\",\"\",\"\",-1,5,0]");
+            "[\"untimed\",\"sp\",\"Update\",\"Success\",\"None\",\"robot\",\"\",\"\",-1,5,0]",
+            "[\"half-bucket\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",2.5,1,600]",
+            "[\"no-total\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",0,1,null]",
+            "[\"no-events\",\"sp\",\"Update\",\"Success\",\"None\",\"system\",\"User\",\"\",3,0,0]");
         var counters = new LogCounters(10);
         var dropped = new List<(string Reason, string? Id, string Detail)>();
         LogAnalyticsRows.Increments("t", table, counters, dropped);
         counters.Commit();
-        Assert.Equal(18, counters.Events().Sum(e => e.Count)); // every row's events count, timed or not
+        Assert.Equal(20, counters.Events().Sum(e => e.Count)); // every row's events count, timed or not
         Assert.Equal([("good", 3L, 30.0)], counters.Durations().Select(d => (d.Job.JobId, d.Count, d.Seconds)));
         var update = Assert.Single(counters.DurationHistograms());
         Assert.Equal(("update", 3L, 30.0), (update.Action, update.Counts[4], update.Seconds[4])); // (5 s, 30 s]
         Assert.Equal(3, update.Counts.Sum());
         Assert.Equal([new StepFailureCounter(new JobKey("t", "sp", "good"), "export", 3)], counters.StepFailures());
-        Assert.Equal([new TenantEventCounter("other", 5), new TenantEventCounter("system", 10), new TenantEventCounter("user", 3)], counters.Initiators());
-        Assert.Equal(["bad", "too-fast", "negative", "no-bucket", "unreadable"], dropped.Select(d => d.Id));
+        Assert.Equal([new TenantEventCounter("other", 5), new TenantEventCounter("system", 12), new TenantEventCounter("user", 3)], counters.Initiators());
+        Assert.Equal(["bad", "too-fast", "negative", "no-bucket", "unreadable", "half-bucket", "no-total"], dropped.Select(d => d.Id));
         Assert.All(dropped, d => Assert.Equal(DropReason.BadValue, d.Reason));
         Assert.Contains("negative or absurd DurationMs", dropped[0].Detail);
     }

@@ -151,6 +151,7 @@ public static class LogAnalyticsRows
                     if (r.GetString("JobId") is not { Length: > 0 } jobId) return null; // not attributable to a job
                     if (r.GetInt64("Events") is not { } events || events is < 0 or > MaxEventsPerRow)
                         return (DropReason.BadValue, $"its event count {r.GetString("Events")} is not a count");
+                    if (events == 0) return null; // nothing to count, nor to time
                     var (detail, bad) = Detail(r, events);
                     counters.Stage(Job(tenantId, r, jobId), LogNormalization.Action(r.GetString("ProvisioningAction")), LogNormalization.Status(r.GetString("ResultType")),
                         LabelCap.NameOrNull(LogNormalization.ErrorCode(r.GetString("ResultSignature"))), events, detail);
@@ -181,14 +182,17 @@ public static class LogAnalyticsRows
         try
         {
             var bucket = r.GetInt64("DurationBucket");
-            var total = r.GetDouble("TotalDurationMs") ?? 0;
+            var total = r.GetDouble("TotalDurationMs");
+            if (r.GetDouble("DurationBucket") is { } raw && raw != Math.Floor(raw))
+                return (EventDurations.Untimed, 0, $"its DurationBucket {raw} is not a bucket");
+            if (bucket is >= 0 && total is null) return (EventDurations.Untimed, 0, "its timed events have no TotalDurationMs");
             return bucket switch
             {
                 null or EventDurations.Untimed => (EventDurations.Untimed, 0, null),
                 LogAnalyticsQueries.BadDuration => (EventDurations.Untimed, 0, "its events have a negative or absurd DurationMs"),
-                var b when !EventDurations.Fits((int)Math.Clamp(b.Value, -1, EventDurations.Count), events, total) =>
+                var b when !EventDurations.Fits((int)Math.Clamp(b.Value, -1, EventDurations.Count), events, total!.Value) =>
                     (EventDurations.Untimed, 0, $"its durations ({total} ms in all in bucket {b}) do not fit their bucket"),
-                var b => ((int)b.Value, total, null),
+                var b => ((int)b.Value, total!.Value, null),
             };
         }
         catch (Exception ex) when (ex is (InvalidDataException or FormatException or OverflowException) and not MissingColumnException)
