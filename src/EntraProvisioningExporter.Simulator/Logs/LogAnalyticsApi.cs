@@ -40,7 +40,8 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
         + @"\| extend Initiator = parse_json\(InitiatedBy\), Identity = parse_json\(SourceIdentity\) "
         + @"\| extend InitiatorType = coalesce\(tostring\(Initiator\.initiatorType\), tostring\(Initiator\.InitiatorType\)\) "
         + @"\| extend IdentityType = coalesce\(tostring\(Identity\.identityType\), tostring\(Identity\.IdentityType\)\) "
-        + @"\| mv-apply Step = parse_json\(ProvisioningSteps\) on \( extend StepType = coalesce\(tostring\(Step\.provisioningStepType\), tostring\(Step\.ProvisioningStepType\)\) "
+        + @"\| mv-apply Step = parse_json\(ProvisioningSteps\) on \( "
+        + @"extend StepType = coalesce\(tostring\(Step\.provisioningStepType\), tostring\(Step\.ProvisioningStepType\)\) "
         + @"\| summarize FailedStep = take_anyif\(StepType, coalesce\(tostring\(Step\.status\), tostring\(Step\.Status\)\) =~ ""failure""\)\) "
         + @"\| extend DurationBucket = case\(isnull\(DurationMs\), -1, DurationMs < 0 or DurationMs > (?<max>[0-9]+), -2, "
         + @"(?<bounds>(?:DurationMs <= [0-9]+, [0-9]+, )+)(?<last>[0-9]+)\) "
@@ -140,7 +141,8 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
     {
         var max = long.Parse(query.Groups["max"].Value, CultureInfo.InvariantCulture);
         var bounds = Bound().Matches(query.Groups["bounds"].Value)
-            .Select(m => (Ms: long.Parse(m.Groups["ms"].Value, CultureInfo.InvariantCulture), Bucket: long.Parse(m.Groups["bucket"].Value, CultureInfo.InvariantCulture)))
+            .Select(m => (Ms: long.Parse(m.Groups["ms"].Value, CultureInfo.InvariantCulture),
+                Bucket: long.Parse(m.Groups["bucket"].Value, CultureInfo.InvariantCulture)))
             .ToList();
         var last = long.Parse(query.Groups["last"].Value, CultureInfo.InvariantCulture);
         return ms => ms < 0 || ms > max ? -2 : bounds.FirstOrDefault(b => ms <= b.Ms, (0, last)).Bucket;
@@ -156,7 +158,8 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
             .Where(e => e.IngestionTime > from && e.IngestionTime <= to && e.IngestionTime <= now)
             .GroupBy(e => (e.JobId, e.ServicePrincipalId, Action: TableCase(e.Action), Result: TableCase(e.Status), Signature: e.ErrorCode ?? "None",
                 e.Initiator, e.IdentityType, FailedStep: e.FailedStep ?? "", Bucket: bucketOf(e.DurationMs)))
-            .OrderBy(g => g.Key.JobId, StringComparer.Ordinal).ThenBy(g => g.Key.Action, StringComparer.Ordinal).ThenBy(g => g.Key.Result, StringComparer.Ordinal)
+            .OrderBy(g => g.Key.JobId, StringComparer.Ordinal).ThenBy(g => g.Key.Action, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.Result, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Signature, StringComparer.Ordinal).ThenBy(g => g.Key.Initiator, StringComparer.Ordinal)
             .ThenBy(g => g.Key.IdentityType, StringComparer.Ordinal).ThenBy(g => g.Key.FailedStep, StringComparer.Ordinal).ThenBy(g => g.Key.Bucket)
             .Select(g => new object?[]

@@ -36,7 +36,8 @@ public static class DemoScenario
             App(tenantId, "Atlassian Cloud", "atlassianCloud", (_, _) => NotConfigured()),
             App(tenantId, "Box", "box", (now, _) => EntryLevelErrors(now, start), Log(start, 31, 3, _ => EntryLevelErrorsMix)),
             App(tenantId, "Zendesk", "zendesk", (now, _) => RunFailing(now, start), RunFailingLog(start)),
-            App(tenantId, "Slack", "slack", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 17, users: 860, groups: 12), Log(start, 17, 2, SlowMix)),
+            App(tenantId, "Slack", "slack", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 17, users: 860, groups: 12),
+                Log(start, 17, 2, SlowMix)),
             new(SimulatedTenant.StableGuid(tenantId + "Fabrikam cross-tenant sync"), SimulatedTenant.StableGuid("app:Fabrikam cross-tenant sync"), "Fabrikam cross-tenant sync",
             [
                 new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam users"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 9, users: 3400, groups: 0), Log(start, 9, 2, HealthyMix, "Microsoft Entra ID")),
@@ -104,7 +105,10 @@ public static class DemoScenario
     /// <summary>How long the on-demand burst lasts from the scenario start: an admin provisions users one by one during an incident.</summary>
     public static readonly TimeSpan OnDemandBurst = TimeSpan.FromHours(2);
 
-    /// <summary>A healthy job that also provisions groups; in the first <see cref="OnDemandBurst"/>, each run has 15 on-demand creates by an admin.</summary>
+    /// <summary>
+    /// A healthy job that also provisions groups; in the first <see cref="OnDemandBurst"/>, each run has 15 on-demand creates
+    /// by an admin.
+    /// </summary>
     private static IReadOnlyList<EventMix> OnDemandBurstMix(DateTimeOffset run, DateTimeOffset start) =>
     [
         .. HealthyMix(run), new("update", "success", 3) { Identity = "Group" },

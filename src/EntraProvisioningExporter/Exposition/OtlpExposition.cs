@@ -152,7 +152,8 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
         public override void Add(IReadOnlyList<long> counts, IReadOnlyList<double> sums, params ReadOnlySpan<string> labelValues)
         {
             var buckets = family.Buckets.Count + 1;
-            if (counts.Count != buckets || sums.Count != buckets) throw new ArgumentException($"{family.Name} has {buckets} buckets.", nameof(counts));
+            if (counts.Count != buckets || sums.Count != buckets)
+                throw new ArgumentException($"{family.Name} has {buckets} buckets.", nameof(counts));
             var key = (family, string.Join('\u0001', labelValues.ToArray()));
             if (!applied.TryGetValue(key, out var last) || Enumerable.Range(0, buckets).Any(i => counts[i] < last.Counts[i]))
                 applied[key] = last = (new long[buckets], new double[buckets]);

@@ -29,7 +29,8 @@ public sealed partial class PrometheusExposition
         {
             series = [.. families.Select(_ => new Dictionary<string, AppliedHistogram>(StringComparer.Ordinal))];
             var factory = PrometheusMetrics.WithCustomRegistry(Registry);
-            mirrors = [.. families.Select(f => factory.CreateHistogram(f.Name, f.Help, [.. f.LabelNames], new HistogramConfiguration { Buckets = [.. f.Buckets] }))];
+            mirrors = [.. families.Select(f =>
+                factory.CreateHistogram(f.Name, f.Help, [.. f.LabelNames], new HistogramConfiguration { Buckets = [.. f.Buckets] }))];
         }
 
         public CollectorRegistry Registry { get; } = PrometheusMetrics.NewCustomRegistry();
@@ -83,7 +84,8 @@ public sealed partial class PrometheusExposition
         public override void Add(IReadOnlyList<long> counts, IReadOnlyList<double> sums, params ReadOnlySpan<string> labelValues)
         {
             var buckets = family.Buckets.Count + 1;
-            if (counts.Count != buckets || sums.Count != buckets) throw new ArgumentException($"{family.Name} has {buckets} buckets.", nameof(counts));
+            if (counts.Count != buckets || sums.Count != buckets)
+                throw new ArgumentException($"{family.Name} has {buckets} buckets.", nameof(counts));
             var key = string.Join('\u0001', labelValues.ToArray());
             if (!applied.TryGetValue(key, out var series))
                 applied[key] = series = new AppliedHistogram(labelValues.ToArray(), buckets);

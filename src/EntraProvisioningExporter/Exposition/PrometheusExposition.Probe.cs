@@ -51,7 +51,8 @@ public sealed partial class PrometheusExposition
         }
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        if (state.Histograms is { } histograms) await histograms.Registry.CollectAndExportAsTextAsync(output, cancellationToken).ConfigureAwait(false);
+        if (state.Histograms is { } histograms)
+            await histograms.Registry.CollectAndExportAsTextAsync(output, cancellationToken).ConfigureAwait(false);
         if (state.Recorded is { } recorded) await recorded.Registry.CollectAndExportAsTextAsync(output, cancellationToken).ConfigureAwait(false);
     }
 

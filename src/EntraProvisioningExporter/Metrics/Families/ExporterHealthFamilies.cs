@@ -1,5 +1,6 @@
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Sources;
+using EntraProvisioningExporter.Sources.Graph;
 
 namespace EntraProvisioningExporter.Metrics.Families;
 
@@ -10,8 +11,8 @@ public static class ExporterHealthFamilies
     internal static readonly IReadOnlyList<string> TenantSource = ["tenant_id", "source"];
 
     /// <summary>The most kinds of 429 a source can count: each part's documented values, other and none.</summary>
-    private static readonly int ThrottleKinds = (Sources.Graph.GraphThrottleMeter.Scopes.Count + 2) * (Sources.Graph.GraphThrottleMeter.Limits.Count + 2)
-        * (Sources.Graph.GraphThrottleMeter.Reasons.Count + 2);
+    private static readonly int ThrottleKinds = (GraphThrottleMeter.Scopes.Count + 2) * (GraphThrottleMeter.Limits.Count + 2)
+        * (GraphThrottleMeter.Reasons.Count + 2);
 
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
@@ -66,7 +67,7 @@ public static class ExporterHealthFamilies
             [.. TenantSource, "scope", "limit", "reason"], SeriesBound.AtMost(ThrottleKinds * 10_000), TenantInputs.Health, (tenant, w) =>
             {
                 foreach (var h in tenant.Sources)
-                    foreach (var (kind, count) in h.Throttle?.Throttled ?? new Dictionary<Sources.Graph.GraphThrottleKind, long>())
+                    foreach (var (kind, count) in h.Throttle?.Throttled ?? new Dictionary<GraphThrottleKind, long>())
                         w.Add(count, h.TenantId, h.Source, kind.Scope, kind.Limit, kind.Reason);
             });
         yield return new TenantFamily("entra_exporter_discovered_jobs", MetricKind.Gauge,

@@ -51,8 +51,10 @@ public sealed class GraphThrottleMeter(SourceDrops drops)
 
     public void Observe(HttpResponseHeaders headers, HttpStatusCode status)
     {
-        var ratio = Read(headers, LimitPercentageHeader, v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d is >= 0 and <= MaxLimitRatio ? d : null);
-        var units = Read(headers, ResourceUnitHeader, v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) && l is >= 0 and <= MaxResourceUnits ? l : (double?)null);
+        var ratio = Read(headers, LimitPercentageHeader, v =>
+            double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d is >= 0 and <= MaxLimitRatio ? d : null);
+        var units = Read(headers, ResourceUnitHeader, v =>
+            long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) && l is >= 0 and <= MaxResourceUnits ? l : (double?)null);
         GraphThrottleKind? kind = status == HttpStatusCode.TooManyRequests ? Kind(headers) : null;
         lock (gate)
         {

@@ -55,7 +55,8 @@ public static class JobPayloadParser
                 }
                 var lost = new List<string>();
                 jobs.Add(Map(tenantId, sp, ReadModel(element), element, lost));
-                foreach (var detail in lost) problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.BadValue, $"{detail}; the job is kept without it"));
+                foreach (var detail in lost)
+                    problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.BadValue, $"{detail}; the job is kept without it"));
             }
             catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
             {
@@ -137,7 +138,8 @@ public static class JobPayloadParser
         var rawStatus = Child(raw, "status");
         var rawQuarantine = Present(rawStatus, "quarantine", "status.quarantine", lost);
         var rawExecution = Present(rawStatus, "lastExecution", "status.lastExecution", lost);
-        var quarantine = status?.Quarantine is { } q && rawQuarantine is { } rq && Error(rq, "status.quarantine.error", lost) is var (code, actionable)
+        var quarantine = status?.Quarantine is { } q && rawQuarantine is { } rq
+            && Error(rq, "status.quarantine.error", lost) is var (code, actionable)
             ? new QuarantineState(
                 LabelCap.Name(GraphJson.String(Child(rawStatus, "quarantine"), "reason") ?? KnownValues.Unknown),
                 Time(q.CurrentBegan), Time(q.SeriesBegan), Time(q.NextAttempt), NonNegative(q.SeriesCount), code, actionable)

@@ -11,7 +11,10 @@ namespace EntraProvisioningExporter.Sources.Logs;
 /// </summary>
 public static class EventValues
 {
-    /// <summary>A copy of the event with each value of the wrong shape taken out (and described in <paramref name="lost"/>), or null when all are fine.</summary>
+    /// <summary>
+    /// A copy of the event with each value of the wrong shape taken out (and described in <paramref name="lost"/>), or null
+    /// when all are fine.
+    /// </summary>
     public static JsonDocument? Cleaned(JsonElement e, List<string> lost)
     {
         var before = lost.Count;
@@ -20,7 +23,8 @@ public static class EventValues
         var dropIdentity = Wrong(e, "sourceIdentity", JsonValueKind.Object, lost) || WrongChild(e, "sourceIdentity", "identityType", lost);
         var dropSteps = Wrong(e, "provisioningSteps", JsonValueKind.Array, lost);
         var badSteps = !dropSteps && e.TryGetProperty("provisioningSteps", out var steps) && steps.ValueKind == JsonValueKind.Array
-            && steps.EnumerateArray().Any(s => s.ValueKind == JsonValueKind.Object && (NotString(s, "provisioningStepType") || NotString(s, "status")));
+            && steps.EnumerateArray().Any(s => s.ValueKind == JsonValueKind.Object
+                && (NotString(s, "provisioningStepType") || NotString(s, "status")));
         if (badSteps) lost.Add("a provisioning step's provisioningStepType or status is not a string");
         if (lost.Count == before && duration is null) return null;
 
