@@ -42,10 +42,11 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
         {
             var reading = await RunCycleAsync(stoppingToken).ConfigureAwait(false);
             if (runtime.Options.PollInterval is var interval && interval != timer.Period) timer.Period = interval;
-            if (reading?.PastTheLimit != slowedDown)
+            // Only a reading changes it: a source that does not talk to Graph, or a cycle cut short, leaves it as it was.
+            if (reading is { } r && r.PastTheLimit != slowedDown)
             {
-                slowedDown = reading?.PastTheLimit == true;
-                LogThrottleHeadroom(logger, source.Source, source.TenantName, reading?.LimitRatio ?? 0, slowedDown ? "polls at half the rate" : "polls at its interval again");
+                slowedDown = r.PastTheLimit;
+                LogThrottleHeadroom(logger, source.Source, source.TenantName, r.LimitRatio, slowedDown ? "polls at half the rate" : "polls at its interval again");
             }
             if (slowedDown)
             {

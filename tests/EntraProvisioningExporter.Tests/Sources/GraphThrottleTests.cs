@@ -154,6 +154,33 @@ public class GraphThrottleTests
         await running.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task A_source_without_a_meter_never_slows_down_and_never_logs_about_throttling()
+    {
+        var time = new FakeTimeProvider(Start);
+        var options = new ExporterOptions { PollInterval = TimeSpan.FromMinutes(1) };
+        var runtime = new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, Start));
+        var health = new SourceHealthRegistry();
+        var (meter, _) = Meter();
+        var source = new MeteredSource(meter, () => "1.5", time); // its responses say 1.5, but the loop is given no meter
+        health.Register(Tenant, source.Source);
+        using var stop = new CancellationTokenSource();
+        var log = new ChannelLogger();
+        var running = new PollLoop(source, runtime, health, new ExporterSelfMetrics([]), time, log).RunAsync(stop.Token);
+        async Task<TimeSpan> Next() => await source.Cycles.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)) - Start;
+
+        Assert.Equal(TimeSpan.Zero, await Next());
+        for (var tick = 1; tick <= 3; tick++)
+        {
+            time.Advance(options.PollInterval);
+            Assert.Equal(tick * options.PollInterval, await Next());
+        }
+        Assert.Null(health.For(Tenant).Single().Throttle);
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(log.Lines.Reader.TryRead(out var line), line);
+    }
+
     /// <summary>The loop's log lines, in order.</summary>
     private sealed class ChannelLogger : Microsoft.Extensions.Logging.ILogger
     {
