@@ -125,7 +125,7 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
     {
         public const long MaxRecordsPerBucket = 100_000;
 
-        private readonly Dictionary<(MetricFamily Family, string Key), (long[] Counts, double[] Sums)> applied = [];
+        private readonly Dictionary<(MetricFamily Family, string Key), HistogramGrowth> applied = [];
         private TenantHistogramFamily family = null!;
 
         /// <summary>On a publication: never throws (a snapshot it cannot read keeps the last state).</summary>
@@ -151,23 +151,14 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
 
         public override void Add(IReadOnlyList<long> counts, IReadOnlyList<double> sums, params ReadOnlySpan<string> labelValues)
         {
-            var buckets = family.Buckets.Count + 1;
-            if (counts.Count != buckets || sums.Count != buckets)
-                throw new ArgumentException($"{family.Name} has {buckets} buckets.", nameof(counts));
             var key = (family, string.Join('\u0001', labelValues.ToArray()));
-            if (!applied.TryGetValue(key, out var last) || Enumerable.Range(0, buckets).Any(i => counts[i] < last.Counts[i]))
-                applied[key] = last = (new long[buckets], new double[buckets]);
+            if (!applied.TryGetValue(key, out var growth)) applied[key] = growth = new HistogramGrowth(family);
             var histogram = (Histogram<double>)otlp.recorded[family];
             var tags = Tags(family, labelValues);
-            for (var i = 0; i < buckets; i++)
+            growth.Apply(counts, sums, (_, n, mean) =>
             {
-                var n = counts[i] - last.Counts[i];
-                if (n <= 0) continue;
-                var value = family.MeanInBucket(sums[i] - last.Sums[i], n, i);
-                for (var k = 0; k < Math.Min(n, MaxRecordsPerBucket); k++) histogram.Record(value, tags);
-                last.Counts[i] = counts[i];
-                last.Sums[i] = sums[i];
-            }
+                for (var k = 0; k < Math.Min(n, MaxRecordsPerBucket); k++) histogram.Record(mean, tags);
+            });
         }
     }
 

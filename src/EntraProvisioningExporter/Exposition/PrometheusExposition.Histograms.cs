@@ -8,9 +8,7 @@ namespace EntraProvisioningExporter.Exposition;
 /// <summary>
 /// Histograms read from a tenant's snapshot (<see cref="TenantHistogramFamily"/>). prometheus-net's histogram only takes
 /// observations, so a publication observes what each bucket grew by since the last one: its new events at their mean
-/// (which lies in the bucket, so buckets, count and sum are exact). A count that went down is the source counting again
-/// from 0: what it counts from then on adds to the series (no false reset for rate(), no bucket going backwards). The same
-/// observations go to a registry of the tenant's own, which /probe serves.
+/// (<see cref="HistogramGrowth"/>). The same observations go to a registry of the tenant's own, which /probe serves.
 /// </summary>
 public sealed partial class PrometheusExposition
 {
@@ -52,20 +50,12 @@ public sealed partial class PrometheusExposition
         }
     }
 
-    /// <summary>A histogram series as last applied: its label values, and per bucket the count and sum it has observed.</summary>
-    private sealed class AppliedHistogram(string[] labels, int buckets)
+    /// <summary>A histogram series as last applied: its label values, what it was given, and the application that last set it.</summary>
+    private sealed class AppliedHistogram(string[] labels, TenantHistogramFamily family)
     {
         public string[] Labels { get; } = labels;
-        public long[] Counts { get; } = new long[buckets];
-        public double[] Sums { get; } = new double[buckets];
+        public HistogramGrowth Growth { get; } = new(family);
         public long Stamp { get; set; }
-
-        /// <summary>The source counts from 0 again: all it counts from now on is new.</summary>
-        public void CountAgain()
-        {
-            Array.Clear(Counts);
-            Array.Clear(Sums);
-        }
     }
 
     /// <summary>Observes, per series, what each bucket grew by since it was last applied.</summary>
@@ -83,26 +73,15 @@ public sealed partial class PrometheusExposition
 
         public override void Add(IReadOnlyList<long> counts, IReadOnlyList<double> sums, params ReadOnlySpan<string> labelValues)
         {
-            var buckets = family.Buckets.Count + 1;
-            if (counts.Count != buckets || sums.Count != buckets)
-                throw new ArgumentException($"{family.Name} has {buckets} buckets.", nameof(counts));
             var key = string.Join('\u0001', labelValues.ToArray());
-            if (!applied.TryGetValue(key, out var series))
-                applied[key] = series = new AppliedHistogram(labelValues.ToArray(), buckets);
-            else if (Enumerable.Range(0, buckets).Any(i => counts[i] < series.Counts[i]))
-                series.CountAgain();
+            if (!applied.TryGetValue(key, out var series)) applied[key] = series = new AppliedHistogram(labelValues.ToArray(), family);
             var child = main.WithLabels(labelValues);
             var mirrored = mirror.WithLabels(labelValues);
-            for (var i = 0; i < buckets; i++)
+            series.Growth.Apply(counts, sums, (_, n, mean) =>
             {
-                var n = counts[i] - series.Counts[i];
-                if (n <= 0) continue;
-                var mean = family.MeanInBucket(sums[i] - series.Sums[i], n, i);
                 child.Observe(mean, n);
                 mirrored.Observe(mean, n);
-                series.Counts[i] = counts[i];
-                series.Sums[i] = sums[i];
-            }
+            });
             series.Stamp = stamp;
         }
     }

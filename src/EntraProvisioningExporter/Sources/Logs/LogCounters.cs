@@ -18,11 +18,10 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
     private readonly Tally<string> initiators = new();
     private readonly Tally<string> identities = new();
     private readonly Tally<JobKey> timed = new();
-    private readonly Dictionary<JobKey, double> seconds = [];
-    private readonly Dictionary<JobKey, double> stagedSeconds = [];
     private readonly Tally<(string Action, int Bucket)> histogram = new();
-    private readonly Dictionary<(string Action, int Bucket), double> histogramSeconds = [];
-    private readonly Dictionary<(string Action, int Bucket), double> stagedHistogramSeconds = [];
+
+    /// <summary>The detail counts, staged, committed and discarded with the events.</summary>
+    private IStaged[] DetailTallies => [steps, initiators, identities, timed, histogram];
 
     private readonly Dictionary<(JobKey Job, string Action, string Status), long> events = [];
     private readonly Dictionary<(JobKey Job, string Code), long> errors = [];
@@ -43,11 +42,8 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
         if (status == "failure" && detail.FailedStep is { } step) steps.Stage((job, step), count);
         if (detail.Timed)
         {
-            timed.Stage(job, count);
-            stagedSeconds[job] = stagedSeconds.GetValueOrDefault(job) + detail.DurationSeconds;
-            var bucket = (action, detail.DurationBucket);
-            histogram.Stage(bucket, count);
-            stagedHistogramSeconds[bucket] = stagedHistogramSeconds.GetValueOrDefault(bucket) + detail.DurationSeconds;
+            timed.Stage(job, count, detail.DurationSeconds);
+            histogram.Stage((action, detail.DurationBucket), count, detail.DurationSeconds);
         }
         var key = (job, action, status);
         stagedEvents[key] = stagedEvents.GetValueOrDefault(key) + count;
@@ -62,13 +58,7 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
     {
         stagedEvents.Clear();
         stagedErrors.Clear();
-        steps.DiscardStaged();
-        initiators.DiscardStaged();
-        identities.DiscardStaged();
-        timed.DiscardStaged();
-        stagedSeconds.Clear();
-        histogram.DiscardStaged();
-        stagedHistogramSeconds.Clear();
+        foreach (var tally in DetailTallies) tally.DiscardStaged();
     }
 
     public void Commit()
@@ -84,13 +74,7 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
                 errors[(key.Job, label)] = errors.GetValueOrDefault((key.Job, label)) + count;
             }
         }
-        steps.Commit();
-        initiators.Commit();
-        identities.Commit();
-        timed.Commit();
-        foreach (var (job, s) in stagedSeconds) seconds[job] = seconds.GetValueOrDefault(job) + s;
-        histogram.Commit();
-        foreach (var (key, s) in stagedHistogramSeconds) histogramSeconds[key] = histogramSeconds.GetValueOrDefault(key) + s;
+        foreach (var tally in DetailTallies) tally.Commit();
         DiscardStaged();
     }
 
@@ -113,11 +97,11 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
 
     public IReadOnlyList<DurationHistogram> DurationHistograms() =>
         histogram.Counts.Keys.Select(k => k.Action).Distinct().Order(StringComparer.Ordinal).Select(action => new DurationHistogram(action,
-            [.. Enumerable.Range(0, EventDurations.Count).Select(b => histogram.Counts.GetValueOrDefault((action, b)))],
-            [.. Enumerable.Range(0, EventDurations.Count).Select(b => histogramSeconds.GetValueOrDefault((action, b)))])).ToList();
+            [.. Enumerable.Range(0, EventDurations.Count).Select(b => histogram.Counts.GetValueOrDefault((action, b)).Count)],
+            [.. Enumerable.Range(0, EventDurations.Count).Select(b => histogram.Counts.GetValueOrDefault((action, b)).Seconds)])).ToList();
 
     public IReadOnlyList<StepFailureCounter> StepFailures() =>
-        steps.Counts.Select(e => new StepFailureCounter(e.Key.Job, e.Key.Step, e.Value))
+        steps.Counts.Select(e => new StepFailureCounter(e.Key.Job, e.Key.Step, e.Value.Count))
             .OrderBy(e => e.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(e => e.Job.JobId, StringComparer.Ordinal)
             .ThenBy(e => e.Step, StringComparer.Ordinal).ToList();
 
@@ -126,27 +110,35 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
     public IReadOnlyList<TenantEventCounter> IdentityTypes() => Tenant(identities);
 
     public IReadOnlyList<DurationCounter> Durations() =>
-        timed.Counts.Select(e => new DurationCounter(e.Key, e.Value, seconds.GetValueOrDefault(e.Key)))
+        timed.Counts.Select(e => new DurationCounter(e.Key, e.Value.Count, e.Value.Seconds))
             .OrderBy(e => e.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(e => e.Job.JobId, StringComparer.Ordinal).ToList();
 
     private static IReadOnlyList<TenantEventCounter> Tenant(Tally<string> tally) =>
-        tally.Counts.Select(e => new TenantEventCounter(e.Key, e.Value)).OrderBy(e => e.Value, StringComparer.Ordinal).ToList();
+        tally.Counts.Select(e => new TenantEventCounter(e.Key, e.Value.Count)).OrderBy(e => e.Value, StringComparer.Ordinal).ToList();
 
-    /// <summary>Counts by key, staged and committed.</summary>
-    private sealed class Tally<TKey> where TKey : notnull
+    private interface IStaged
     {
-        private readonly Dictionary<TKey, long> staged = [];
+        void Commit();
+        void DiscardStaged();
+    }
 
-        public Dictionary<TKey, long> Counts { get; } = [];
+    /// <summary>Counts by key, and the seconds they took where timed: staged, then committed or discarded.</summary>
+    private sealed class Tally<TKey> : IStaged where TKey : notnull
+    {
+        private readonly Dictionary<TKey, (long Count, double Seconds)> staged = [];
 
-        public void Stage(TKey key, long count) => staged[key] = staged.GetValueOrDefault(key) + count;
+        public Dictionary<TKey, (long Count, double Seconds)> Counts { get; } = [];
+
+        public void Stage(TKey key, long count, double seconds = 0) => staged[key] = Add(staged.GetValueOrDefault(key), (count, seconds));
 
         public void DiscardStaged() => staged.Clear();
 
         public void Commit()
         {
-            foreach (var (key, count) in staged) Counts[key] = Counts.GetValueOrDefault(key) + count;
+            foreach (var (key, value) in staged) Counts[key] = Add(Counts.GetValueOrDefault(key), value);
             staged.Clear();
         }
+
+        private static (long, double) Add((long Count, double Seconds) a, (long Count, double Seconds) b) => (a.Count + b.Count, a.Seconds + b.Seconds);
     }
 }
