@@ -142,9 +142,10 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
                         h.Read(snapshot, this);
                     }
                 }
-                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+                catch (Exception)
                 {
-                    // The /metrics side logs the same snapshot's failure; OTLP keeps what it recorded.
+                    // Never out of a publication (later subscribers would miss it): the /metrics side logs the same
+                    // snapshot's failure; OTLP keeps what it recorded.
                 }
             }
         }

@@ -40,10 +40,11 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
         using var timer = new PeriodicTimer(runtime.Options.PollInterval, time);
         do
         {
-            var reading = await RunCycleAsync(stoppingToken).ConfigureAwait(false);
+            var (reading, succeeded) = await RunCycleAsync(stoppingToken).ConfigureAwait(false);
             if (runtime.Options.PollInterval is var interval && interval != timer.Period) timer.Period = interval;
-            // Only a reading changes it: a source that does not talk to Graph, or a cycle cut short, leaves it as it was.
-            if (reading is { } r && r.PastTheLimit != slowedDown)
+            // Only a successful cycle's reading changes it: a source that does not talk to Graph, or a failed cycle (a 429
+            // carries no percentage), leaves it as it was.
+            if (succeeded && reading is { } r && r.PastTheLimit != slowedDown)
             {
                 slowedDown = r.PastTheLimit;
                 LogThrottleHeadroom(logger, source.Source, source.TenantName, r.LimitRatio, slowedDown ? "polls at half the rate" : "polls at its interval again");
@@ -63,8 +64,8 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
         catch (OperationCanceledException) { return false; }
     }
 
-    /// <summary>One cycle; the throttling reading it ended with, for a source that talks to Graph.</summary>
-    public async Task<Graph.GraphThrottleReading?> RunCycleAsync(CancellationToken stoppingToken)
+    /// <summary>One cycle: the throttling reading it ended with (for a source that talks to Graph), and whether it succeeded.</summary>
+    public async Task<(Graph.GraphThrottleReading? Reading, bool Succeeded)> RunCycleAsync(CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
         (string Reason, string Detail)? failure = null;
@@ -84,15 +85,23 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
         {
             // shutting down
             metrics.RecordPollDuration(source.TenantId, source.Source, time.GetElapsedTime(started).TotalSeconds);
-            return null;
+            return (null, false);
         }
         // The cycle's own time: what subscribers to the report do is not part of it.
         var duration = time.GetElapsedTime(started).TotalSeconds;
         var reading = throttle?.EndCycle();
-        if (failure is { } f) Fail(f.Reason, f.Detail, reading);
-        else health.ReportSuccess(source.TenantId, source.Source, time.GetUtcNow(), reading);
-        metrics.RecordPollDuration(source.TenantId, source.Source, duration);
-        return reading;
+        try
+        {
+            if (failure is { } f) Fail(f.Reason, f.Detail, reading);
+            else health.ReportSuccess(source.TenantId, source.Source, time.GetUtcNow(), reading);
+            metrics.RecordPollDuration(source.TenantId, source.Source, duration);
+        }
+        catch (Exception ex)
+        {
+            // A subscriber to the report failed (a bug): the loop goes on polling, the failure is logged.
+            LogReportFailed(logger, source.Source, source.TenantName, ex);
+        }
+        return (reading, failure is null);
     }
 
     private void Fail(string reason, string detail, Graph.GraphThrottleReading? reading)
@@ -101,6 +110,9 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
         metrics.CountPollError(source.TenantId, source.Source, reason);
         LogCycleFailed(logger, source.Source, source.TenantName, reason, detail);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Source {Source} of tenant {Tenant}: reporting its cycle failed; it keeps polling. This is a bug: please report it.")]
+    private static partial void LogReportFailed(ILogger logger, string source, string tenant, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Source {Source} of tenant {Tenant} lets this poll pass: the app was past its Graph throttling limit.")]
     private static partial void LogTickSkipped(ILogger logger, string source, string tenant);

@@ -181,6 +181,31 @@ public class GraphThrottleTests
         Assert.False(log.Lines.Reader.TryRead(out var line), line);
     }
 
+    [Fact]
+    public async Task A_subscriber_to_the_health_report_that_throws_never_stops_the_loop()
+    {
+        var time = new FakeTimeProvider(Start);
+        var options = new ExporterOptions { PollInterval = TimeSpan.FromMinutes(1) };
+        var runtime = new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, Start));
+        var health = new SourceHealthRegistry();
+        var (meter, _) = Meter();
+        var source = new MeteredSource(meter, () => "0.5", time);
+        health.Register(Tenant, source.Source);
+        health.Changed += _ => throw new InvalidOperationException("a broken subscriber");
+        using var stop = new CancellationTokenSource();
+        var log = new ChannelLogger();
+        var running = new PollLoop(source, runtime, health, new ExporterSelfMetrics([]), time, log, meter).RunAsync(stop.Token);
+        async Task<TimeSpan> Next() => await source.Cycles.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)) - Start;
+
+        Assert.Equal(TimeSpan.Zero, await Next());
+        Assert.Contains("reporting its cycle failed", await log.Lines.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        time.Advance(options.PollInterval);
+        Assert.Equal(options.PollInterval, await Next());
+        Assert.False(running.IsCompleted);
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>The loop's log lines, in order.</summary>
     private sealed class ChannelLogger : Microsoft.Extensions.Logging.ILogger
     {
