@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Graph;
 using EntraProvisioningExporter.Simulator.Logs;
 using EntraProvisioningExporter.Simulator.Scenario;
@@ -19,7 +18,7 @@ namespace EntraProvisioningExporter.Simulator;
 /// A simulated Entra tenant (or several) over real HTTP on loopback. Each tenant has its own port with Graph
 /// at the root (<c>http://127.0.0.1:{port}/v1.0</c>), as the real service has: the Graph SDK derives $batch
 /// step URLs by cutting at the version segment, so a path prefix per tenant would not survive batching.
-/// Test and demo control (faults) is under <c>/_sim/</c> on every port.
+/// A test rig (<see cref="ISimulatorInterceptor"/>) can fault or record requests; the demo has none.
 /// </summary>
 public sealed class SimulatorServer : IAsyncDisposable
 {
@@ -31,27 +30,22 @@ public sealed class SimulatorServer : IAsyncDisposable
     private readonly Dictionary<string, Uri> endpoints = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider time;
 
-    private SimulatorServer(WebApplication app, IEnumerable<SimulatedTenant> tenants, TimeProvider time, bool recordRequests)
+    private SimulatorServer(WebApplication app, IEnumerable<SimulatedTenant> tenants, TimeProvider time, ISimulatorInterceptor? interceptor)
     {
         this.app = app;
         this.time = time;
-        Requests = new RequestLog(recordRequests);
+        Interceptor = interceptor;
         this.tenants = tenants.Select(t => new TenantApis(t, new GraphApi(t, time), new LogAnalyticsApi(t, time), new ProvisioningLogsApi(t, time))).ToList();
     }
 
     private int inFlight;
 
-    public FaultInjector Faults { get; } = new();
+    /// <summary>The test rig that sees each request first (null in the demo).</summary>
+    public ISimulatorInterceptor? Interceptor { get; }
 
     /// <summary>Requests being answered right now (a test's clock driver waits for zero before moving time).</summary>
     public int InFlight => Volatile.Read(ref inFlight);
 
-    /// <summary>When set, a request must carry one of these bearer tokens, or it gets Graph's 401 (tokens can be revoked mid-run).</summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<string, bool>? AcceptedBearerTokens { get; set; }
-
-    /// <summary>Every Authorization header value the simulator has seen (tests check where tokens went), when it records requests.</summary>
-    public System.Collections.Concurrent.ConcurrentBag<string> AuthorizationHeaders { get; } = [];
-    public RequestLog Requests { get; }
     /// <summary>The first tenant's address (its Graph is at {BaseAddress}v1.0).</summary>
     public Uri BaseAddress => endpoints.Values.First();
     public IReadOnlyCollection<SimulatedTenant> Tenants => tenants.Select(v => v.Tenant).ToList();
@@ -66,11 +60,11 @@ public sealed class SimulatorServer : IAsyncDisposable
     public LogAnalyticsApi LogAnalytics(string tenantId) => tenants.Single(t => t.Tenant.TenantId.Equals(tenantId, StringComparison.OrdinalIgnoreCase)).LogAnalytics;
 
     /// <summary>
-    /// Starts on loopback: tenant i on <paramref name="firstPort"/> + i, or on ephemeral ports when it is 0. Without
-    /// <paramref name="recordRequests"/> (the demo) no request or Authorization header is kept.
+    /// Starts on loopback: tenant i on <paramref name="firstPort"/> + i, or on ephemeral ports when it is 0, with a
+    /// test rig's <paramref name="interceptor"/> or none (the demo: nothing of a request is kept once it is answered).
     /// </summary>
     public static async Task<SimulatorServer> StartAsync(IEnumerable<SimulatedTenant> tenants, TimeProvider time, int firstPort = 0,
-        bool recordRequests = true, CancellationToken cancellationToken = default)
+        ISimulatorInterceptor? interceptor = null, CancellationToken cancellationToken = default)
     {
         var list = tenants.ToList();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -81,7 +75,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddRoutingCore();
         var app = builder.Build();
-        var server = new SimulatorServer(app, list, time, recordRequests);
+        var server = new SimulatorServer(app, list, time, interceptor);
         app.Run(server.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         // Kestrel binds its endpoints in the order they were declared, and lists them in that order.
@@ -111,85 +105,33 @@ public sealed class SimulatorServer : IAsyncDisposable
     {
         var arrived = time.GetUtcNow();
         var path = context.Request.Path.Value ?? "/";
-        if (path.StartsWith("/_sim/faults", StringComparison.Ordinal))
-        {
-            await HandleControlAsync(context).ConfigureAwait(false);
-            return;
-        }
         var parts = path.Trim('/').Split('/', 2);
         if (!byPort.TryGetValue(context.Connection.LocalPort, out var entry) || parts[0] is not ("v1.0" or "v1"))
         {
             await WriteAsync(context, GraphResponse.Error(404, "NotFound", "Unknown API version (the simulator serves /v1.0).")).ConfigureAwait(false);
             return;
         }
-        var tenantId = entry.Tenant.TenantId;
         var rest = "/" + (parts.Length > 1 ? parts[1] : "");
-        var pathAndQuery = rest + context.Request.QueryString.Value;
         var baseUrl = $"{context.Request.Scheme}://{context.Request.Host}/{parts[0]}";
+        var request = new SimulatedRequest(arrived, entry.Tenant, context.Request.Method, rest + context.Request.QueryString.Value, InBatch: false,
+            context.Request.Headers.Authorization.ToString(), baseUrl);
 
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (authorization.Length > 0 && Requests.Records) AuthorizationHeaders.Add(authorization);
-        if (AcceptedBearerTokens is { } accepted && !(authorization.StartsWith("Bearer ", StringComparison.Ordinal) && accepted.ContainsKey(authorization[7..])))
-        {
-            var denied = GraphResponse.Error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.");
-            Requests.Add(new RecordedRequest(arrived, tenantId, context.Request.Method, pathAndQuery, InBatch: false, 401));
-            await WriteAsync(context, denied).ConfigureAwait(false);
-            return;
-        }
-
+        Task<GraphResponse> Answer(bool partial) => AnswerAsync(context, entry, parts[0], rest, baseUrl, partial);
         GraphResponse response;
-        var fault = Faults.Next(pathAndQuery, inBatch: false, tenantId);
-        if (fault is { Kind: FaultKind.Delay })
+        if (Interceptor is null) response = await Answer(false).ConfigureAwait(false);
+        else
         {
-            try { await Task.Delay(fault.Delay, context.RequestAborted).ConfigureAwait(false); }
-            catch (OperationCanceledException) { return; }
-            fault = null;
+            try
+            {
+                response = await Interceptor.InterceptAsync(request, Answer, context.RequestAborted).ConfigureAwait(false)
+                    ?? await Answer(false).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                return; // the client gave up while a rig held the request
+            }
+            Interceptor.Answered(request, response.Status);
         }
-        switch (fault?.Kind)
-        {
-            case FaultKind.Throttle:
-                response = GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string>
-                {
-                    ["Retry-After"] = FaultResponses.RetryAfterOf(fault),
-                    ["x-ms-throttle-scope"] = $"Tenant_Application/Read/{entry.Tenant.ApplicationId}/{tenantId}",
-                    ["x-ms-throttle-information"] = "ResourceUnitLimitExceeded",
-                });
-                break;
-            case FaultKind.Status:
-                response = GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage,
-                    fault.StatusWithRetryAfter ? new Dictionary<string, string> { ["Retry-After"] = fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null);
-                break;
-            case FaultKind.TruncatedJson:
-                var full = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false);
-                response = full with { Body = full.Body[..(full.Body.Length / 2)] };
-                break;
-            case FaultKind.NotJson:
-                response = new GraphResponse(200, "<html><body>Service temporarily unavailable</body></html>", GraphResponse.Empty);
-                break;
-            case FaultKind.Body:
-                response = new GraphResponse(fault.BodyStatus, fault.Body, GraphResponse.Empty);
-                break;
-            case FaultKind.LoopingNextLink:
-                var page = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false);
-                var node = System.Text.Json.Nodes.JsonNode.Parse(page.Body)!.AsObject();
-                node["@odata.nextLink"] = $"{baseUrl}{rest}{context.Request.QueryString.Value}";
-                response = page with { Body = node.ToJsonString() };
-                break;
-            case FaultKind.NextLink:
-                var listed = fault.Body == "{}" ? await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false) : new GraphResponse(200, fault.Body, GraphResponse.Empty);
-                response = listed with { Body = FaultResponses.WithNextLink(listed.Body, baseUrl + fault.NextLink) };
-                break;
-            case FaultKind.EndlessNextLink:
-                var first = pathAndQuery.Contains(FaultResponses.EndlessToken, StringComparison.Ordinal)
-                    ? GraphResponse.Json("{}") // a page past the first: empty, whatever the API would say of the token
-                    : await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: false).ConfigureAwait(false);
-                response = first with { Body = FaultResponses.Endless(first.Body, baseUrl, pathAndQuery) };
-                break;
-            default:
-                response = await AnswerAsync(context, entry, parts[0], rest, baseUrl, partial: fault?.Kind == FaultKind.PartialError).ConfigureAwait(false);
-                break;
-        }
-        Requests.Add(new RecordedRequest(arrived, tenantId, context.Request.Method, pathAndQuery, InBatch: false, response.Status));
         await WriteAsync(context, parts[0] == "v1.0" ? WithThrottleHeaders(response, entry.Tenant) : response).ConfigureAwait(false);
     }
 
@@ -213,7 +155,8 @@ public sealed class SimulatorServer : IAsyncDisposable
             return entry.LogAnalytics.Query(segments[1], body, partial);
         }
         if (HttpMethods.IsPost(context.Request.Method) && rest.Equals("/$batch", StringComparison.OrdinalIgnoreCase))
-            return BatchHandler.Handle(entry.Tenant.TenantId, baseUrl, await ReadBodyAsync(context).ConfigureAwait(false), entry.Api, Faults, Requests, time);
+            return await BatchHandler.HandleAsync(entry.Tenant, baseUrl, await ReadBodyAsync(context).ConfigureAwait(false), entry.Api, Interceptor, time,
+                context.RequestAborted).ConfigureAwait(false);
         if (!HttpMethods.IsGet(context.Request.Method))
             return GraphResponse.Error(405, "MethodNotAllowed", "The simulator only serves reads.");
         var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.OrdinalIgnoreCase);
@@ -226,25 +169,6 @@ public sealed class SimulatorServer : IAsyncDisposable
     {
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         return await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-    }
-
-    private async Task HandleControlAsync(HttpContext context)
-    {
-        if (HttpMethods.IsDelete(context.Request.Method))
-        {
-            Faults.Clear();
-            context.Response.StatusCode = 204;
-            return;
-        }
-        if (HttpMethods.IsPost(context.Request.Method))
-        {
-            var rule = await JsonSerializer.DeserializeAsync(context.Request.Body, FaultRuleJsonContext.Default.FaultRule, context.RequestAborted).ConfigureAwait(false);
-            if (rule is null) { context.Response.StatusCode = 400; return; }
-            Faults.Add(rule);
-            context.Response.StatusCode = 204;
-            return;
-        }
-        context.Response.StatusCode = 405;
     }
 
     private static async Task WriteAsync(HttpContext context, GraphResponse response)

@@ -1,6 +1,5 @@
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Scenario;
 using EntraProvisioningExporter.Simulator.Time;
 using Microsoft.Extensions.Time.Testing;
@@ -26,7 +25,7 @@ public class BatchTests
         var time = new FakeTimeProvider(Start);
         // The scenario's apps + synthetic ones = 100 service principals with jobs, plus 30 without.
         var tenant = DemoScenario.Create(Start, syntheticJobs: 100 - Demo.ServicePrincipalsWithJobs, servicePrincipalsWithoutJobs: 30);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(TenantArgs(simulator, tenant.TenantId), time);
         await exporter.WaitReadyAsync();
 
@@ -62,7 +61,7 @@ public class BatchTests
         // Real time: not yet moved (the batch runner's Retry-After reading is being changed on another branch).
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenant = DemoScenario.Create(time.GetUtcNow());
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         var zoom = tenant.ServicePrincipals.Single(sp => sp.DisplayName == "Zoom");
         simulator.Faults.Add(new FaultRule { Kind = FaultKind.Throttle, PathPattern = $"/servicePrincipals/{zoom.Id}/synchronization/jobs", TopLevel = false, RetryAfterSeconds = 1, Times = 1 });
 
@@ -84,7 +83,7 @@ public class BatchTests
         // Real time: Kiota's RetryHandler waits Retry-After on the wall clock (it takes no TimeProvider).
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenant = DemoScenario.Create(time.GetUtcNow());
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         simulator.Faults.Add(new FaultRule { Kind = FaultKind.Throttle, PathPattern = "^/\\$batch$", InBatch = false, RetryAfterSeconds = 1, Times = 1 });
 
         await using var exporter = await ExporterHost.StartAsync(TenantArgs(simulator, tenant.TenantId), time);
@@ -100,7 +99,7 @@ public class BatchTests
     {
         var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync([.. TenantArgs(simulator, tenant.TenantId), "--Exporter:MaxBatchRetries", "0"], time);
         await exporter.WaitReadyAsync();
         var before = MetricsText.Parse(await exporter.MetricsAsync());

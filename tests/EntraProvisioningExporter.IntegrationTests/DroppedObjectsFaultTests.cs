@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Graph;
 using EntraProvisioningExporter.Simulator.Scenario;
 using EntraProvisioningExporter.Simulator.Time;
@@ -303,7 +302,7 @@ public class DroppedObjectsFaultTests
         var rows = Table();
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var scenarios = rows.Select(r => DemoScenario.Create(time.GetUtcNow(), SimulatedTenant.StableGuid("fault row " + r.Name), servicePrincipalsWithoutJobs: 2)).ToList();
-        await using var simulator = await SimulatorServer.StartAsync(scenarios, time); // its own free port, bound at once
+        await using var simulator = await TestSimulator.StartAsync(scenarios, time); // its own free port, bound at once
         var args = new List<string>
         {
             "--urls", $"http://127.0.0.1:{Tools.FreePort()}",

@@ -5,7 +5,6 @@ using Azure.Identity;
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Scenario;
 using EntraProvisioningExporter.Simulator.Time;
 using EntraProvisioningExporter.Sources;
@@ -85,7 +84,7 @@ public class FaultMatrixTests
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         tenant ??= DemoScenario.Create(time.GetUtcNow());
         var port = simulatorPort ?? Tools.FreePort();
-        SimulatorServer? simulator = startSimulator ? await SimulatorServer.StartAsync([tenant], time, port) : null;
+        SimulatorServer? simulator = startSimulator ? await TestSimulator.StartAsync([tenant], time, port) : null;
         var logs = new CapturedLogs();
         string[] args =
         [
@@ -228,7 +227,7 @@ public class FaultMatrixTests
         Assert.True(await h.ValueAsync("entra_exporter_poll_errors_total", "graph_jobs", "network") >= 1);
         Assert.Empty((await h.MetricsAsync()).Named("entra_exporter_source_last_success_timestamp_seconds"));
 
-        await using var simulator = await SimulatorServer.StartAsync([tenant], new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1), port);
+        await using var simulator = await TestSimulator.StartAsync([tenant], new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1), port);
         await Tools.Eventually(async () => await h.ValueAsync("entra_exporter_source_up", "graph_jobs") == 1, TimeSpan.FromSeconds(30), "recovery once Graph listens");
         Assert.Equal(Demo.Jobs, (await h.MetricsAsync()).Named("entra_provisioning_job_info").Count());
         h.AssertNoSecretInLogs();
@@ -274,7 +273,7 @@ public class FaultMatrixTests
         var port = Tools.FreePort();
         // The real Azure.Identity ClientSecretCredential: login.microsoftonline.com is unreachable here, so it throws.
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time, port);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time, port);
         var logs = new CapturedLogs();
         await using var exporter = await ExporterHost.StartAsync(
         [
@@ -300,7 +299,7 @@ public class FaultMatrixTests
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var good = DemoScenario.Create(time.GetUtcNow());
         var bad = DemoScenario.Create(time.GetUtcNow(), SimulatedTenant.StableGuid("the other tenant"));
-        await using var simulator = await SimulatorServer.StartAsync([good, bad], time);
+        await using var simulator = await TestSimulator.StartAsync([good, bad], time);
         simulator.Faults.Add(new FaultRule { Kind = FaultKind.Status, StatusCode = 503, TenantId = bad.TenantId });
         await using var exporter = await ExporterHost.StartAsync(
         [

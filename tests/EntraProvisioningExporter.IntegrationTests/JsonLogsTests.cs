@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
-using EntraProvisioningExporter.Simulator.Faults;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 

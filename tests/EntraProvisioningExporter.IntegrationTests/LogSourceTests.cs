@@ -1,6 +1,5 @@
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Logs;
 using EntraProvisioningExporter.Simulator.Scenario;
 using Microsoft.Extensions.Time.Testing;
@@ -74,7 +73,7 @@ public class LogSourceTests
     {
         var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(LogAnalyticsArgs(simulator, tenant), time);
         await exporter.WaitReadyAsync();
 
@@ -104,7 +103,7 @@ public class LogSourceTests
     {
         var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(LogAnalyticsArgs(simulator, tenant), time);
         await exporter.WaitReadyAsync();
         for (var i = 0; i < 8; i++) await NextCycleAsync(time, exporter, "loganalytics");
@@ -132,7 +131,7 @@ public class LogSourceTests
     {
         var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(LogAnalyticsArgs(simulator, tenant), time);
         await exporter.WaitReadyAsync();
 
@@ -159,7 +158,7 @@ public class LogSourceTests
     {
         var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         const string kql = "AADProvisioningLogs | where ResultType == 'Failure' | summarize Failures = count() by AppName = tostring(parse_json(ServicePrincipal).Name)";
         simulator.LogAnalytics(tenant.TenantId).AddCannedQuery(kql, new CannedTable([("AppName", "string"), ("Failures", "long")], [["Box", 42L], ["Salesforce", 900L]]));
         await using var exporter = await ExporterHost.StartAsync(
@@ -196,7 +195,7 @@ public class LogSourceTests
         var time = new SchedulingFakeTimeProvider(Start);
         var stopAt = Start + TimeSpan.FromMinutes(10);
         var tenant = BusyTenant(jobs: 60, stopAt);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(
         [
             "--Exporter:Tenants:0:TenantId", tenant.TenantId,
@@ -269,7 +268,7 @@ public class LogSourceTests
     {
         var time = new SchedulingFakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         string[] logs = logSource == "Graph"
             ? ["--Exporter:Tenants:0:Logs:Source", "Graph"]
             : ["--Exporter:Tenants:0:Logs:Source", "LogAnalytics", "--Exporter:Tenants:0:Logs:WorkspaceId", tenant.WorkspaceId,

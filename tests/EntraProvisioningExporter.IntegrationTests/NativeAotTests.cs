@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
-using EntraProvisioningExporter.Simulator.Faults;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 

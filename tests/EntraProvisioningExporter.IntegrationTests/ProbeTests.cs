@@ -59,7 +59,7 @@ public class ProbeTests
             ("small", DemoScenario.Create(start, SimulatedTenant.StableGuid("probe-small"), syntheticJobs: 0, servicePrincipalsWithoutJobs: 0)),
             ("large", DemoScenario.Create(start, SimulatedTenant.StableGuid("probe-large"), syntheticJobs: 20, servicePrincipalsWithoutJobs: 0)),
         ];
-        await using var simulator = await SimulatorServer.StartAsync(tenants.Select(t => t.Tenant), TimeProvider.System);
+        await using var simulator = await TestSimulator.StartAsync(tenants.Select(t => t.Tenant), TimeProvider.System);
         var port = Tools.FreePort();
         await using var exporter = ManagedProcess.StartExporter(["--urls", $"http://127.0.0.1:{port}"], Settings(simulator, tenants), ExporterBuild.Named(build));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
@@ -109,7 +109,7 @@ public class ProbeTests
             ("mine", DemoScenario.Create(start, mine, servicePrincipalsWithoutJobs: 0)),
             ("theirs", DemoScenario.Create(start, theirs, servicePrincipalsWithoutJobs: 0)),
         ];
-        await using var simulator = await SimulatorServer.StartAsync(tenants.Select(t => t.Item2), TimeProvider.System);
+        await using var simulator = await TestSimulator.StartAsync(tenants.Select(t => t.Item2), TimeProvider.System);
         var args = Settings(simulator, tenants).Select(kv => $"--{kv.Key.Replace("__", ":", StringComparison.Ordinal)}={kv.Value}")
             .Concat(["--Exporter:Sharding:Count=2", "--Exporter:Sharding:Index=0"]);
         await using var exporter = await ExporterHost.StartAsync(args);

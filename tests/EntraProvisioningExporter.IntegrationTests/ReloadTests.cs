@@ -62,7 +62,7 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var a = DemoScenario.Create(time.GetUtcNow(), SimulatedTenant.StableGuid("reload-alpha"));
         var b = DemoScenario.Create(time.GetUtcNow(), SimulatedTenant.StableGuid("reload-bravo"));
-        await using var simulator = await SimulatorServer.StartAsync([a, b], time);
+        await using var simulator = await TestSimulator.StartAsync([a, b], time);
         Directory.CreateDirectory(Secrets);
         await WriteConfigAsync("00:00:02", TenantA(simulator, a));
 

@@ -5,7 +5,6 @@ using Azure.Identity;
 using EntraProvisioningExporter.Hosting;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Scenario;
 using EntraProvisioningExporter.Simulator.Time;
 using EntraProvisioningExporter.Sources;
@@ -51,7 +50,7 @@ public class SetupCheckTests
         // Real time: --check runs one pass and waits on no timer of its own.
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenant = DemoScenario.Create(time.GetUtcNow());
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         faults?.Invoke(simulator);
         string[] args =
         [

@@ -19,7 +19,7 @@ public class ShardingTests
             .Select(i => DemoScenario.Create(start, SimulatedTenant.StableGuid($"shard-test-tenant-{i}"), syntheticJobs: 3, servicePrincipalsWithoutJobs: 2))
             .ToList();
         // Real time: only the first cycle of each shard is read; no timer is waited on.
-        await using var simulator = await SimulatorServer.StartAsync(tenants, TimeProvider.System);
+        await using var simulator = await TestSimulator.StartAsync(tenants, TimeProvider.System);
         var expected = tenants.SelectMany(t => t.ServicePrincipals.SelectMany(sp => sp.Jobs.Select(j => (Tenant: t.TenantId, Job: j.Id)))).ToList();
 
         // The same configuration for every replica, as a StatefulSet's pods share one ConfigMap; only the index differs.

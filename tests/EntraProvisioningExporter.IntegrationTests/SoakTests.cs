@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Xunit.Abstractions;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Logs;
 using EntraProvisioningExporter.Simulator.Scenario;
 
@@ -48,7 +47,7 @@ public class SoakTests(ITestOutputHelper output)
         {
             var time = new SchedulingFakeTimeProvider(Start);
             var tenant = DemoScenario.Create(Start);
-            await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+            await using var simulator = await TestSimulator.StartAsync([tenant], time);
             await using var exporter = await ExporterHost.StartAsync(
             [
                 "--Exporter:Tenants:0:TenantId", tenant.TenantId,

@@ -87,7 +87,7 @@ public partial class StatusPageTests(ITestOutputHelper output)
             new SimulatedServicePrincipal(SimulatedTenant.StableGuid("evil-sp"), SimulatedTenant.StableGuid("evil-app"), evil,
                 [new SimulatedJob(SimulatedTenant.JobId("scim", "evil"), "scim", (_, _) => new JobView { Code = "<b>Active</b>" })]),
         ]);
-        await using var simulator = await SimulatorServer.StartAsync([tenant], time);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
         await using var exporter = await ExporterHost.StartAsync(
         [
             "--Exporter:Tenants:0:TenantId", tenantId,

@@ -33,7 +33,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-for project in src/EntraProvisioningExporter src/EntraProvisioningExporter.Simulator; do
+for project in src/EntraProvisioningExporter tests/EntraProvisioningExporter.TestSupport; do
   dotnet build -c Release -nologo -clp:ErrorsOnly "$project" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 done
 exporter_dll="src/EntraProvisioningExporter/bin/Release/net10.0/EntraProvisioningExporter.dll"
@@ -55,7 +55,7 @@ if [ -n "${AOT:-}" ]; then
   builds+=("aot=$aot_binary")
   echo "aot: $(du -b "$aot_binary" | awk '{printf "%.1f MB", $1/1e6}') binary"
 fi
-simulator_dll="src/EntraProvisioningExporter.Simulator/bin/Release/net10.0/EntraProvisioningExporter.Simulator.dll"
+simulator_dll="tests/EntraProvisioningExporter.TestSupport/bin/Release/net10.0/EntraProvisioningExporter.TestSupport.dll"
 # The lean profile's Exporter:Metrics:Exclude, read from the chart's documented profile (one source for both).
 mapfile -t LEAN_ARGS < <(python3 -c '
 import re, sys

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using EntraProvisioningExporter.Simulator.Faults;
+using EntraProvisioningExporter.Simulator.Scenario;
 
 namespace EntraProvisioningExporter.Simulator.Graph;
 
@@ -12,7 +12,8 @@ public static class BatchHandler
 {
     public const int MaxRequests = 20;
 
-    public static GraphResponse Handle(string tenantId, string baseUrl, string body, GraphApi api, FaultInjector faults, RequestLog log, TimeProvider time)
+    public static async Task<GraphResponse> HandleAsync(SimulatedTenant tenant, string baseUrl, string body, GraphApi api,
+        ISimulatorInterceptor? interceptor, TimeProvider time, CancellationToken cancellationToken)
     {
         JsonDocument doc;
         try
@@ -30,18 +31,32 @@ public static class BatchHandler
             if (requests.GetArrayLength() > MaxRequests)
                 return GraphResponse.Error(400, "BadRequest", $"The number of batch requests in the payload exceeds the limit of {MaxRequests}.");
 
+            var answers = new List<(string Id, GraphResponse Response, bool Raw)>();
+            foreach (var request in requests.EnumerateArray())
+            {
+                var id = request.GetProperty("id").GetString() ?? "";
+                var method = request.TryGetProperty("method", out var m) ? m.GetString() ?? "GET" : "GET";
+                var url = request.TryGetProperty("url", out var u) ? u.GetString() ?? "/" : "/";
+                if (!url.StartsWith('/')) url = "/" + url;
+                var inner = new SimulatedRequest(time.GetUtcNow(), tenant, method, url, InBatch: true, Authorization: "", baseUrl);
+                var answer = Get(method, url, baseUrl, api);
+                if (interceptor is null)
+                {
+                    answers.Add((id, answer, false));
+                    continue;
+                }
+                // A rig's answer goes in as it is when it is JSON however deep it nests (a fault's odd body), else as a string.
+                var instead = await interceptor.InterceptAsync(inner, _ => Task.FromResult(answer), cancellationToken).ConfigureAwait(false);
+                answers.Add((id, instead ?? answer, instead is not null && IsJson(instead.Body, int.MaxValue)));
+                interceptor.Answered(inner, (instead ?? answer).Status);
+            }
+
             return GraphResponse.Json(GraphResponse.Write(w =>
             {
                 w.WriteStartObject();
                 w.WriteStartArray("responses");
-                foreach (var request in requests.EnumerateArray())
+                foreach (var (id, response, raw) in answers)
                 {
-                    var id = request.GetProperty("id").GetString() ?? "";
-                    var method = request.TryGetProperty("method", out var m) ? m.GetString() ?? "GET" : "GET";
-                    var url = request.TryGetProperty("url", out var u) ? u.GetString() ?? "/" : "/";
-                    if (!url.StartsWith('/')) url = "/" + url;
-                    var (response, raw) = Answer(tenantId, method, url, baseUrl, api, faults);
-                    log.Add(new RecordedRequest(time.GetUtcNow(), tenantId, method, url, InBatch: true, response.Status));
                     w.WriteStartObject();
                     w.WriteString("id", id);
                     w.WriteNumber("status", response.Status);
@@ -58,34 +73,6 @@ public static class BatchHandler
                 w.WriteEndObject();
             }));
         }
-    }
-
-    /// <summary>The answer to one inner request, and whether its body goes into the batch as it is (a fault's body, unchecked).</summary>
-    private static (GraphResponse Response, bool Raw) Answer(string tenantId, string method, string url, string baseUrl, GraphApi api, FaultInjector faults)
-    {
-        if (faults.Next(url, inBatch: true, tenantId) is { } fault)
-        {
-            switch (fault.Kind)
-            {
-                case FaultKind.Throttle:
-                    return (GraphResponse.Error(429, "TooManyRequests", "Too many requests.", new Dictionary<string, string> { ["Retry-After"] = FaultResponses.RetryAfterOf(fault) }), false);
-                case FaultKind.Status:
-                    return (GraphResponse.Error(fault.StatusCode, string.IsNullOrEmpty(fault.ErrorCode) ? "ServiceUnavailable" : fault.ErrorCode, fault.ErrorMessage), false);
-                case FaultKind.Body:
-                    return (new GraphResponse(fault.BodyStatus, fault.Body, GraphResponse.Empty), IsJson(fault.Body, int.MaxValue));
-                case FaultKind.TruncatedJson:
-                case FaultKind.NotJson:
-                    // Inside a batch the body is embedded JSON, so a broken body is sent as a string the client cannot parse as the model.
-                    return (new GraphResponse(200, "<html>not json</html>", GraphResponse.Empty), false);
-                case FaultKind.NextLink:
-                    var listed = fault.Body == "{}" ? Get(method, url, baseUrl, api) : new GraphResponse(200, fault.Body, GraphResponse.Empty);
-                    return (listed with { Body = FaultResponses.WithNextLink(listed.Body, baseUrl + fault.NextLink) }, false);
-                case FaultKind.EndlessNextLink:
-                    var first = url.Contains(FaultResponses.EndlessToken, StringComparison.Ordinal) ? GraphResponse.Json("{}") : Get(method, url, baseUrl, api);
-                    return (first with { Body = FaultResponses.Endless(first.Body, baseUrl, url) }, false);
-            }
-        }
-        return (Get(method, url, baseUrl, api), false);
     }
 
     private static GraphResponse Get(string method, string url, string baseUrl, GraphApi api)

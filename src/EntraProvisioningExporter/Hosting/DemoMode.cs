@@ -32,7 +32,7 @@ public static class DemoMode
             .Select(i => DemoScenario.Create(start, i == 0 ? DemoScenario.DefaultTenantId : SimulatedTenant.StableGuid($"demo-tenant-{i}"), synthetic))
             .ToList();
         // The demo runs for as long as it is left: its simulator keeps no request history.
-        var simulator = await SimulatorServer.StartAsync(tenants, time, recordRequests: false).ConfigureAwait(false);
+        var simulator = await SimulatorServer.StartAsync(tenants, time).ConfigureAwait(false);
 
         var settings = new Dictionary<string, string?>();
         for (var i = 0; i < tenants.Count; i++)

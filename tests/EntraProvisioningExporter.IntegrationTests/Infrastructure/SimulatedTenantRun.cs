@@ -1,5 +1,4 @@
 using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Scenario;
 using EntraProvisioningExporter.Simulator.Time;
 
@@ -20,7 +19,7 @@ public sealed class SimulatedTenantRun : IAsyncDisposable
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var scenario = DemoScenario.Create(time.GetUtcNow());
         var simulatorPort = Tools.FreePort();
-        var simulator = await SimulatorServer.StartAsync([scenario], time, simulatorPort);
+        var simulator = await TestSimulator.StartAsync([scenario], time, simulatorPort);
         if (fault is not null) simulator.Faults.Add(fault);
         var tenant = new Tenant(scenario.TenantId, scenario.WorkspaceId, $"http://127.0.0.1:{simulatorPort}");
         var port = Tools.FreePort();

@@ -29,7 +29,7 @@ public sealed class LogAggregatesWantedTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         tenant = DemoScenario.Create(Start);
-        simulator = await SimulatorServer.StartAsync([tenant], time);
+        simulator = await TestSimulator.StartAsync([tenant], time);
     }
 
     public async Task DisposeAsync() => await simulator.DisposeAsync();

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Metrics;
 using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Scenario;
 using EntraProvisioningExporter.Sources;
 using EntraProvisioningExporter.Sources.Graph;
@@ -26,7 +25,7 @@ public sealed class PollErrorClassifierTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         tenant = DemoScenario.Create(Start);
-        simulator = await SimulatorServer.StartAsync([tenant], time);
+        simulator = await TestSimulator.StartAsync([tenant], time);
     }
 
     public async Task DisposeAsync() => await simulator.DisposeAsync();

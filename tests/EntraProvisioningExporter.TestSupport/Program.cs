@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EntraProvisioningExporter.Simulator;
-using EntraProvisioningExporter.Simulator.Faults;
 using EntraProvisioningExporter.Simulator.Scenario;
 using EntraProvisioningExporter.Simulator.Time;
+using EntraProvisioningExporter.TestSupport;
 
 // Runs simulated tenants on their own, e.g. to point a locally built exporter at them, or to measure the
 // exporter without the simulator in its process (tests/bench/measure.sh):
-//   dotnet run --project src/EntraProvisioningExporter.Simulator -- --port 5080 --time-scale 60
+//   dotnet run --project tests/EntraProvisioningExporter.TestSupport -- --port 5080 --time-scale 60
 //   … --tenants 3 --synthetic-jobs 987 --latency-ms 100 --log-source LogAnalytics --config-out exporter.json
 // --config-out writes the exporter settings (Exporter:Tenants) that point at these tenants.
 var port = int.TryParse(ArgValue(args, "--port"), out var p) ? p : 5080;
@@ -23,7 +22,7 @@ var start = time.GetUtcNow();
 var tenants = Enumerable.Range(0, tenantCount)
     .Select(i => DemoScenario.Create(start, i == 0 ? DemoScenario.DefaultTenantId : SimulatedTenant.StableGuid($"demo-tenant-{i}"), synthetic))
     .ToList();
-await using var server = await SimulatorServer.StartAsync(tenants, time, port, recordRequests: false); // nothing reads them
+await using var server = await TestSimulator.StartAsync(tenants, time, port, records: false); // nothing reads them
 // Network latency: every request waits this long before it is answered (a $batch once, not per inner request).
 if (latency > 0) server.Faults.Add(new FaultRule { Kind = FaultKind.Delay, Delay = TimeSpan.FromMilliseconds(latency), InBatch = false });
 

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
-namespace EntraProvisioningExporter.Simulator.Faults;
+namespace EntraProvisioningExporter.TestSupport;
 
 public enum FaultKind
 {
@@ -40,8 +38,6 @@ public enum FaultKind
 
 /// <summary>
 /// One scripted fault: which requests it hits (a regex over the path and query), how, and how many times.
-/// Properties with a default are settable rather than init-only: the JSON source generator sets init-only properties
-/// in an object initializer, which would give a field missing from the JSON its type's default, not the one here.
 /// </summary>
 public sealed record FaultRule
 {
@@ -70,11 +66,6 @@ public sealed record FaultRule
     public int? Times { get; init; }
 }
 
-/// <summary>The control endpoint's JSON (web defaults, enums by name), generated at build time: no reflection, so native AOT runs it.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
-[JsonSerializable(typeof(FaultRule))]
-public sealed partial class FaultRuleJsonContext : JsonSerializerContext;
-
 /// <summary>How the faults shape a response, shared by top-level answers and answers inside a $batch.</summary>
 public static class FaultResponses
 {
@@ -101,7 +92,7 @@ public static class FaultResponses
     }
 }
 
-/// <summary>Scripted faults for tests and demos: thread-safe, evaluated per request, clearing themselves after <see cref="FaultRule.Times"/>.</summary>
+/// <summary>Scripted faults for tests and benchmarks: thread-safe, evaluated per request, clearing themselves after <see cref="FaultRule.Times"/>.</summary>
 public sealed class FaultInjector
 {
     private sealed class Entry(FaultRule rule)
