@@ -54,6 +54,15 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         }
         ApplyInfo();
         runtime.InfoChanged += ApplyInfo;
+        var thresholds = runtime.Options.Quarantine;
+        runtime.InfoChanged += () =>
+        {
+            // Escrow proximity and the disable date read the thresholds in force: a reload's show at once, as on the
+            // status page, not only from the next cycle.
+            if (ReferenceEquals(runtime.Options.Quarantine, thresholds)) return;
+            thresholds = runtime.Options.Quarantine;
+            foreach (var tenant in snapshots.All) Apply(tenant.TenantId, TenantInputs.Jobs);
+        };
         ProcessMetrics.Register(Registry, table.Selection);
         tenantFamilies = [.. table.TenantFamilies.Where(f => f.ReadJob is null)];
         histogramFamilies = [.. table.Families.OfType<TenantHistogramFamily>()];

@@ -173,8 +173,8 @@ public sealed partial class ConfigurationReloader(
     }
 
     /// <summary>
-    /// The settings the metric table was built with at start (thresholds, per-job series bounds, OTLP limits, custom
-    /// query families): a reload keeps their running values in <paramref name="fresh"/>, so that nothing runs on a
+    /// The settings the metric table was built with at start (per-job series bounds, OTLP limits, custom query
+    /// families): a reload keeps their running values in <paramref name="fresh"/>, so that nothing runs on a
     /// value the table does not show, and returns the keys that changed, which apply at the next restart.
     /// </summary>
     private List<string> KeepRestartOnly(ExporterOptions running, ExporterOptions fresh)
@@ -185,11 +185,6 @@ public sealed partial class ConfigurationReloader(
         {
             fresh.MaxJobs = running.MaxJobs;
             keys.Add($"{S}:MaxJobs");
-        }
-        if (!JsonNode(fresh.Quarantine).Equals(JsonNode(running.Quarantine), StringComparison.Ordinal))
-        {
-            fresh.Quarantine = running.Quarantine;
-            keys.Add($"{S}:Quarantine");
         }
         if (!fresh.Metrics.Include.SequenceEqual(running.Metrics.Include, StringComparer.Ordinal) ||
             !fresh.Metrics.Exclude.SequenceEqual(running.Metrics.Exclude, StringComparer.Ordinal))
@@ -218,8 +213,6 @@ public sealed partial class ConfigurationReloader(
         }
         return keys;
     }
-
-    private static string JsonNode(QuarantineOptions q) => JsonSerializer.Serialize(q, OptionsJsonContext.Default.QuarantineOptions);
 
     /// <summary>The keys outside "Exporter" that are read at start only and changed (named, never with their values).</summary>
     private static IEnumerable<string> ChangedOutsideExporter(IConfiguration live, IConfiguration next)

@@ -60,7 +60,11 @@ public static class ServiceCollectionExtensions
     /// </summary>
     private static void AddMetricExpositions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(sp => MetricTable.Build(sp.GetRequiredService<ExporterOptions>()));
+        services.AddSingleton(sp =>
+        {
+            var runtime = sp.GetRequiredService<RuntimeConfiguration>();
+            return MetricTable.Build(sp.GetRequiredService<ExporterOptions>(), () => runtime.Options.Quarantine);
+        });
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<ExporterOptions>();

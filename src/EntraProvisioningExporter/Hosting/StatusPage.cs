@@ -42,7 +42,7 @@ public sealed class StatusPage(TenantSnapshots snapshots, RuntimeConfiguration r
             foreach (var job in tenant.JobList)
             {
                 var escrow = EscrowProximity.Compute(job.LastExecution, options.Quarantine).Select(t => (double?)t.Value).Max();
-                rows.Add(new JobRow(name, job, QuarantineFamilies.DisableAt(job, options), escrow,
+                rows.Add(new JobRow(name, job, QuarantineFamilies.DisableAt(job, options.Quarantine), escrow,
                     DeleteThresholdFamilies.Proximity(job, cycles.GetValueOrDefault(job.JobId), tenant.Logs is not null), JobActivityFamilies.LastActivity(job)));
             }
         }

@@ -1,22 +1,23 @@
-using System.Globalization;
-using EntraProvisioningExporter.Configuration;
-
 namespace EntraProvisioningExporter.Metrics;
 
-/// <summary>HELP texts: where a value comes from and how fresh it is, said the same way by every family.</summary>
+/// <summary>
+/// HELP texts: where a value comes from and how fresh it is, said the same way by every family. They are static:
+/// the interval in force is a series of its own (entra_exporter_poll_interval_seconds) and thresholds are named by
+/// their setting, so a reload never leaves a HELP text quoting an old value.
+/// </summary>
 public static class MetricHelp
 {
-    public static string FromGraph(string what, ExporterOptions options) =>
-        $"{what} Polled from Microsoft Graph every {Seconds(options)}s and cached between polls.";
+    public static string FromGraph(string what) =>
+        $"{what} Polled from Microsoft Graph each poll interval (entra_exporter_poll_interval_seconds) and cached between polls.";
 
-    public static string FromLogs(string what, ExporterOptions options) =>
-        $"{what} Read from the provisioning logs every {Seconds(options)}s and cached between polls.";
+    public static string FromLogs(string what) =>
+        $"{what} Read from the provisioning logs each poll interval (entra_exporter_poll_interval_seconds) and cached between polls.";
 
-    public static string AgeFromGraph(string what, ExporterOptions options) =>
-        $"{what} Computed at scrape time from the job status polled from Microsoft Graph every {Seconds(options)}s.";
+    public static string AgeFromGraph(string what) =>
+        $"{what} Computed at scrape time from the job status polled from Microsoft Graph.";
 
-    public static string AgeFromLogs(string what, ExporterOptions options) =>
-        $"{what} Computed at scrape time from the provisioning logs read every {Seconds(options)}s.";
+    public static string AgeFromLogs(string what) =>
+        $"{what} Computed at scrape time from the provisioning logs.";
 
     /// <summary>
     /// A HELP text both exposition formats read the same: backslash and newline escaped, and no double quote
@@ -25,6 +26,4 @@ public static class MetricHelp
     public static string Sanitize(string help) =>
         help.Replace("\\", @"\\", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal)
             .Replace("\n", @"\n", StringComparison.Ordinal).Replace('"', '\'');
-
-    private static string Seconds(ExporterOptions options) => options.PollInterval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -6,7 +6,8 @@ namespace EntraProvisioningExporter.Metrics;
 /// <summary>
 /// Every metric family the exporter exposes, in exposition order: the one table that /metrics, OTLP, the
 /// dependency-injection wiring, the tests and the metric table check of docs/metrics.md all read. Built once from the
-/// options (help texts quote the poll interval and thresholds; custom queries add their own families).
+/// start options (custom queries add their own families; Exporter:Metrics chooses among them); the quarantine
+/// thresholds are read from the configuration in force each time a snapshot is published.
 /// </summary>
 public sealed class MetricTable
 {
@@ -26,26 +27,30 @@ public sealed class MetricTable
     /// <summary>The names of the families Exporter:Metrics leaves out, in table order.</summary>
     public IReadOnlyList<string> Excluded { get; }
 
-    /// <summary>The families Exporter:Metrics keeps (the table the exporter runs with).</summary>
-    public static MetricTable Build(ExporterOptions options)
+    /// <summary>
+    /// The families Exporter:Metrics keeps (the table the exporter runs with), reading the quarantine thresholds from
+    /// <paramref name="thresholds"/> (the configuration in force), or from <paramref name="options"/> when it is null.
+    /// </summary>
+    public static MetricTable Build(ExporterOptions options, Func<QuarantineOptions>? thresholds = null)
     {
-        var all = BuildAll(options);
+        var all = BuildAll(options, thresholds);
         var selection = MetricSelection.Of(options);
         return new MetricTable([.. all.Families.Where(f => selection.Includes(f.Name))], selection,
             [.. all.Families.Where(f => !selection.Includes(f.Name)).Select(f => f.Name)]);
     }
 
     /// <summary>Every family the options define, whatever Exporter:Metrics says (what its patterns are checked against).</summary>
-    public static MetricTable BuildAll(ExporterOptions options)
+    public static MetricTable BuildAll(ExporterOptions options, Func<QuarantineOptions>? thresholds = null)
     {
+        thresholds ??= () => options.Quarantine;
         IEnumerable<Func<ExporterOptions, IEnumerable<MetricFamily>>> groups =
         [
             JobStatusFamilies.All,
-            QuarantineFamilies.All,
+            _ => QuarantineFamilies.All(thresholds),
             LastExecutionFamilies.All,
             JobActivityFamilies.All,
             InitialCycleFamilies.All,
-            EscrowProximityFamilies.All,
+            _ => EscrowProximityFamilies.All(thresholds),
             DeleteThresholdFamilies.All,
             LogEventFamilies.All,
             LogEventDetailFamilies.All,

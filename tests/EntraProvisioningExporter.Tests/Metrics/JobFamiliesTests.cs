@@ -132,16 +132,41 @@ public class JobFamiliesTests
     }
 
     [Fact]
-    public void Help_says_values_are_polled_and_how_often()
+    public void Help_says_values_are_polled_and_names_the_interval_series_not_a_value_a_reload_could_change()
     {
         var h = new MetricsHarness(new ExporterOptions { PollInterval = TimeSpan.FromSeconds(45) });
         h.Publish(MetricsHarness.Job());
         var text = h.Scrape();
-        Assert.Contains("Polled from Microsoft Graph every 45s and cached between polls", MetricsText.Help(text, "entra_provisioning_job_quarantined"), StringComparison.Ordinal);
+        var help = MetricsText.Help(text, "entra_provisioning_job_quarantined")!;
+        Assert.Contains("Polled from Microsoft Graph each poll interval (entra_exporter_poll_interval_seconds) and cached between polls",
+            help, StringComparison.Ordinal);
+        Assert.DoesNotContain("45", help, StringComparison.Ordinal);
+        Assert.DoesNotContain("0.4", MetricsText.Help(text, "entra_provisioning_job_escrow_threshold_proximity")!, StringComparison.Ordinal);
         // An age is not cached: it moves with the clock between polls.
         var age = MetricsText.Help(text, "entra_provisioning_job_last_activity_age_seconds")!;
         Assert.Contains("Computed at scrape time", age, StringComparison.Ordinal);
         Assert.DoesNotContain("cached", age, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Thresholds_accepted_at_reload_apply_to_the_published_jobs_at_once()
+    {
+        var h = new MetricsHarness();
+        var seriesBegan = MetricsHarness.Now.AddDays(-2);
+        h.Publish(MetricsHarness.Job("q", "Quarantine") with
+        {
+            Quarantine = new QuarantineState("EncounteredQuarantineException", null, seriesBegan, null, 1, "X"),
+            LastExecution = new ExecutionState { State = "EntryLevelErrors", CountEscrowed = 1000, CountEscrowedRaw = 1000, CountExported = 9000, CountExports = 10000 },
+        });
+        Assert.Equal(0.25, h.Value("entra_provisioning_job_escrow_threshold_proximity", "q", ("threshold", "proportion"))!.Value, 9);
+        Assert.Equal(seriesBegan.AddDays(28).ToUnixTimeSeconds(), h.Value("entra_provisioning_job_quarantine_disable_timestamp_seconds", "q"));
+
+        var reloaded = new ExporterOptions { Quarantine = new QuarantineOptions { FailureProportion = 0.2, DisableAfter = TimeSpan.FromDays(7) } };
+        h.Runtime.Accept(reloaded, h.Runtime.Info);
+
+        // No new publication: the series follow the accepted thresholds, as the status page (which reads them) does.
+        Assert.Equal(0.5, h.Value("entra_provisioning_job_escrow_threshold_proximity", "q", ("threshold", "proportion"))!.Value, 9);
+        Assert.Equal(seriesBegan.AddDays(7).ToUnixTimeSeconds(), h.Value("entra_provisioning_job_quarantine_disable_timestamp_seconds", "q"));
     }
 
     [Fact]

@@ -18,9 +18,9 @@ internal sealed class MetricsHarness
     public MetricsHarness(ExporterOptions? options = null)
     {
         Options = options ?? new ExporterOptions();
-        Table = MetricTable.Build(Options);
-        Snapshots = new TenantSnapshots(Store, Logs, Health);
         Runtime = new RuntimeConfiguration(Options, new ExporterInfo("test", Options.PollInterval, 0, 1, 1, 1, true, Now));
+        Table = MetricTable.Build(Options, () => Runtime.Options.Quarantine);
+        Snapshots = new TenantSnapshots(Store, Logs, Health);
         Exposition = new PrometheusExposition(Table, Snapshots, Runtime, Time, NullLogger<PrometheusExposition>.Instance);
         Self = new ExporterSelfMetrics([Exposition]);
         Drops = new DroppedObjects(Self, NullLogger<DroppedObjects>.Instance);

@@ -22,18 +22,18 @@ public static class LastExecutionFamilies
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
         yield return JobFamily.StateSet("entra_provisioning_job_last_execution_state",
-            MetricHelp.FromGraph("Outcome of the job's last execution as a state set (1 for the current state).", o),
+            MetricHelp.FromGraph("Outcome of the job's last execution as a state set (1 for the current state)."),
             "state", KnownValues.ExecutionStates, job => job.LastExecution?.State);
         yield return JobFamily.Timestamp("entra_provisioning_job_last_execution_start_timestamp_seconds",
-            MetricHelp.FromGraph("When the last execution began, in Unix seconds.", o), job => job.LastExecution?.TimeBegan);
+            MetricHelp.FromGraph("When the last execution began, in Unix seconds."), job => job.LastExecution?.TimeBegan);
         yield return JobFamily.Timestamp("entra_provisioning_job_last_execution_end_timestamp_seconds",
-            MetricHelp.FromGraph("When the last execution ended, in Unix seconds.", o), job => job.LastExecution?.TimeEnded);
+            MetricHelp.FromGraph("When the last execution ended, in Unix seconds."), job => job.LastExecution?.TimeEnded);
         yield return JobFamily.Error("entra_provisioning_job_last_execution_error",
             MetricHelp.FromGraph("The last execution's own error (value 1 while the last run has an error code): the code as Graph sends it, "
-                + "and whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown).", o),
+                + "and whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown)."),
             job => (job.LastExecution?.ErrorCode, job.LastExecution?.ErrorTenantActionable));
         foreach (var (name, help, value) in Counts)
-            yield return JobFamily.Gauge($"entra_provisioning_job_last_execution_{name}", MetricHelp.FromGraph(help, o),
+            yield return JobFamily.Gauge($"entra_provisioning_job_last_execution_{name}", MetricHelp.FromGraph(help),
                 job => job.LastExecution is { } e ? value(e) : null);
     }
 }

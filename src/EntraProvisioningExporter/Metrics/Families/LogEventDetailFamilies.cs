@@ -18,31 +18,31 @@ public static class LogEventDetailFamilies
     {
         yield return new TenantFamily("entra_provisioning_event_step_failures_total", MetricKind.Counter,
             MetricHelp.FromLogs("Failed provisioning events by the type of the step that failed (import, scoping, matching, processing, "
-                + "referenceresolution, export; any other type is other). Source side: import and matching; target side: export.", o),
+                + "referenceresolution, export; any other type is other). Source side: import and matching; target side: export."),
             JobFamily.IdentityAnd("step"), SeriesBound.Jobs(LogNormalization.StepTypes.Count), TenantInputs.Logs, (tenant, w) =>
             {
                 foreach (var e in tenant.Logs?.StepFailures ?? []) w.Add(e.Count, e.Job, e.Step);
             });
         yield return PerTenant("entra_provisioning_events_by_initiator_total", "initiator_type", LogNormalization.InitiatorTypes,
             MetricHelp.FromLogs("Provisioning events of the tenant by who started them: system (the scheduled cycles), user (on-demand "
-                + "provisioning by an admin), application (API-driven provisioning), other.", o), logs => logs.Initiators);
+                + "provisioning by an admin), application (API-driven provisioning), other."), logs => logs.Initiators);
         yield return PerTenant("entra_provisioning_events_by_identity_type_total", "identity_type", LogNormalization.IdentityTypes,
-            MetricHelp.FromLogs("Provisioning events of the tenant by the type of the source identity: user, group, other.", o),
+            MetricHelp.FromLogs("Provisioning events of the tenant by the type of the source identity: user, group, other."),
             logs => logs.IdentityTypes);
         yield return new TenantHistogramFamily("entra_provisioning_event_duration_seconds",
             MetricHelp.FromLogs("How long the tenant's provisioning operations took, by action (durationInMilliseconds; every action from "
-                + "the start, at 0 until timed).", o),
+                + "the start, at 0 until timed)."),
             ["tenant_id", "action"], SeriesBound.AtMost(LogNormalization.Actions.Count * Tenants), EventDurations.BucketsSeconds,
             TenantInputs.Logs | TenantInputs.Health, Histograms);
         yield return new TenantFamily("entra_provisioning_timed_event_duration_seconds_total", MetricKind.Counter,
             MetricHelp.FromLogs("Seconds the job's timed provisioning events took, summed (durationInMilliseconds; divide its rate by "
-                + "that of entra_provisioning_timed_events_total for the mean).", o),
+                + "that of entra_provisioning_timed_events_total for the mean)."),
             JobFamily.Identity, SeriesBound.Jobs(1), TenantInputs.Logs, (tenant, w) =>
             {
                 foreach (var d in tenant.Logs?.Durations ?? []) w.Add(d.Seconds, d.Job);
             });
         yield return new TenantFamily("entra_provisioning_timed_events_total", MetricKind.Counter,
-            MetricHelp.FromLogs("The job's provisioning events that carried a usable duration.", o),
+            MetricHelp.FromLogs("The job's provisioning events that carried a usable duration."),
             JobFamily.Identity, SeriesBound.Jobs(1), TenantInputs.Logs, (tenant, w) =>
             {
                 foreach (var d in tenant.Logs?.Durations ?? []) w.Add(d.Count, d.Job);

@@ -21,11 +21,11 @@ public static class LogEventFamilies
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
         yield return new TenantFamily("entra_provisioning_events_total", MetricKind.Counter,
-            MetricHelp.FromLogs("Provisioning events from the provisioning logs, by action and status (counted once each, from when the exporter started; a known job's failures and deletions start at 0).", o),
+            MetricHelp.FromLogs("Provisioning events from the provisioning logs, by action and status (counted once each, from when the exporter started; a known job's failures and deletions start at 0)."),
             JobFamily.IdentityAnd("action", "status"), SeriesBound.Jobs(LogNormalization.Actions.Count * (LogNormalization.Statuses.Count + 1)),
             TenantInputs.JobSet | TenantInputs.Logs | TenantInputs.Health, Events);
         yield return new TenantFamily("entra_provisioning_event_errors_total", MetricKind.Counter,
-            MetricHelp.FromLogs($"Failed provisioning events by error code; each job has at most {o.Logs.MaxErrorCodesPerJob} codes of its own, the rest count as other.", o),
+            MetricHelp.FromLogs($"Failed provisioning events by error code; each job has at most {o.Logs.MaxErrorCodesPerJob} codes of its own, the rest count as other."),
             JobFamily.IdentityAnd("error_code"), SeriesBound.Jobs(o.Logs.MaxErrorCodesPerJob + 2), TenantInputs.Logs, (tenant, w) =>
             {
                 foreach (var e in tenant.Logs?.Errors ?? []) w.Add(e.Count, e.Job, e.ErrorCode);

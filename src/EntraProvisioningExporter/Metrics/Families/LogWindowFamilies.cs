@@ -9,8 +9,8 @@ public static class LogWindowFamilies
 {
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
-        var window = o.Logs.Window.TotalMinutes;
-        yield return Windows("entra_provisioning_window_events", MetricHelp.FromLogs($"Provisioning events in the trailing {window:0.##} minutes, by status.", o),
+        yield return Windows("entra_provisioning_window_events",
+            MetricHelp.FromLogs("Provisioning events in the trailing window (Exporter:Logs:Window, 1 hour by default), by status."),
             JobFamily.IdentityAnd("status"), LogNormalization.Statuses.Count, (w, window) =>
             {
                 w.Add(window.Success, window.Job, "success");
@@ -19,19 +19,20 @@ public static class LogWindowFamilies
                 w.Add(window.Warning, window.Job, "warning");
             });
         yield return Windows("entra_provisioning_window_failure_ratio",
-            MetricHelp.FromLogs($"failures / (successes + failures + warnings) in the trailing {window:0.##} minutes; absent when there were none.", o),
+            MetricHelp.FromLogs("failures / (successes + failures + warnings) in the trailing window (Exporter:Logs:Window); "
+                + "absent when there were none."),
             JobFamily.Identity, 1, (w, window) =>
             {
                 if (window.FailureRatio is { } ratio) w.Add(ratio, window.Job);
             });
         yield return Windows("entra_provisioning_last_event_timestamp_seconds",
-            MetricHelp.FromLogs("When the job's latest provisioning event happened, in Unix seconds.", o),
+            MetricHelp.FromLogs("When the job's latest provisioning event happened, in Unix seconds."),
             JobFamily.Identity, 1, (w, window) =>
             {
                 if (JobFamily.Unix(window.LastEvent) is { } at) w.Add(at, window.Job);
             });
         yield return Windows("entra_provisioning_last_event_age_seconds",
-            MetricHelp.AgeFromLogs("Seconds since the job's latest provisioning event.", o),
+            MetricHelp.AgeFromLogs("Seconds since the job's latest provisioning event."),
             JobFamily.Identity, 1, (w, window) =>
             {
                 if (JobFamily.Unix(window.LastEvent) is { } at) w.Add(at, window.Job);
