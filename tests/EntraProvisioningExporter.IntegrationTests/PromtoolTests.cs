@@ -40,8 +40,7 @@ public class ExpositionFuzzTests
             var alphabet = new[] { "\"", "\\", "\n", "{", "}", "=", ",", " ", "é", "東京", "💥", "\u0001", "a", "#", "\\n", "\t" };
             return string.Concat(Enumerable.Range(0, random.Next(0, 10)).Select(_ => alphabet[random.Next(alphabet.Length)]));
         }
-        var jobs = new EntraProvisioningExporter.Sources.JobSnapshotStore();
-        var snapshots = new EntraProvisioningExporter.Sources.TenantSnapshots(jobs, new EntraProvisioningExporter.Sources.Logs.LogSnapshotStore(), new EntraProvisioningExporter.Sources.SourceHealthRegistry());
+        var snapshots = new EntraProvisioningExporter.Sources.TenantSnapshotStore();
         var options = new EntraProvisioningExporter.Configuration.ExporterOptions();
         var exposition = new EntraProvisioningExporter.Exposition.PrometheusExposition(EntraProvisioningExporter.Metrics.MetricTable.Build(options), snapshots,
             new EntraProvisioningExporter.Configuration.RuntimeConfiguration(options, new EntraProvisioningExporter.Metrics.ExporterInfo("fuzz", options.PollInterval, 0, 1, 1, 1, true, DateTimeOffset.UtcNow)), TimeProvider.System,
@@ -51,7 +50,7 @@ public class ExpositionFuzzTests
             TenantId = "t", ServicePrincipalId = "sp" + i, JobId = "j" + i, AppName = Value(), TemplateId = Value(), StatusCode = i % 2 == 0 ? "Quarantine" : Value(),
             Quarantine = new EntraProvisioningExporter.Sources.Jobs.QuarantineState(Value(), null, null, null, null, null),
         }).ToList();
-        jobs.Publish(new EntraProvisioningExporter.Sources.TenantJobSnapshot("t", states, DateTimeOffset.UtcNow));
+        snapshots.PublishJobs(new EntraProvisioningExporter.Sources.TenantJobSnapshot("t", states, DateTimeOffset.UtcNow));
         using var stream = new MemoryStream();
         await exposition.Registry.CollectAndExportAsTextAsync(stream);
         var text = System.Text.Encoding.UTF8.GetString(stream.ToArray());

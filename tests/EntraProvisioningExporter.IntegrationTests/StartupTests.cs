@@ -145,15 +145,15 @@ public class StartupTests
     {
         await using var host = await ExporterHost.StartAsync(["--demo", "--Exporter:PollInterval", "01:00:00"]);
         await host.WaitReadyAsync();
-        var jobs = host.App.Services.GetRequiredService<EntraProvisioningExporter.Sources.JobSnapshotStore>();
+        var snapshots = host.App.Services.GetRequiredService<EntraProvisioningExporter.Sources.TenantSnapshotStore>();
         var plain = await host.MetricsAsync();
         Assert.Equal(plain.Split('\n').Count(l => l.StartsWith("entra_provisioning_job_info{", StringComparison.Ordinal)),
             (await GzipScrapeAsync(host)).Split('\n').Count(l => l.StartsWith("entra_provisioning_job_info{", StringComparison.Ordinal)));
 
-        var tenant = jobs.All.First();
+        var tenant = snapshots.All.First().Jobs!;
         var gone = tenant.Jobs[0].JobId;
         Assert.Contains($"job_id=\"{gone}\"", plain, StringComparison.Ordinal);
-        jobs.Publish(tenant with { Jobs = tenant.Jobs.Skip(1).ToList() });
+        snapshots.PublishJobs(tenant with { Jobs = tenant.Jobs.Skip(1).ToList() });
         // Every job-status series of the job is gone (its log series stay: the logs still know it).
         var after = (await GzipScrapeAsync(host)).Split('\n');
         Assert.DoesNotContain(after, l => l.StartsWith("entra_provisioning_job_", StringComparison.Ordinal) && l.Contains($"job_id=\"{gone}\"", StringComparison.Ordinal));

@@ -20,13 +20,13 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
     private readonly Meter meter;
     private readonly Dictionary<MetricFamily, Instrument> recorded = [];
     private readonly Dictionary<string, int> cardinalityLimits = new(StringComparer.Ordinal);
-    private readonly TenantSnapshots snapshots;
+    private readonly TenantSnapshotStore snapshots;
     private readonly RuntimeConfiguration runtime;
     private readonly TimeProvider time;
     private readonly List<TenantHistogramFamily> histograms = [];
     private readonly HistogramRecorder histogramRecorder;
 
-    public OtlpExposition(MetricTable table, TenantSnapshots snapshots, RuntimeConfiguration runtime, TimeProvider time, ExporterOptions options)
+    public OtlpExposition(MetricTable table, TenantSnapshotStore snapshots, RuntimeConfiguration runtime, TimeProvider time, ExporterOptions options)
     {
         this.snapshots = snapshots;
         this.runtime = runtime;
@@ -126,16 +126,20 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
         public const long MaxRecordsPerBucket = 100_000;
 
         private readonly Dictionary<(MetricFamily Family, string Key), HistogramGrowth> applied = [];
+        private readonly Dictionary<string, (long Version, InputVersions Versions)> versions = new(StringComparer.OrdinalIgnoreCase);
         private TenantHistogramFamily family = null!;
 
         /// <summary>On a publication: never throws (a snapshot it cannot read keeps the last state).</summary>
-        public void Apply(string tenantId, TenantInputs changed)
+        public void Apply(TenantSnapshot snapshot)
         {
             lock (applied)
             {
                 try
                 {
-                    var snapshot = otlp.snapshots.Get(tenantId);
+                    var last = versions.GetValueOrDefault(snapshot.TenantId);
+                    if (snapshot.Version <= last.Version) return; // an older publication, reaching us after a newer one
+                    versions[snapshot.TenantId] = (snapshot.Version, snapshot.Versions);
+                    var changed = snapshot.Versions.NewerThan(last.Versions);
                     foreach (var h in otlp.histograms.Where(h => (h.Inputs & changed) != 0))
                     {
                         family = h;

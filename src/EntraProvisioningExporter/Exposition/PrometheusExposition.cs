@@ -22,11 +22,11 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     private readonly TenantFamily[] tenantFamilies;
     private readonly JobFamilies jobFamilies;
     private readonly ConcurrentDictionary<string, TenantSeries> tenants = new(StringComparer.OrdinalIgnoreCase);
-    private readonly TenantSnapshots snapshots;
+    private readonly TenantSnapshotStore snapshots;
     private readonly TimeProvider time;
     private readonly ILogger logger;
 
-    public PrometheusExposition(MetricTable table, TenantSnapshots snapshots, RuntimeConfiguration runtime, TimeProvider time, ILogger<PrometheusExposition> logger)
+    public PrometheusExposition(MetricTable table, TenantSnapshotStore snapshots, RuntimeConfiguration runtime, TimeProvider time, ILogger<PrometheusExposition> logger)
     {
         this.snapshots = snapshots;
         this.time = time;
@@ -61,7 +61,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
             // status page, not only from the next cycle.
             if (ReferenceEquals(runtime.Options.Quarantine, thresholds)) return;
             thresholds = runtime.Options.Quarantine;
-            foreach (var tenant in snapshots.All) Apply(tenant.TenantId, TenantInputs.Jobs);
+            foreach (var tenant in snapshots.All) Apply(tenant, TenantInputs.Jobs);
         };
         ProcessMetrics.Register(Registry, table.Selection);
         tenantFamilies = [.. table.TenantFamilies.Where(f => f.ReadJob is null)];
@@ -69,23 +69,27 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         jobFamilies = new JobFamilies([.. table.TenantFamilies.Where(f => f.ReadJob is not null)], collectors);
         PrepareProbe(table);
         Registry.AddBeforeCollectCallback(UpdateAges);
-        snapshots.Published += Apply;
-        foreach (var tenant in snapshots.All) Apply(tenant.TenantId, TenantInputs.All);
+        snapshots.Published += snapshot => Apply(snapshot);
+        foreach (var tenant in snapshots.All) Apply(tenant);
     }
 
     /// <summary>The registry /metrics serializes.</summary>
     public CollectorRegistry Registry { get; }
 
     /// <summary>
-    /// Applies every family that reads one of <paramref name="changed"/> for the tenant, from its latest snapshot
-    /// (read under the tenant's lock, so concurrent publications end with the newest applied).
+    /// Applies a published snapshot: every family that reads one of its inputs newer than those last applied for the
+    /// tenant, and also those reading <paramref name="again"/> (re-read under new thresholds). Under the tenant's lock;
+    /// a snapshot older than the one applied (two threads published) changes nothing.
     /// </summary>
-    public void Apply(string tenantId, TenantInputs changed)
+    public void Apply(TenantSnapshot snapshot, TenantInputs again = TenantInputs.None)
     {
+        var tenantId = snapshot.TenantId;
         var state = tenants.GetOrAdd(tenantId, _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded, histogramFamilies));
         lock (state)
         {
-            var snapshot = snapshots.Get(tenantId);
+            if (snapshot.Version < state.Applied.Version || (snapshot.Version == state.Applied.Version && again == TenantInputs.None)) return;
+            var changed = snapshot.Versions.NewerThan(state.Applied.Versions) | again;
+            state.Applied = (snapshot.Version, snapshot.Versions);
             var now = time.GetUtcNow();
             if ((changed & TenantInputs.Jobs) != 0)
             {
@@ -183,6 +187,9 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     private sealed class TenantSeries(int families, JobFamilies jobFamilies, RecordedFamily[] recorded, TenantHistogramFamily[] histograms)
     {
         public JobSeriesTable Jobs { get; } = new(jobFamilies);
+
+        /// <summary>The version, and input versions, of the snapshot last applied.</summary>
+        public (long Version, InputVersions Versions) Applied;
 
         /// <summary>The tenant's histogram series (none when Exporter:Metrics leaves every histogram family out).</summary>
         public TenantHistograms? Histograms { get; } = histograms.Length > 0 ? new TenantHistograms(histograms) : null;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace EntraProvisioningExporter.Hosting;
 
 /// <summary>Ready once every source of every tenant has finished its first cycle, successful or not.</summary>
-public sealed class ReadinessHealthCheck(SourceHealthRegistry health) : IHealthCheck
+public sealed class ReadinessHealthCheck(TenantSnapshotStore health) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(health.AllFirstCyclesDone

@@ -31,11 +31,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CredentialFactory>(Sources.Graph.TokenCredentialFactory.Create);
 
-        services.AddSingleton<JobSnapshotStore>();
-        services.AddSingleton<Sources.Logs.LogSnapshotStore>();
-        services.AddSingleton<SourceHealthRegistry>();
+        services.AddSingleton<TenantSnapshotStore>();
         services.AddSingleton<DroppedObjects>();
-        services.AddSingleton<TenantSnapshots>();
         services.AddSingleton<TenantSourceFactory>();
         services.AddSingleton<TenantCredentials>();
         services.AddSingleton<MetricsCredentials>();

@@ -13,7 +13,7 @@ namespace EntraProvisioningExporter.Hosting;
 /// sends nothing anywhere the exporter would not), written as a report a person reads. Each failed step names its
 /// fix: the permission, the role or the setting. Exit code 0 when every step worked, 1 otherwise.
 /// </summary>
-public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory factory, LogSnapshotStore logs, TimeProvider time)
+public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory factory, TenantSnapshotStore snapshots, TimeProvider time)
 {
     /// <summary>At most this many quarantined jobs are listed per tenant.</summary>
     private const int MaxListed = 20;
@@ -164,7 +164,7 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
             });
             return;
         }
-        var latest = logs.Get(tenant.TenantId!)?.Windows.Select(w => w.LastEvent).Max();
+        var latest = snapshots.Get(tenant.TenantId!)?.Logs?.Windows.Select(w => w.LastEvent).Max();
         if (latest is { } at)
             report.Ok($"logs: {what} answers; its latest provisioning event is {HumanDuration.Format(time.GetUtcNow() - at)} old");
         else

@@ -14,7 +14,7 @@ namespace EntraProvisioningExporter.Hosting;
 /// and last activity. Read from the same snapshots and computed by the same functions as the metric families.
 /// Server-rendered, no script and no external asset; every name from the tenant is HTML-escaped.
 /// </summary>
-public sealed class StatusPage(TenantSnapshots snapshots, RuntimeConfiguration runtime, DroppedObjects drops, TimeProvider time)
+public sealed class StatusPage(TenantSnapshotStore snapshots, RuntimeConfiguration runtime, DroppedObjects drops, TimeProvider time)
 {
     public const int DefaultRows = 100;
     public const int MaxRows = 1_000;

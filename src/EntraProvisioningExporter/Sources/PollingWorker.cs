@@ -22,9 +22,7 @@ public sealed partial class PollingWorker(
     RuntimeConfiguration runtime,
     TenantSourceFactory factory,
     TenantCredentials credentials,
-    JobSnapshotStore jobs,
-    LogSnapshotStore logs,
-    SourceHealthRegistry health,
+    TenantSnapshotStore snapshots,
     ExporterSelfMetrics metrics,
     DroppedObjects drops,
     TimeProvider time,
@@ -159,9 +157,9 @@ public sealed partial class PollingWorker(
         var loops = polled.Select(source =>
         {
             // Registered before the loop runs, so readiness waits for every source; every reason's series starts at 0.
-            health.Register(source.TenantId, source.Source);
+            snapshots.Register(source.TenantId, source.Source);
             metrics.InitializePollErrors(source.TenantId, source.Source);
-            var loop = new PollLoop(source, runtime, health, metrics, time, loopLogger, sources.Throttles.GetValueOrDefault(source.Source));
+            var loop = new PollLoop(source, runtime, snapshots, metrics, time, loopLogger, sources.Throttles.GetValueOrDefault(source.Source));
             return Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None);
         }).ToList();
         running[tenant.TenantId!] = new TenantRun(tenant, sources, [.. polled.Select(p => p.Source)], stop, Task.WhenAll(loops));
@@ -175,9 +173,7 @@ public sealed partial class PollingWorker(
         run.Stop.Dispose();
         run.Sources.Dispose();
         running.Remove(tenantId);
-        jobs.Remove(tenantId);
-        logs.Remove(tenantId);
-        health.Remove(tenantId);
+        snapshots.Remove(tenantId);
         foreach (var source in run.SourceNames)
         {
             metrics.RemoveSource(tenantId, source);

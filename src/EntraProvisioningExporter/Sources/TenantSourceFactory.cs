@@ -33,8 +33,7 @@ public sealed record TenantSources(RotatingCredential? Credential, GraphJobSourc
 /// </summary>
 public sealed class TenantSourceFactory(
     RuntimeConfiguration runtime,
-    JobSnapshotStore jobs,
-    LogSnapshotStore logs,
+    TenantSnapshotStore snapshots,
     ExporterSelfMetrics metrics,
     TimeProvider time,
     DroppedObjects drops,
@@ -54,7 +53,7 @@ public sealed class TenantSourceFactory(
         owned.Add(http);
         var batch = new GraphBatchRunner(client, o.MaxConcurrentRequestsPerTenant, o.MaxBatchRetries, time);
         var graph = new GraphJobSource(tenant.TenantId!, client, batch, new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphJobs));
-        var poller = new TenantJobPoller(tenant, runtime, graph, jobs, time);
+        var poller = new TenantJobPoller(tenant, runtime, graph, snapshots, time);
         return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential, owned, throttles), owned) { Throttles = throttles };
     }
 
@@ -78,7 +77,7 @@ public sealed class TenantSourceFactory(
                 Retry = { MaxRetries = o.HttpMaxRetries, Delay = o.HttpRetryDelay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : o.HttpRetryDelay },
                 Transport = new Azure.Core.Pipeline.HttpClientTransport(http),
             }, uri => LogAnalyticsCloud.MayReceiveToken(uri) || (tenant.AllowTokenToLoopback && GraphCloud.IsLoopback(uri)));
-            return new LogAnalyticsLogSource(tenant, o, la, logs, time, new SourceDrops(drops, tenant.TenantId!, SourceNames.LogAnalytics));
+            return new LogAnalyticsLogSource(tenant, o, la, snapshots, time, new SourceDrops(drops, tenant.TenantId!, SourceNames.LogAnalytics));
         }
         if (LogSourceKind.Graph.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
@@ -87,7 +86,7 @@ public sealed class TenantSourceFactory(
             var (logsClient, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, time,
                 new RequestBudgetHandler(budget), throttle);
             owned.Add(http);
-            return new GraphLogSource(tenant, o, logsClient, budget, logs, time, new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphProvisioningLogs));
+            return new GraphLogSource(tenant, o, logsClient, budget, snapshots, time, new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphProvisioningLogs));
         }
         return null;
     }

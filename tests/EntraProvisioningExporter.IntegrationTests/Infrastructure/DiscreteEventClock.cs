@@ -20,7 +20,7 @@ public sealed class DiscreteEventClock : IAsyncDisposable
     public DiscreteEventClock(SchedulingFakeTimeProvider time, SimulatorServer simulator, ExporterHost exporter, int sources,
         Action<int>? onTick = null, DateTimeOffset? until = null)
     {
-        var health = exporter.App.Services.GetRequiredService<SourceHealthRegistry>();
+        var health = exporter.App.Services.GetRequiredService<TenantSnapshotStore>();
         loop = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
@@ -44,9 +44,9 @@ public sealed class DiscreteEventClock : IAsyncDisposable
     /// <summary>Poll ticks the clock has moved through.</summary>
     public int Ticks { get; private set; }
 
-    private static bool AllSourcesFinished(SourceHealthRegistry health, int sources, int cycles)
+    private static bool AllSourcesFinished(TenantSnapshotStore health, int sources, int cycles)
     {
-        var all = health.All;
+        var all = health.Sources;
         return all.Count == sources && all.All(s => s.Cycles >= cycles);
     }
 

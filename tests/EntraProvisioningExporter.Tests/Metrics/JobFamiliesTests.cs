@@ -174,13 +174,13 @@ public class JobFamiliesTests
     {
         var h = new MetricsHarness();
         h.Publish(MetricsHarness.Job("a"), MetricsHarness.Job("b"));
-        h.Health.Register("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", "graph_jobs");
+        h.Snapshots.Register("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", "graph_jobs");
         Assert.Equal(0, Assert.Single(h.Series("entra_exporter_source_up")).Value);
         Assert.Empty(h.Series("entra_exporter_source_last_success_timestamp_seconds"));
-        h.Health.ReportSuccess("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", "graph_jobs", MetricsHarness.Now);
+        h.Snapshots.ReportSuccess("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", "graph_jobs", MetricsHarness.Now);
         Assert.Equal(1, Assert.Single(h.Series("entra_exporter_source_up")).Value);
         Assert.Equal(MetricsHarness.Now.ToUnixTimeSeconds(), Assert.Single(h.Series("entra_exporter_source_last_success_timestamp_seconds")).Value);
-        h.Health.ReportFailure("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", "graph_jobs", "throttled");
+        h.Snapshots.ReportFailure("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", "graph_jobs", "throttled");
         Assert.Equal(0, Assert.Single(h.Series("entra_exporter_source_up")).Value);
         Assert.Equal(MetricsHarness.Now.ToUnixTimeSeconds(), Assert.Single(h.Series("entra_exporter_source_last_success_timestamp_seconds")).Value); // last good time stays
         Assert.Equal(2, Assert.Single(h.Series("entra_exporter_discovered_jobs")).Value);

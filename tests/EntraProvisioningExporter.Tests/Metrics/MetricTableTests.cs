@@ -45,8 +45,8 @@ public partial class MetricTableTests
     {
         var options = new ExporterOptions { MaxJobs = 40 };
         var h = new MetricsHarness(options);
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
         // Every job in the most series-rich state: unknown enum values beside the known ones, quarantined, every threshold.
         var began = MetricsHarness.Now.AddDays(-1);
         var jobs = Enumerable.Range(0, options.MaxJobs).Select(i => MetricsHarness.Job($"j{i}", "SomethingNew") with

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.Tests.Metrics;
 
-/// <summary>The whole metric table over in-memory snapshot stores, applied to the real prometheus-net registry /metrics serves.</summary>
+/// <summary>The whole metric table over an in-memory snapshot store, applied to the real prometheus-net registry /metrics serves.</summary>
 internal sealed class MetricsHarness
 {
     public static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
@@ -20,7 +20,6 @@ internal sealed class MetricsHarness
         Options = options ?? new ExporterOptions();
         Runtime = new RuntimeConfiguration(Options, new ExporterInfo("test", Options.PollInterval, 0, 1, 1, 1, true, Now));
         Table = MetricTable.Build(Options, () => Runtime.Options.Quarantine);
-        Snapshots = new TenantSnapshots(Store, Logs, Health);
         Exposition = new PrometheusExposition(Table, Snapshots, Runtime, Time, NullLogger<PrometheusExposition>.Instance);
         Self = new ExporterSelfMetrics([Exposition]);
         Drops = new DroppedObjects(Self, NullLogger<DroppedObjects>.Instance);
@@ -32,17 +31,14 @@ internal sealed class MetricsHarness
     public RuntimeConfiguration Runtime { get; }
     public MetricTable Table { get; }
     public FakeTimeProvider Time { get; } = new(Now);
-    public JobSnapshotStore Store { get; } = new();
-    public LogSnapshotStore Logs { get; } = new();
-    public SourceHealthRegistry Health { get; } = new();
-    public TenantSnapshots Snapshots { get; }
+    public TenantSnapshotStore Snapshots { get; } = new();
     public PrometheusExposition Exposition { get; }
     public ExporterSelfMetrics Self { get; }
 
     public void Publish(params JobState[] jobs) =>
-        Store.Publish(new TenantJobSnapshot(jobs.FirstOrDefault()?.TenantId ?? TenantId, jobs, Time.GetUtcNow()));
+        Snapshots.PublishJobs(new TenantJobSnapshot(jobs.FirstOrDefault()?.TenantId ?? TenantId, jobs, Time.GetUtcNow()));
 
-    public void PublishLogs(TenantLogSnapshot snapshot) => Logs.Publish(snapshot);
+    public void PublishLogs(TenantLogSnapshot snapshot) => Snapshots.PublishLogs(snapshot);
 
     /// <summary>The registry serialized as /metrics serves it in the text format.</summary>
     public string Scrape()

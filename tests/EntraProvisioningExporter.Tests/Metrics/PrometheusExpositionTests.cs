@@ -52,6 +52,42 @@ public class PrometheusExpositionTests
     }
 
     [Fact]
+    public void Publications_applied_out_of_order_end_with_the_newest_and_each_applies_only_what_changed()
+    {
+        var h = new MetricsHarness();
+        // Snapshots made by another store, handed to the exposition as two publishing threads might: newest first.
+        var source = new TenantSnapshotStore();
+        var published = new List<TenantSnapshot>();
+        source.Published += published.Add;
+        source.PublishJobs(new TenantJobSnapshot(MetricsHarness.TenantId, [MetricsHarness.Job("a", "Active")], MetricsHarness.Now));
+        source.PublishJobs(new TenantJobSnapshot(MetricsHarness.TenantId, [MetricsHarness.Job("a", "Quarantine")], MetricsHarness.Now));
+        source.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
+
+        h.Exposition.Apply(published[2]); // health changed last, and it carries the newest jobs: both are applied
+        Assert.Equal(1, h.Value("entra_provisioning_job_quarantined", "a"));
+        Assert.Single(h.Series("entra_exporter_source_up"));
+        h.Exposition.Apply(published[0]); // the oldest, arriving late, changes nothing
+        h.Exposition.Apply(published[1]);
+        Assert.Equal(1, h.Value("entra_provisioning_job_quarantined", "a"));
+    }
+
+    [Fact]
+    public void A_removed_tenant_loses_its_series_and_gets_them_back_when_it_returns()
+    {
+        var h = new MetricsHarness();
+        h.Publish(MetricsHarness.Job("a"));
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
+        Assert.Single(h.Series("entra_provisioning_job_info"));
+        h.Snapshots.Remove(MetricsHarness.TenantId);
+        Assert.Empty(h.Series("entra_provisioning_job_info"));
+        Assert.Empty(h.Series("entra_exporter_source_up"));
+        Assert.Null(h.Snapshots.Get(MetricsHarness.TenantId));
+
+        h.Publish(MetricsHarness.Job("b"));
+        Assert.Equal("b", Assert.Single(h.Series("entra_provisioning_job_info")).Labels["job_id"]);
+    }
+
+    [Fact]
     public void One_tenants_publication_leaves_the_other_tenants_series_alone()
     {
         var h = new MetricsHarness();
@@ -90,7 +126,7 @@ public class PrometheusExpositionTests
     public void A_known_jobs_failure_and_deletion_counters_exist_at_zero_before_its_first_event()
     {
         var h = new MetricsHarness();
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         h.Publish(MetricsHarness.Job("a"));
 
         var events = h.Series("entra_provisioning_events_total");
@@ -114,7 +150,7 @@ public class PrometheusExpositionTests
     public void A_job_that_appears_gets_its_zero_counters_and_one_that_goes_loses_them()
     {
         var h = new MetricsHarness();
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         h.Publish(MetricsHarness.Job("a"));
         h.Publish(MetricsHarness.Job("a", "Paused"), MetricsHarness.Job("b"));
         var perJob = LogEventFamilies.VisibleFromTheStart.Count;
@@ -130,7 +166,7 @@ public class PrometheusExpositionTests
     public void Without_a_log_source_a_tenant_has_no_event_counters()
     {
         var h = new MetricsHarness();
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
         h.Publish(MetricsHarness.Job("a"));
         Assert.Empty(h.Series("entra_provisioning_events_total"));
     }
@@ -154,12 +190,12 @@ public class PrometheusExpositionTests
     public void Source_health_follows_every_report()
     {
         var h = new MetricsHarness();
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
         Assert.Equal(0, Assert.Single(h.Series("entra_exporter_source_up")).Value);
         Assert.Empty(h.Series("entra_exporter_source_last_success_timestamp_seconds"));
-        h.Health.ReportSuccess(MetricsHarness.TenantId, SourceNames.GraphJobs, MetricsHarness.Now);
+        h.Snapshots.ReportSuccess(MetricsHarness.TenantId, SourceNames.GraphJobs, MetricsHarness.Now);
         Assert.Equal(1, Assert.Single(h.Series("entra_exporter_source_up")).Value);
-        h.Health.ReportFailure(MetricsHarness.TenantId, SourceNames.GraphJobs, "throttled");
+        h.Snapshots.ReportFailure(MetricsHarness.TenantId, SourceNames.GraphJobs, "throttled");
         Assert.Equal(0, Assert.Single(h.Series("entra_exporter_source_up")).Value);
         // The last good time stays.
         Assert.Equal(MetricsHarness.Now.ToUnixTimeSeconds(), Assert.Single(h.Series("entra_exporter_source_last_success_timestamp_seconds")).Value);
@@ -188,7 +224,7 @@ public class PrometheusExpositionTests
     public void Families_are_served_in_the_order_of_the_table_with_the_process_families_after()
     {
         var h = new MetricsHarness();
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         h.Publish(MetricsHarness.Job());
         var served = h.Scrape().Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToList();
         var ours = served.Where(n => n.StartsWith("entra_", StringComparison.Ordinal)).ToList();

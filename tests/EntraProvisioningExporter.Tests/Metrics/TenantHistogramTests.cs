@@ -35,7 +35,7 @@ public class TenantHistogramTests
     public void Each_publication_adds_what_each_bucket_grew_by_exactly_and_after_a_count_went_down_all_that_is_counted_adds_on()
     {
         var h = new MetricsHarness();
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         h.PublishLogs(Logs());
         // Every action from the start, at 0.
         Assert.Equal(LogNormalization.Actions.Count, MetricsText.Parse(h.Scrape()).Count(s => s.Name == Family + "_count"));
@@ -75,11 +75,10 @@ public class TenantHistogramTests
     public void A_tenant_whose_log_source_is_gone_loses_its_histogram_series()
     {
         var h = new MetricsHarness();
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         h.PublishLogs(Logs(Update((1, 1, 0.2))));
         Assert.NotEmpty(Update(h));
-        h.Logs.Remove(MetricsHarness.TenantId);
-        h.Health.Remove(MetricsHarness.TenantId);
+        h.Snapshots.Remove(MetricsHarness.TenantId);
         Assert.Empty(Update(h));
     }
 
@@ -87,7 +86,7 @@ public class TenantHistogramTests
     public async Task The_probe_serves_the_tenants_histogram_as_metrics_does()
     {
         var h = new MetricsHarness();
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         h.PublishLogs(Logs(Update((4, 3, 30))));
         using var stream = new MemoryStream();
         await h.Exposition.WriteTenantAsync(MetricsHarness.TenantId, stream, CancellationToken.None);
@@ -104,7 +103,7 @@ public class TenantHistogramTests
     public void Otlp_records_each_new_event_at_its_buckets_mean_so_buckets_count_and_sum_are_exact()
     {
         var h = new MetricsHarness();
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         var options = new ExporterOptions();
         using var otlp = new OtlpExposition(h.Table, h.Snapshots,
             new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time, options);

@@ -23,9 +23,9 @@ public class TenantProbeTests
         var h = new MetricsHarness();
         foreach (var tenant in new[] { MetricsHarness.TenantId, Other })
         {
-            h.Health.Register(tenant, SourceNames.GraphJobs);
-            h.Health.Register(tenant, SourceNames.LogAnalytics);
-            h.Health.ReportSuccess(tenant, SourceNames.GraphJobs, MetricsHarness.Now.AddMinutes(-3));
+            h.Snapshots.Register(tenant, SourceNames.GraphJobs);
+            h.Snapshots.Register(tenant, SourceNames.LogAnalytics);
+            h.Snapshots.ReportSuccess(tenant, SourceNames.GraphJobs, MetricsHarness.Now.AddMinutes(-3));
             h.Self.InitializePollErrors(tenant, SourceNames.GraphJobs);
             h.Self.RecordPollDuration(tenant, SourceNames.GraphJobs, tenant == Other ? 2.5 : 0.3);
         }
@@ -93,7 +93,7 @@ public class TenantProbeTests
     public void Left_out_families_are_left_out_of_the_probe_too()
     {
         var h = new MetricsHarness(new ExporterOptions { Metrics = { Exclude = ["entra_provisioning_job_last_execution_*", "entra_exporter_poll_duration_seconds"] } });
-        h.Health.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
         h.Self.RecordPollDuration(MetricsHarness.TenantId, SourceNames.GraphJobs, 0.3);
         h.Publish(MetricsHarness.Job() with { LastExecution = new() { State = "Succeeded" } });
         var names = MetricsText.Parse(Probe(h, MetricsHarness.TenantId)).Select(s => s.Name).ToHashSet();

@@ -118,7 +118,7 @@ public class GraphThrottleTests
         var time = new FakeTimeProvider(Start);
         var options = new ExporterOptions { PollInterval = TimeSpan.FromMinutes(1) };
         var runtime = new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, Start));
-        var health = new SourceHealthRegistry();
+        var health = new TenantSnapshotStore();
         var (meter, _) = Meter();
         var percentage = "1.2";
         var source = new MeteredSource(meter, () => percentage, time);
@@ -132,7 +132,7 @@ public class GraphThrottleTests
         var interval = options.PollInterval;
 
         Assert.Equal(TimeSpan.Zero, await Next());
-        Assert.Equal(1.2, health.For(Tenant).Single().Throttle!.LimitRatio);
+        Assert.Equal(1.2, health.Get(Tenant)!.Sources.Single().Throttle!.LimitRatio);
         Assert.Contains("polls at half the rate", await log.Lines.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         // Past the limit: a tick passes without a cycle, the next runs one (one tick at a time, each seen to pass).
         time.Advance(interval);
@@ -148,7 +148,7 @@ public class GraphThrottleTests
         // Back under it: a cycle every tick.
         time.Advance(interval);
         Assert.Equal(5 * interval, await Next());
-        Assert.Equal(0.95, health.For(Tenant).Single().Throttle!.LimitRatio);
+        Assert.Equal(0.95, health.Get(Tenant)!.Sources.Single().Throttle!.LimitRatio);
 
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
@@ -160,7 +160,7 @@ public class GraphThrottleTests
         var time = new FakeTimeProvider(Start);
         var options = new ExporterOptions { PollInterval = TimeSpan.FromMinutes(1) };
         var runtime = new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, Start));
-        var health = new SourceHealthRegistry();
+        var health = new TenantSnapshotStore();
         var (meter, _) = Meter();
         var source = new MeteredSource(meter, () => "1.5", time); // its responses say 1.5, but the loop is given no meter
         health.Register(Tenant, source.Source);
@@ -175,7 +175,7 @@ public class GraphThrottleTests
             time.Advance(options.PollInterval);
             Assert.Equal(tick * options.PollInterval, await Next());
         }
-        Assert.Null(health.For(Tenant).Single().Throttle);
+        Assert.Null(health.Get(Tenant)!.Sources.Single().Throttle);
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(log.Lines.Reader.TryRead(out var line), line);
@@ -187,11 +187,11 @@ public class GraphThrottleTests
         var time = new FakeTimeProvider(Start);
         var options = new ExporterOptions { PollInterval = TimeSpan.FromMinutes(1) };
         var runtime = new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, Start));
-        var health = new SourceHealthRegistry();
+        var health = new TenantSnapshotStore();
         var (meter, _) = Meter();
         var source = new MeteredSource(meter, () => "0.5", time);
         health.Register(Tenant, source.Source);
-        health.Changed += _ => throw new InvalidOperationException("a broken subscriber");
+        health.Published += _ => throw new InvalidOperationException("a broken subscriber");
         using var stop = new CancellationTokenSource();
         var log = new ChannelLogger();
         var running = new PollLoop(source, runtime, health, new ExporterSelfMetrics([]), time, log, meter).RunAsync(stop.Token);

@@ -45,7 +45,7 @@ public class PollLoopTimeoutTests
         var time = new FakeTimeProvider(Start);
         var options = new ExporterOptions { PollInterval = TimeSpan.FromHours(1), PollTimeout = PollTimeout };
         var runtime = new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, Start));
-        var health = new SourceHealthRegistry();
+        var health = new TenantSnapshotStore();
         var source = new HangingSource();
         health.Register(source.TenantId, source.Source);
         var loop = new PollLoop(source, runtime, health, new ExporterSelfMetrics([]), time, NullLogger.Instance);
@@ -61,7 +61,7 @@ public class PollLoopTimeoutTests
         await cycle.WaitAsync(Bound);
 
         Assert.True(source.Cancelled);
-        var reported = Assert.Single(health.For(source.TenantId));
+        var reported = Assert.Single(health.Get(source.TenantId)!.Sources);
         Assert.False(reported.Up);
         Assert.True(reported.FirstCycleDone);
         Assert.Equal(PollErrorReason.Timeout, reported.LastErrorReason);

@@ -13,10 +13,11 @@ public sealed class TenantJobPoller(
     TenantOptions tenant,
     RuntimeConfiguration runtime,
     GraphJobSource source,
-    JobSnapshotStore store,
+    TenantSnapshotStore store,
     TimeProvider time) : IPolledSource
 {
     private IReadOnlyList<ServicePrincipalRef> known = [];
+    private IReadOnlyList<JobState> published = [];
     private DateTimeOffset? lastDiscovery;
 
     public string TenantId { get; } = tenant.TenantId!;
@@ -55,7 +56,7 @@ public sealed class TenantJobPoller(
 
     private void Publish(JobFetchResult fetched)
     {
-        var previous = store.Get(TenantId)?.Jobs.ToLookup(j => j.ServicePrincipalId, StringComparer.OrdinalIgnoreCase);
+        var previous = published.ToLookup(j => j.ServicePrincipalId, StringComparer.OrdinalIgnoreCase);
         var jobs = new List<JobState>();
         foreach (var sp in known)
         {
@@ -63,12 +64,13 @@ public sealed class TenantJobPoller(
             {
                 jobs.AddRange(fresh); // a job dropped this time is not shown stale: its drop is counted instead
             }
-            else if (previous is not null)
+            else
             {
                 jobs.AddRange(previous[sp.Id]);
             }
         }
         jobs.Sort((a, b) => string.CompareOrdinal(a.ServicePrincipalId + "/" + a.JobId, b.ServicePrincipalId + "/" + b.JobId));
-        store.Publish(new TenantJobSnapshot(TenantId, jobs, time.GetUtcNow()));
+        published = jobs;
+        store.PublishJobs(new TenantJobSnapshot(TenantId, jobs, time.GetUtcNow()));
     }
 }

@@ -37,7 +37,7 @@ public sealed class GraphLogSource : IPolledSource
     private readonly LogsOptions logs;
     private readonly GraphServiceClient client;
     private readonly RequestBudget budget;
-    private readonly LogSnapshotStore store;
+    private readonly TenantSnapshotStore store;
     private readonly TimeProvider time;
     private readonly ExporterOptions options;
     private readonly LogCounters counters;
@@ -52,7 +52,7 @@ public sealed class GraphLogSource : IPolledSource
     private readonly SourceDrops drops;
     private readonly LogAggregatesWanted wanted;
 
-    public GraphLogSource(TenantOptions tenant, ExporterOptions options, GraphServiceClient client, RequestBudget budget, LogSnapshotStore store, TimeProvider time, SourceDrops drops)
+    public GraphLogSource(TenantOptions tenant, ExporterOptions options, GraphServiceClient client, RequestBudget budget, TenantSnapshotStore store, TimeProvider time, SourceDrops drops)
     {
         this.drops = drops;
         this.tenant = tenant;
@@ -268,7 +268,7 @@ public sealed class GraphLogSource : IPolledSource
             long Count(string status) => events.Count(e => e.Status == status);
             return new JobWindow(job, Count("success"), Count("failure"), Count("skipped"), Count("warning"), lastEvent.TryGetValue(job, out var l) ? l : null);
         }).OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal).ToList();
-        store.Publish(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, budgetExhaustions,
+        store.PublishLogs(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, budgetExhaustions,
             new Dictionary<string, CustomQueryResult>()) { Cycles = cycles.Current(windowStart) }));
     }
 

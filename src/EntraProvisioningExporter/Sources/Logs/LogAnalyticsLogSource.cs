@@ -20,7 +20,7 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     private readonly TenantOptions tenant;
     private readonly LogsOptions logs;
     private readonly LogsQueryClient client;
-    private readonly LogSnapshotStore store;
+    private readonly TenantSnapshotStore store;
     private readonly TimeProvider time;
     private readonly LogCounters counters;
     private readonly string workspaceId;
@@ -32,7 +32,7 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     private readonly Metrics.MetricSelection selection;
     private readonly LogAggregatesWanted wanted;
 
-    public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, LogSnapshotStore store, TimeProvider time, SourceDrops drops)
+    public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, TenantSnapshotStore store, TimeProvider time, SourceDrops drops)
     {
         this.drops = drops;
         this.tenant = tenant;
@@ -79,7 +79,7 @@ public sealed class LogAnalyticsLogSource : IPolledSource
         foreach (var q in tenant.Logs.CustomQueries.Where(q => selection.Includes(q.Name ?? "")))
             await Part($"custom query {q.Name}", () => RunCustomQueryAsync(q, now, cancellationToken)).ConfigureAwait(false);
 
-        store.Publish(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, 0,
+        store.PublishLogs(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, 0,
             new Dictionary<string, CustomQueryResult>(custom, StringComparer.Ordinal)) { Cycles = cycles }));
         return failures.Count == 0 ? CycleOutcome.Success : new CycleOutcome(failures[0].Reason, string.Join("; ", failures.Select(f => f.Detail)));
     }

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace EntraProvisioningExporter.Sources.Logs;
 
 /// <summary>The identity labels a log series shares with the job series.</summary>
@@ -87,33 +85,6 @@ public sealed record TenantLogSnapshot(
 
     /// <summary>The tenant's event durations by action, one histogram per action that was timed.</summary>
     public IReadOnlyList<DurationHistogram> DurationHistograms { get; init; } = [];
-}
-
-/// <summary>The latest log snapshot of every tenant (a reference swap per publish; readers never wait).</summary>
-public sealed class LogSnapshotStore
-{
-    private ImmutableDictionary<string, TenantLogSnapshot> tenants = ImmutableDictionary.Create<string, TenantLogSnapshot>(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Raised after a tenant's snapshot is published, on the publishing thread, with the tenant id.</summary>
-    public event Action<string>? Published;
-
-    public void Publish(TenantLogSnapshot snapshot)
-    {
-        ImmutableInterlocked.AddOrUpdate(ref tenants, snapshot.TenantId, snapshot, (_, _) => snapshot);
-        Published?.Invoke(snapshot.TenantId);
-    }
-
-    /// <summary>Forgets a tenant (removed from the configuration, or its log source replaced).</summary>
-    public void Remove(string tenantId)
-    {
-        ImmutableInterlocked.TryRemove(ref tenants, tenantId, out _);
-        Published?.Invoke(tenantId);
-    }
-
-    public TenantLogSnapshot? Get(string tenantId) => Volatile.Read(ref tenants).GetValueOrDefault(tenantId);
-
-    public IReadOnlyList<TenantLogSnapshot> All =>
-        Volatile.Read(ref tenants).Values.OrderBy(s => s.TenantId, StringComparer.OrdinalIgnoreCase).ToList();
 }
 
 /// <summary>Action and status as the two sources spell them, made one lower-case vocabulary.</summary>
