@@ -17,7 +17,8 @@ public interface ISimulatorInterceptor
     /// The answer to send instead of the tenant's, or null to answer normally. <paramref name="answer"/> computes the
     /// tenant's own answer (its argument: Log Analytics answers with only part of the rows, as a PartialError).
     /// </summary>
-    ValueTask<GraphResponse?> InterceptAsync(SimulatedRequest request, Func<bool, Task<GraphResponse>> answer, CancellationToken cancellationToken);
+    ValueTask<GraphResponse?> InterceptAsync(SimulatedRequest request, Func<bool, Task<GraphResponse>> answer,
+        CancellationToken cancellationToken);
 
     /// <summary>The status the simulator answered a request with.</summary>
     void Answered(SimulatedRequest request, int status);

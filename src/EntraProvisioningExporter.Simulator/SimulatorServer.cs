@@ -23,7 +23,8 @@ namespace EntraProvisioningExporter.Simulator;
 public sealed class SimulatorServer : IAsyncDisposable
 {
     private readonly WebApplication app;
-    private sealed record TenantApis(SimulatedTenant Tenant, GraphApi Api, LogAnalyticsApi LogAnalytics, ProvisioningLogsApi ProvisioningLogs);
+    private sealed record TenantApis(SimulatedTenant Tenant, GraphApi Api, LogAnalyticsApi LogAnalytics,
+        ProvisioningLogsApi ProvisioningLogs);
 
     private readonly List<TenantApis> tenants;
     private readonly Dictionary<int, TenantApis> byPort = [];
@@ -35,7 +36,8 @@ public sealed class SimulatorServer : IAsyncDisposable
         this.app = app;
         this.time = time;
         Interceptor = interceptor;
-        this.tenants = tenants.Select(t => new TenantApis(t, new GraphApi(t, time), new LogAnalyticsApi(t, time), new ProvisioningLogsApi(t, time))).ToList();
+        this.tenants = tenants.Select(t => new TenantApis(t, new GraphApi(t, time), new LogAnalyticsApi(t, time),
+            new ProvisioningLogsApi(t, time))).ToList();
     }
 
     private int inFlight;
@@ -57,7 +59,8 @@ public sealed class SimulatorServer : IAsyncDisposable
     public Uri LogAnalyticsEndpoint(string tenantId) => endpoints[tenantId];
 
     /// <summary>The Log Analytics API of one tenant, e.g. to register canned answers for custom queries.</summary>
-    public LogAnalyticsApi LogAnalytics(string tenantId) => tenants.Single(t => t.Tenant.TenantId.Equals(tenantId, StringComparison.OrdinalIgnoreCase)).LogAnalytics;
+    public LogAnalyticsApi LogAnalytics(string tenantId)
+        => tenants.Single(t => t.Tenant.TenantId.Equals(tenantId, StringComparison.OrdinalIgnoreCase)).LogAnalytics;
 
     /// <summary>
     /// Starts on loopback: tenant i on <paramref name="firstPort"/> + i, or on ephemeral ports when it is 0, with a
@@ -79,7 +82,8 @@ public sealed class SimulatorServer : IAsyncDisposable
         app.Run(server.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         // Kestrel binds its endpoints in the order they were declared, and lists them in that order.
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        var addresses = app.Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
         for (var i = 0; i < list.Count; i++)
         {
             server.byPort[addresses[i].Port] = server.tenants[i];
@@ -108,12 +112,14 @@ public sealed class SimulatorServer : IAsyncDisposable
         var parts = path.Trim('/').Split('/', 2);
         if (!byPort.TryGetValue(context.Connection.LocalPort, out var entry) || parts[0] is not ("v1.0" or "v1"))
         {
-            await WriteAsync(context, GraphResponse.Error(404, "NotFound", "Unknown API version (the simulator serves /v1.0).")).ConfigureAwait(false);
+            await WriteAsync(context, GraphResponse.Error(404, "NotFound", "Unknown API version (the simulator serves /v1.0)."))
+                .ConfigureAwait(false);
             return;
         }
         var rest = "/" + (parts.Length > 1 ? parts[1] : "");
         var baseUrl = $"{context.Request.Scheme}://{context.Request.Host}/{parts[0]}";
-        var request = new SimulatedRequest(arrived, entry.Tenant, context.Request.Method, rest + context.Request.QueryString.Value, InBatch: false,
+        var request = new SimulatedRequest(arrived, entry.Tenant, context.Request.Method, rest + context.Request.QueryString.Value,
+            InBatch: false,
             context.Request.Headers.Authorization.ToString(), baseUrl);
 
         Task<GraphResponse> Answer(bool partial) => AnswerAsync(context, entry, parts[0], rest, baseUrl, partial);
@@ -143,19 +149,22 @@ public sealed class SimulatorServer : IAsyncDisposable
         return response with { Headers = headers };
     }
 
-    private async Task<GraphResponse> AnswerAsync(HttpContext context, TenantApis entry, string version, string rest, string baseUrl, bool partial)
+    private async Task<GraphResponse> AnswerAsync(HttpContext context, TenantApis entry, string version, string rest, string baseUrl,
+        bool partial)
     {
         if (version == "v1")
         {
             // Log Analytics: POST /v1/workspaces/{workspaceId}/query
             var segments = rest.Trim('/').Split('/');
-            if (!HttpMethods.IsPost(context.Request.Method) || segments.Length != 3 || segments[0] != "workspaces" || segments[2] != "query")
+            if (!HttpMethods.IsPost(context.Request.Method) || segments.Length != 3 || segments[0] != "workspaces"
+                || segments[2] != "query")
                 return GraphResponse.Error(404, "PathNotFoundError", "The requested path does not exist.");
             var body = await ReadBodyAsync(context).ConfigureAwait(false);
             return entry.LogAnalytics.Query(segments[1], body, partial);
         }
         if (HttpMethods.IsPost(context.Request.Method) && rest.Equals("/$batch", StringComparison.OrdinalIgnoreCase))
-            return await BatchHandler.HandleAsync(entry.Tenant, baseUrl, await ReadBodyAsync(context).ConfigureAwait(false), entry.Api, Interceptor, time,
+            return await BatchHandler.HandleAsync(entry.Tenant, baseUrl, await ReadBodyAsync(context).ConfigureAwait(false), entry.Api,
+                Interceptor, time,
                 context.RequestAborted).ConfigureAwait(false);
         if (!HttpMethods.IsGet(context.Request.Method))
             return GraphResponse.Error(405, "MethodNotAllowed", "The simulator only serves reads.");

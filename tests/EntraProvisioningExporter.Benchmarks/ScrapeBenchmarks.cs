@@ -54,7 +54,8 @@ public class ScrapeBenchmarks
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         plain = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(1) };
-        gzip = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.GZip }) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(1) };
+        gzip = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.GZip }) { BaseAddress = address,
+            Timeout = TimeSpan.FromMinutes(1) };
         var deadline = DateTime.UtcNow.AddMinutes(5);
         while (!(await plain.GetAsync("/readyz")).IsSuccessStatusCode)
         {

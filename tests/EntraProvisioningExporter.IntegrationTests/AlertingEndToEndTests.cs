@@ -47,7 +47,8 @@ public partial class AlertingEndToEndTests
         // Scenario time at 60x: the escrow-climbing app is quarantined after 16 real seconds too.
         await using var exporter = await ExporterHost.StartAsync(["--demo", "--Demo:TimeScale", "60"]);
         await exporter.WaitReadyAsync();
-        var jobs = MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_provisioning_job_info").GroupBy(s => s.Labels["app_name"]).ToDictionary(g => g.Key, g => g.First().Labels["job_id"]);
+        var jobs = MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_provisioning_job_info").GroupBy(s => s.Labels["app_name"])
+            .ToDictionary(g => g.Key, g => g.First().Labels["job_id"]);
         await using var alertmanager = await AlertmanagerServer.StartAsync(AlertmanagerConfig);
         await using var prometheus = await PrometheusServer.StartAsync(PrometheusConfig(exporter.Address, alertmanager.Address));
 
@@ -57,7 +58,8 @@ public partial class AlertingEndToEndTests
             TimeSpan.FromMinutes(3), "EntraProvisioningJobQuarantined for Dropbox Business in Alertmanager");
 
         var alerts = await alertmanager.AlertsAsync();
-        var dropbox = alerts.Single(a => a.Labels["alertname"] == "EntraProvisioningJobQuarantined" && a.Labels["app_name"] == "Dropbox Business");
+        var dropbox = alerts.Single(a => a.Labels["alertname"] == "EntraProvisioningJobQuarantined"
+            && a.Labels["app_name"] == "Dropbox Business");
         Assert.Equal("critical", dropbox.Labels["severity"]);
         Assert.Equal("EncounteredQuarantineException", dropbox.Labels["reason"]);
         Assert.Equal(jobs["Dropbox Business"], dropbox.Labels["job_id"]);
@@ -76,7 +78,8 @@ public partial class AlertingEndToEndTests
         // The scoping change: the cycle's deletes and disables pass 80 % of the threshold (500) about 47 scenario
         // minutes in, then for: 1m. Before that it was below: the early warning is a warning, not a quarantine.
         await Tools.Eventually(async () => (await alertmanager.AlertsAsync()).Any(a =>
-                a.Labels["alertname"] == "EntraProvisioningDeleteThresholdNear" && a.Labels.GetValueOrDefault("app_name") == "Google Workspace"),
+                a.Labels["alertname"] == "EntraProvisioningDeleteThresholdNear"
+                    && a.Labels.GetValueOrDefault("app_name") == "Google Workspace"),
             TimeSpan.FromMinutes(4), "EntraProvisioningDeleteThresholdNear for Google Workspace in Alertmanager");
         var deletes = (await alertmanager.AlertsAsync()).Single(a => a.Labels["alertname"] == "EntraProvisioningDeleteThresholdNear");
         Assert.Equal(jobs["Google Workspace"], deletes.Labels["job_id"]);
@@ -95,7 +98,9 @@ public partial class AlertingEndToEndTests
         // The rules as shipped, but the baseline group evaluated every 5 s instead of every 5 minutes, so that its
         // series exist within the test (Prometheus staggers a group's first evaluation by up to its interval).
         var rules = Path.Combine(Path.GetTempPath(), $"entra-rules-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(rules, (await File.ReadAllTextAsync(Monitoring.RulesFile)).Replace("    interval: 5m\n", "    interval: 5s\n", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(rules,
+            (await File.ReadAllTextAsync(Monitoring.RulesFile))
+            .Replace("    interval: 5m\n", "    interval: 5s\n", StringComparison.Ordinal));
         Assert.Contains("    interval: 5s\n", await File.ReadAllTextAsync(rules), StringComparison.Ordinal);
         await using var prometheus = await PrometheusServer.StartAsync(PrometheusConfig(exporter.Address, null, rules));
         var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Monitoring.DashboardFile)).RootElement;
@@ -108,7 +113,8 @@ public partial class AlertingEndToEndTests
         queries.Add(("variable app", "group by (app_name) (entra_provisioning_job_info{tenant_id=~\"$tenant\"})"));
 
         // Scraped long enough for rates, and for failures to have been ingested and counted.
-        await Tools.Eventually(async () => (await prometheus.QueryAsync("sum(increase(entra_provisioning_event_errors_total[1m]))")).Any(r => r.Value > 0),
+        await Tools.Eventually(async () => (await prometheus.QueryAsync("sum(increase(entra_provisioning_event_errors_total[1m]))"))
+            .Any(r => r.Value > 0),
             TimeSpan.FromSeconds(90), "failures counted and scraped twice");
         // And the baseline group evaluated over those scrapes (its rate needs two samples, then its 7-day means one evaluation).
         await Tools.Eventually(async () => (await prometheus.QueryAsync("count(tenant_job:entra_provisioning_failures:rate1h_avg7d) and count(tenant_job:entra_provisioning_deprovisions:rate1h_stddev7d)")).Count > 0,
@@ -135,14 +141,16 @@ public partial class AlertingEndToEndTests
     {
         var dashboard = JsonDocument.Parse(File.ReadAllText(Monitoring.DashboardFile)).RootElement;
         Assert.Equal("entra-provisioning-exporter", dashboard.GetProperty("uid").GetString());
-        var variables = dashboard.GetProperty("templating").GetProperty("list").EnumerateArray().ToDictionary(v => v.GetProperty("name").GetString()!);
+        var variables = dashboard.GetProperty("templating").GetProperty("list").EnumerateArray()
+            .ToDictionary(v => v.GetProperty("name").GetString()!);
         Assert.Equal("datasource", variables["datasource"].GetProperty("type").GetString());
         Assert.Equal("prometheus", variables["datasource"].GetProperty("query").GetString());
         Assert.True(variables.ContainsKey("tenant") && variables.ContainsKey("app"));
         foreach (var panel in Panels(dashboard))
         {
             var title = panel.GetProperty("title").GetString();
-            Assert.False(string.IsNullOrEmpty(panel.GetProperty("fieldConfig").GetProperty("defaults").GetProperty("unit").GetString()), $"{title} has no unit");
+            Assert.False(string.IsNullOrEmpty(panel.GetProperty("fieldConfig").GetProperty("defaults").GetProperty("unit").GetString()),
+                $"{title} has no unit");
             Assert.Equal("${datasource}", panel.GetProperty("datasource").GetProperty("uid").GetString());
             foreach (var target in panel.GetProperty("targets").EnumerateArray())
             {

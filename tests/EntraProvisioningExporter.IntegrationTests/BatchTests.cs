@@ -35,7 +35,8 @@ public class BatchTests
         Assert.Equal(7, discovery.Count(r => !r.InBatch && r.PathAndQuery == "/$batch"));
         Assert.Equal(130, discovery.Count(r => r.InBatch));
 
-        async Task<double> Cycles() => MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count").Single().Value;
+        async Task<double> Cycles() => MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count")
+            .Single().Value;
         var cyclesBefore = await Cycles();
         simulator.Requests.Clear();
         time.Advance(TimeSpan.FromMinutes(1));
@@ -63,13 +64,15 @@ public class BatchTests
         var tenant = DemoScenario.Create(time.GetUtcNow());
         await using var simulator = await TestSimulator.StartAsync([tenant], time);
         var zoom = tenant.ServicePrincipals.Single(sp => sp.DisplayName == "Zoom");
-        simulator.Faults.Add(new FaultRule { Kind = FaultKind.Throttle, PathPattern = $"/servicePrincipals/{zoom.Id}/synchronization/jobs", TopLevel = false, RetryAfterSeconds = 1, Times = 1 });
+        simulator.Faults.Add(new FaultRule { Kind = FaultKind.Throttle, PathPattern = $"/servicePrincipals/{zoom.Id}/synchronization/jobs",
+            TopLevel = false, RetryAfterSeconds = 1, Times = 1 });
 
         var started = DateTime.UtcNow;
         await using var exporter = await ExporterHost.StartAsync(TenantArgs(simulator, tenant.TenantId), time);
         await exporter.WaitReadyAsync();
 
-        var zoomCalls = simulator.Requests.Snapshot().Where(r => r.InBatch && r.PathAndQuery.Contains(zoom.Id, StringComparison.Ordinal)).ToList();
+        var zoomCalls = simulator.Requests.Snapshot().Where(r => r.InBatch && r.PathAndQuery.Contains(zoom.Id, StringComparison.Ordinal))
+            .ToList();
         Assert.Equal([429, 200], zoomCalls.Select(r => r.Status));
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(1), "the retry should have waited for Retry-After");
         var samples = MetricsText.Parse(await exporter.MetricsAsync());
@@ -84,7 +87,8 @@ public class BatchTests
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
         var tenant = DemoScenario.Create(time.GetUtcNow());
         await using var simulator = await TestSimulator.StartAsync([tenant], time);
-        simulator.Faults.Add(new FaultRule { Kind = FaultKind.Throttle, PathPattern = "^/\\$batch$", InBatch = false, RetryAfterSeconds = 1, Times = 1 });
+        simulator.Faults.Add(new FaultRule { Kind = FaultKind.Throttle, PathPattern = "^/\\$batch$", InBatch = false, RetryAfterSeconds = 1,
+            Times = 1 });
 
         await using var exporter = await ExporterHost.StartAsync(TenantArgs(simulator, tenant.TenantId), time);
         await exporter.WaitReadyAsync();
@@ -100,7 +104,8 @@ public class BatchTests
         var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await TestSimulator.StartAsync([tenant], time);
-        await using var exporter = await ExporterHost.StartAsync([.. TenantArgs(simulator, tenant.TenantId), "--Exporter:MaxBatchRetries", "0"], time);
+        await using var exporter = await ExporterHost.StartAsync([.. TenantArgs(simulator, tenant.TenantId), "--Exporter:MaxBatchRetries",
+            "0"], time);
         await exporter.WaitReadyAsync();
         var before = MetricsText.Parse(await exporter.MetricsAsync());
         Assert.Equal(1, Assert.Single(before.Named("entra_exporter_source_up")).Value);
@@ -108,7 +113,8 @@ public class BatchTests
         var slack = tenant.ServicePrincipals.Single(sp => sp.DisplayName == "Slack");
         simulator.Faults.Add(new FaultRule { Kind = FaultKind.Status, StatusCode = 503, PathPattern = slack.Id, TopLevel = false });
         time.Advance(TimeSpan.FromMinutes(1));
-        await Tools.Eventually(async () => MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_source_up").Single().Value == 0, TimeSpan.FromSeconds(30), "source to go down");
+        await Tools.Eventually(async () => MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_source_up").Single()
+            .Value == 0, TimeSpan.FromSeconds(30), "source to go down");
 
         var during = MetricsText.Parse(await exporter.MetricsAsync());
         Assert.Single(during.Named("entra_provisioning_job_info"), s => s.Labels["app_name"] == "Slack");
@@ -118,6 +124,7 @@ public class BatchTests
 
         simulator.Faults.Clear();
         time.Advance(TimeSpan.FromMinutes(1));
-        await Tools.Eventually(async () => MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_source_up").Single().Value == 1, TimeSpan.FromSeconds(30), "source to recover by itself");
+        await Tools.Eventually(async () => MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_source_up").Single()
+            .Value == 1, TimeSpan.FromSeconds(30), "source to recover by itself");
     }
 }

@@ -16,7 +16,9 @@ namespace EntraProvisioningExporter.IntegrationTests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // FIFOs, symbolic links and file modes
 public sealed class ConfigurationFaultTests
 {
-    /// <summary>A fault: what it does to the files (the other file also changes, after it), and the problem it must be refused with.</summary>
+    /// <summary>
+    /// A fault: what it does to the files (the other file also changes, after it), and the problem it must be refused with.
+    /// </summary>
     private sealed record Fault(Func<ConfiguredExporter, Task> Break, Func<ConfiguredExporter, string> Problem);
 
     private static async Task BreakConfig(ConfiguredExporter e, Action<string> breakIt)
@@ -94,7 +96,8 @@ public sealed class ConfigurationFaultTests
 
     [Theory]
     [MemberData(nameof(Rows))]
-    public async Task A_fault_is_refused_naming_its_file_and_reason_and_the_old_configuration_runs_on_until_it_is_repaired(string build, string fault)
+    public async Task A_fault_is_refused_naming_its_file_and_reason_and_the_old_configuration_runs_on_until_it_is_repaired(string build,
+        string fault)
     {
         var row = Faults[fault];
         await using var e = await StartAsync(build);
@@ -116,7 +119,8 @@ public sealed class ConfigurationFaultTests
         skip = e.Lines.Count;
         await e.RepairAsync();
         await e.WaitForLineAsync(skip, "Configuration reload accepted after");
-        await Tools.Eventually(async () => await e.StateAsync() == (40, NewToken) && await e.ReloadGaugeAsync() == 1, TimeSpan.FromSeconds(30), "the new configuration: " + e.Process.Describe());
+        await Tools.Eventually(async () => await e.StateAsync() == (40, NewToken) && await e.ReloadGaugeAsync() == 1,
+            TimeSpan.FromSeconds(30), "the new configuration: " + e.Process.Describe());
         Assert.False(await e.AcceptsAsync(OldToken), "the old token, with no grace period, is refused");
         AssertNoSecretLogged(e.Process);
     }
@@ -189,27 +193,35 @@ public sealed class ConfigurationFaultTests
             async Task<(string? Thumbprint, double Interval, double Gauge)> Served()
             {
                 string? seen = null;
-                using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => { seen = certificate?.GetCertHashString(); return true; } } };
+                using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _,
+                    _) => { seen = certificate?.GetCertHashString(); return true; } } };
                 using var http = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{port}/") };
                 var samples = MetricsText.Parse(await http.GetStringAsync("metrics"));
-                return (seen, samples.Named("entra_exporter_poll_interval_seconds").Single().Value, samples.Named("entra_exporter_config_last_reload_successful").Single().Value);
+                return (seen, samples.Named("entra_exporter_poll_interval_seconds").Single().Value,
+                    samples.Named("entra_exporter_config_last_reload_successful").Single().Value);
             }
-            await Tools.Eventually(async () => await Served() == (first.Thumbprint, 20, 1), TimeSpan.FromSeconds(90), "TLS with the first certificate: " + p.Describe());
+            await Tools.Eventually(async () => await Served() == (first.Thumbprint, 20, 1), TimeSpan.FromSeconds(90),
+                "TLS with the first certificate: " + p.Describe());
 
             var skip = p.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
             await File.WriteAllBytesAsync(pfx, [0x30, 0x82, 0x01, 0x00, 0xde, 0xad, 0xbe, 0xef]); // not a certificate
             await File.WriteAllTextAsync(config, """{"Exporter":{"PollInterval":"00:00:40"}}""");
             var problem = $"Configuration reload refused: Kestrel:Endpoints:Https:Certificate: {pfx} does not load as a certificate";
-            await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(skip).Any(l => l.Contains(problem, StringComparison.Ordinal))), TimeSpan.FromSeconds(30), "the refusal: " + p.Describe());
+            await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(skip)
+                .Any(l => l.Contains(problem, StringComparison.Ordinal))), TimeSpan.FromSeconds(30), "the refusal: " + p.Describe());
             Assert.Equal((first.Thumbprint, 20, 0), await Served());
 
             skip = p.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
-            System.Diagnostics.Process.Start("kill", ["-HUP", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-            await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(skip).Any(l => l.Contains(problem, StringComparison.Ordinal))), TimeSpan.FromSeconds(30), "the refusal after SIGHUP: " + p.Describe());
+            System.Diagnostics.Process.Start("kill",
+                ["-HUP", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(skip)
+                .Any(l => l.Contains(problem, StringComparison.Ordinal))), TimeSpan.FromSeconds(30),
+                "the refusal after SIGHUP: " + p.Describe());
             Assert.Equal((first.Thumbprint, 20, 0), await Served());
 
             await File.WriteAllBytesAsync(pfx, second.Export(X509ContentType.Pfx, "pfx-password"));
-            await Tools.Eventually(async () => await Served() == (second.Thumbprint, 40, 1), TimeSpan.FromSeconds(30), "the second certificate and the new interval: " + p.Describe());
+            await Tools.Eventually(async () => await Served() == (second.Thumbprint, 40, 1), TimeSpan.FromSeconds(30),
+                "the second certificate and the new interval: " + p.Describe());
             Assert.False(p.HasExited);
             AssertNoSecretLogged(p);
         }
@@ -256,28 +268,33 @@ public sealed class ConfigurationFaultTests
             var secrets = Path.Combine(dir, "secrets");
             await File.WriteAllTextAsync(config, """{"Exporter":{"PollInterval":"00:00:20"}}""");
             var port = Tools.FreePort();
-            await using var p = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}", "--ConfigFile", config, "--SecretsDirectory", secrets], build: ExporterBuild.Named(build));
+            await using var p = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}", "--ConfigFile", config,
+                "--SecretsDirectory", secrets], build: ExporterBuild.Named(build));
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             async Task<(double Interval, double Gauge)> State()
             {
                 var samples = MetricsText.Parse(await http.GetStringAsync("metrics"));
-                return (samples.Named("entra_exporter_poll_interval_seconds").Single().Value, samples.Named("entra_exporter_config_last_reload_successful").Single().Value);
+                return (samples.Named("entra_exporter_poll_interval_seconds").Single().Value,
+                    samples.Named("entra_exporter_config_last_reload_successful").Single().Value);
             }
             await Tools.Eventually(async () => await State() == (20, 1), TimeSpan.FromSeconds(90), "serving: " + p.Describe());
             Assert.Contains($"warn: EntraProvisioningExporter.Hosting.ConfigurationReloader[", p.StandardOutput, StringComparison.Ordinal);
-            Assert.Contains($"SecretsDirectory {secrets} does not exist: no settings are read from it until it appears", p.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"SecretsDirectory {secrets} does not exist: no settings are read from it until it appears", p.StandardOutput,
+                StringComparison.Ordinal);
 
             // It appears (written elsewhere, then moved in, as a volume is mounted): read.
             var staging = Path.Combine(dir, "staging");
             Directory.CreateDirectory(staging);
             await File.WriteAllTextAsync(Path.Combine(staging, "Exporter__PollInterval"), "00:00:40");
             Directory.Move(staging, secrets);
-            await Tools.Eventually(async () => await State() == (40, 1), TimeSpan.FromSeconds(30), "the settings of the SecretsDirectory: " + p.Describe());
+            await Tools.Eventually(async () => await State() == (40, 1), TimeSpan.FromSeconds(30),
+                "the settings of the SecretsDirectory: " + p.Describe());
 
             // Once read, it may not vanish: its settings would silently fall back to their defaults.
             Directory.Delete(secrets, recursive: true);
             await Tools.Eventually(async () => await State() == (40, 0), TimeSpan.FromSeconds(30), "the refusal: " + p.Describe());
-            Assert.Contains($"Configuration reload refused: SecretsDirectory {secrets}: required directory is missing", p.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"Configuration reload refused: SecretsDirectory {secrets}: required directory is missing", p.StandardOutput,
+                StringComparison.Ordinal);
         }
         finally
         {
@@ -285,7 +302,9 @@ public sealed class ConfigurationFaultTests
         }
     }
 
-    /// <summary>A start-up fault: what it does to a fresh directory (returning the extra arguments) and the problem it must be named by.</summary>
+    /// <summary>
+    /// A start-up fault: what it does to a fresh directory (returning the extra arguments) and the problem it must be named by.
+    /// </summary>
     private sealed record StartFault(Func<string, string[]> Setup, Func<string, string> Problem);
 
     private static string[] WithConfig(string dir, string content, Action<string>? then = null)
@@ -329,7 +348,8 @@ public sealed class ConfigurationFaultTests
         ["TLS certificate that does not load"] = new(d =>
             {
                 File.WriteAllBytes(Path.Combine(d, "metrics.pfx"), [1, 2, 3]);
-                return ["--Kestrel:Endpoints:Https:Url", $"https://127.0.0.1:{Tools.FreePort()}", "--Kestrel:Endpoints:Https:Certificate:Path", Path.Combine(d, "metrics.pfx")];
+                return ["--Kestrel:Endpoints:Https:Url", $"https://127.0.0.1:{Tools.FreePort()}",
+                    "--Kestrel:Endpoints:Https:Certificate:Path", Path.Combine(d, "metrics.pfx")];
             }, d => $"Kestrel:Endpoints:Https:Certificate: {Path.Combine(d, "metrics.pfx")} does not load as a certificate"),
         ["ConfigWatchInterval invalid"] = new(_ => ["--ConfigWatchInterval", "often"], _ => "ConfigWatchInterval: must be a duration from 00:00:00 (not watched) to 01:00:00; got 'often'."),
     };
@@ -353,7 +373,8 @@ public sealed class ConfigurationFaultTests
         try
         {
             var row = StartFaults[fault];
-            await using var p = StartUnprivileged(ExporterBuild.Named(build), ["--demo", "--urls", $"http://127.0.0.1:{Tools.FreePort()}", .. row.Setup(dir)]);
+            await using var p = StartUnprivileged(ExporterBuild.Named(build),
+                ["--demo", "--urls", $"http://127.0.0.1:{Tools.FreePort()}", .. row.Setup(dir)]);
             Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             Assert.Contains("Configuration is invalid:", p.StandardError, StringComparison.Ordinal);
             Assert.Contains($"  - {row.Problem(dir)}", p.StandardError, StringComparison.Ordinal);

@@ -11,12 +11,14 @@ public class DeploymentArtifactsTests
     [Fact]
     public async Task Prometheus_configuration_of_the_compose_stack_is_valid_and_loads_the_canonical_rules()
     {
-        await using var p = ManagedProcess.Start(Tools.Require("promtool"), ["check", "config", Repo.Path("docker", "prometheus", "prometheus.yml")]);
+        await using var p = ManagedProcess.Start(Tools.Require("promtool"),
+            ["check", "config", Repo.Path("docker", "prometheus", "prometheus.yml")]);
         Assert.True(await p.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, p.Describe());
         Assert.Contains("SUCCESS: 1 rule files found", p.StandardOutput, StringComparison.Ordinal);
         // Every rule of the canonical file: its alerts and its recording rules (the baseline group's too).
         Assert.Contains("tenant_job:entra_provisioning_failures:rate1h_avg7d", Monitoring.RecordingRules());
-        Assert.Contains($"SUCCESS: {Monitoring.Alerts().Count + Monitoring.RecordingRules().Count} rules found", p.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"SUCCESS: {Monitoring.Alerts().Count + Monitoring.RecordingRules().Count} rules found", p.StandardOutput,
+            StringComparison.Ordinal);
         // "rules" beside it is the chart's directory itself, not a copy.
         var link = new DirectoryInfo(Repo.Path("docker", "prometheus", "rules")).ResolveLinkTarget(returnFinalTarget: true);
         Assert.Equal(Path.GetDirectoryName(Monitoring.RulesFile), link!.FullName);
@@ -25,7 +27,8 @@ public class DeploymentArtifactsTests
     [Fact]
     public async Task Alertmanager_configuration_of_the_compose_stack_is_valid()
     {
-        await using var p = ManagedProcess.Start(Tools.Require("amtool"), ["check-config", Repo.Path("docker", "alertmanager", "alertmanager.yml")]);
+        await using var p = ManagedProcess.Start(Tools.Require("amtool"),
+            ["check-config", Repo.Path("docker", "alertmanager", "alertmanager.yml")]);
         Assert.True(await p.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, p.Describe());
         Assert.Contains("SUCCESS", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
     }
@@ -46,9 +49,11 @@ public class DeploymentArtifactsTests
         }
         Assert.Equal(Path.GetDirectoryName(Monitoring.RulesFile), HostPath("prometheus", "/etc/prometheus/rules"));
         Assert.Equal(Path.GetDirectoryName(Monitoring.DashboardFile), HostPath("grafana", "/var/lib/grafana/dashboards"));
-        var provider = Yaml.Documents(await File.ReadAllTextAsync(Repo.Path("docker", "grafana", "provisioning", "dashboards", "entra-provisioning.yml"))).Single();
+        var provider = Yaml.Documents(await File.ReadAllTextAsync(Repo.Path("docker", "grafana", "provisioning", "dashboards",
+            "entra-provisioning.yml"))).Single();
         Assert.Equal("/var/lib/grafana/dashboards", (string?)provider["providers"]![0]!["options"]!["path"]);
-        var datasource = Yaml.Documents(await File.ReadAllTextAsync(Repo.Path("docker", "grafana", "provisioning", "datasources", "prometheus.yml"))).Single();
+        var datasource = Yaml.Documents(await File.ReadAllTextAsync(Repo.Path("docker", "grafana", "provisioning", "datasources",
+            "prometheus.yml"))).Single();
         Assert.Equal("http://prometheus:9090", (string?)datasource["datasources"]![0]!["url"]);
     }
 
@@ -76,17 +81,20 @@ public class DeploymentArtifactsTests
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task The_image_runs_the_native_binary_as_its_non_root_user_on_a_read_only_root_without_a_shell()
     {
-        Assert.True(geteuid() == 0, "building and unpacking the image needs root (buildah mount, chroot): run the suite as root, as CI does");
+        Assert.True(geteuid() == 0,
+            "building and unpacking the image needs root (buildah mount, chroot): run the suite as root, as CI does");
         Tools.Require("buildah");
         var work = Directory.CreateTempSubdirectory("entra-image-").FullName;
-        await using (var build = ManagedProcess.Start("bash", [Repo.Path("tests", "container", "build-runtime-image.sh"), ExporterBuild.AotPublishDirectory, work]))
+        await using (var build = ManagedProcess.Start("bash",
+            [Repo.Path("tests", "container", "build-runtime-image.sh"), ExporterBuild.AotPublishDirectory, work]))
             Assert.True(await build.WaitForExitAsync(TimeSpan.FromMinutes(10)) == 0, build.Describe());
         var rootfs = Path.Combine(work, "rootfs");
         var config = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(work, "config.json")))!;
         var entrypoint = config["Entrypoint"]!.AsArray().Select(e => (string)e!).ToArray();
         Assert.Equal(["/app/EntraProvisioningExporter"], entrypoint);
         Assert.Equal("1654", (string?)config["User"]);
-        Assert.Equal(["EntraProvisioningExporter", "appsettings.json"], Directory.EnumerateFiles(Path.Combine(rootfs, "app")).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["EntraProvisioningExporter", "appsettings.json"],
+            Directory.EnumerateFiles(Path.Combine(rootfs, "app")).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
         foreach (var shell in new[] { "bin/sh", "usr/bin/sh", "bin/bash", "usr/bin/bash" })
             Assert.False(File.Exists(Path.Combine(rootfs, shell)), $"no shell in the image ({shell})");
 
@@ -103,11 +111,14 @@ public class DeploymentArtifactsTests
             .. env, Tools.Require("chroot"), "--userspec=1654:1654", rootfs, .. entrypoint, "--demo", "--urls", $"http://127.0.0.1:{port}",
         ]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await Tools.Eventually(async () => (await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the image's entrypoint to be ready: " + container.Describe());
+        await Tools.Eventually(async () => (await http.GetAsync("readyz")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60),
+            "the image's entrypoint to be ready: " + container.Describe());
         Assert.Contains("entra_provisioning_job_quarantined{", await http.GetStringAsync("metrics"), StringComparison.Ordinal);
 
-        var pid = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(d => d.All(char.IsAsciiDigit)).Select(int.Parse)
-            .Single(p => File.Exists($"/proc/{p}/cmdline") && ReadOrEmpty($"/proc/{p}/cmdline").StartsWith("/app/EntraProvisioningExporter\0", StringComparison.Ordinal)
+        var pid = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(d => d.All(char.IsAsciiDigit))
+            .Select(int.Parse)
+            .Single(p => File.Exists($"/proc/{p}/cmdline") && ReadOrEmpty($"/proc/{p}/cmdline")
+                .StartsWith("/app/EntraProvisioningExporter\0", StringComparison.Ordinal)
                 && ReadOrEmpty($"/proc/{p}/cmdline").Contains($":{port}", StringComparison.Ordinal));
         Assert.Equal("1654", Uid(pid));
         var root = File.ReadLines($"/proc/{pid}/mountinfo").Select(l => l.Split(' ')).Single(f => f[4] == "/");
@@ -132,7 +143,8 @@ public class DeploymentArtifactsTests
     }
 
     private static string Uid(int pid) =>
-        File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+        File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("Uid:", StringComparison.Ordinal))
+            .Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
 
     [DllImport("libc", SetLastError = true)]
     private static extern uint geteuid();

@@ -75,7 +75,8 @@ public class GoldenFileTests
             if (line.StartsWith("# HELP ", StringComparison.Ordinal))
             {
                 Flush();
-                skipping = line.StartsWith("# HELP process_", StringComparison.Ordinal) || line.StartsWith("# HELP dotnet_", StringComparison.Ordinal);
+                skipping = line.StartsWith("# HELP process_", StringComparison.Ordinal)
+                    || line.StartsWith("# HELP dotnet_", StringComparison.Ordinal);
             }
             if (skipping) continue;
             if (line.StartsWith('#'))
@@ -107,8 +108,11 @@ public class GoldenFileTests
         var samples = MetricsText.Parse(await RenderDemoAtFixedTimeAsync(TimeSpan.FromMinutes(20)));
         var salesforce = samples.Named("entra_provisioning_job_info").Single(s => s.Labels["app_name"] == "Salesforce").Labels["job_id"];
         Assert.Equal(1, samples.Named("entra_provisioning_job_quarantined").Single(s => s.Labels["job_id"] == salesforce).Value);
-        Assert.Equal(1, samples.Named("entra_provisioning_job_quarantine_reason").Single(s => s.Labels["job_id"] == salesforce).Labels["reason"] == "EncounteredEscrowProportionThreshold" ? 1 : 0);
-        var proportion = samples.Named("entra_provisioning_job_escrow_threshold_proximity").Single(s => s.Labels["job_id"] == salesforce && s.Labels["threshold"] == "proportion").Value;
+        Assert.Equal(1,
+            samples.Named("entra_provisioning_job_quarantine_reason").Single(s => s.Labels["job_id"] == salesforce)
+            .Labels["reason"] == "EncounteredEscrowProportionThreshold" ? 1 : 0);
+        var proportion = samples.Named("entra_provisioning_job_escrow_threshold_proximity")
+            .Single(s => s.Labels["job_id"] == salesforce && s.Labels["threshold"] == "proportion").Value;
         Assert.True(proportion >= 1.0, $"proportion proximity {proportion} should have reached 1");
     }
 }

@@ -14,7 +14,8 @@ public class HelmChartTests
 
     private static async Task<(int Exit, string Out, string Err)> HelmAsync(params string[] args)
     {
-        await using var p = ManagedProcess.Start(Tools.Require("helm"), args, new Dictionary<string, string> { ["HELM_CACHE_HOME"] = Path.GetTempPath() + "helm-cache", ["HELM_CONFIG_HOME"] = Path.GetTempPath() + "helm-config" });
+        await using var p = ManagedProcess.Start(Tools.Require("helm"), args, new Dictionary<string,
+            string> { ["HELM_CACHE_HOME"] = Path.GetTempPath() + "helm-cache", ["HELM_CONFIG_HOME"] = Path.GetTempPath() + "helm-config" });
         var exit = await p.WaitForExitAsync(TimeSpan.FromSeconds(120));
         return (exit, p.StandardOutput, p.StandardError);
     }
@@ -29,14 +30,19 @@ public class HelmChartTests
     }
 
     private static JsonObject Single(IReadOnlyList<JsonObject> docs, string kind, string? nameSuffix = null) =>
-        Assert.Single(docs, d => (string?)d["kind"] == kind && (nameSuffix is null || ((string)d["metadata"]!["name"]!).EndsWith(nameSuffix, StringComparison.Ordinal)));
+        Assert.Single(docs,
+            d => (string?)d["kind"] == kind
+            && (nameSuffix is null || ((string)d["metadata"]!["name"]!).EndsWith(nameSuffix, StringComparison.Ordinal)));
 
     /// <summary>The exporter's workload: a Deployment, or with sharding a StatefulSet (never both).</summary>
-    private static JsonObject Workload(IReadOnlyList<JsonObject> docs) => Assert.Single(docs, d => (string?)d["kind"] is "Deployment" or "StatefulSet");
+    private static JsonObject Workload(IReadOnlyList<JsonObject> docs)
+        => Assert.Single(docs, d => (string?)d["kind"] is "Deployment" or "StatefulSet");
 
-    private static JsonObject Container(IReadOnlyList<JsonObject> docs) => (JsonObject)Workload(docs)["spec"]!["template"]!["spec"]!["containers"]![0]!;
+    private static JsonObject Container(IReadOnlyList<JsonObject> docs)
+        => (JsonObject)Workload(docs)["spec"]!["template"]!["spec"]!["containers"]![0]!;
 
-    private static string Settings(IReadOnlyList<JsonObject> docs) => (string)Single(docs, "ConfigMap", "exporter")["data"]!["appsettings.json"]!;
+    private static string Settings(IReadOnlyList<JsonObject> docs)
+        => (string)Single(docs, "ConfigMap", "exporter")["data"]!["appsettings.json"]!;
 
     [Theory]
     [InlineData(null)]
@@ -47,7 +53,8 @@ public class HelmChartTests
     [InlineData("lean-values.yaml")]
     public async Task Lint_strict_passes(string? scenario)
     {
-        var (exit, output, error) = scenario is null ? await HelmAsync("lint", "--strict", Chart) : await HelmAsync("lint", "--strict", Chart, "-f", Scenario(scenario));
+        var (exit, output, error) = scenario is null ? await HelmAsync("lint", "--strict", Chart)
+            : await HelmAsync("lint", "--strict", Chart, "-f", Scenario(scenario));
         Assert.True(exit == 0, output + error);
         Assert.Contains("0 chart(s) failed", output, StringComparison.Ordinal);
     }
@@ -74,7 +81,9 @@ public class HelmChartTests
         Assert.Equal("config", mounts["/config"]);
         Assert.Equal("9464", (string?)Single(docs, "Service")["spec"]!["ports"]![0]!["port"]);
         Assert.Equal("1", (string?)Single(docs, "Deployment")["spec"]!["replicas"]);
-        Assert.DoesNotContain(docs, d => (string?)d["kind"] is "ServiceMonitor" or "PrometheusRule" or "NetworkPolicy" or "PodDisruptionBudget" or "Secret" or "ScrapeConfig");
+        Assert.DoesNotContain(docs,
+            d => (string?)d["kind"]
+            is "ServiceMonitor" or "PrometheusRule" or "NetworkPolicy" or "PodDisruptionBudget" or "Secret" or "ScrapeConfig");
         Assert.Null(pod.Parent!["metadata"]!["annotations"]);
         Assert.Null(JsonNode.Parse(Settings(docs))!["Exporter"]!["metrics"]);
     }
@@ -85,7 +94,8 @@ public class HelmChartTests
         var docs = await RenderAsync(Scenario("workload-identity-values.yaml"));
         var sa = Single(docs, "ServiceAccount");
         Assert.Equal("8a6b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d", (string?)sa["metadata"]!["annotations"]!["azure.workload.identity/client-id"]);
-        Assert.Equal("true", (string?)Single(docs, "Deployment")["spec"]!["template"]!["metadata"]!["labels"]!["azure.workload.identity/use"]);
+        Assert.Equal("true",
+            (string?)Single(docs, "Deployment")["spec"]!["template"]!["metadata"]!["labels"]!["azure.workload.identity/use"]);
         var tenant = JsonNode.Parse(Settings(docs))!["Exporter"]!["tenants"]![0]!;
         Assert.Equal("WorkloadIdentity", (string?)tenant["credential"]!["kind"]);
         Assert.Equal("LogAnalytics", (string?)tenant["logs"]!["source"]);
@@ -99,7 +109,8 @@ public class HelmChartTests
         Assert.Equal("fabrikam-exporter-credentials", (string?)source["secret"]!["name"]);
         var item = source["secret"]!["items"]![0]!;
         Assert.Equal(("client-secret", "Exporter__Tenants__0__Credential__ClientSecret"), ((string?)item["key"], (string?)item["path"]));
-        Assert.DoesNotContain(Container(docs)["env"]!.AsArray(), e => ((string)e!["name"]!).StartsWith("Exporter__", StringComparison.Ordinal));
+        Assert.DoesNotContain(Container(docs)["env"]!.AsArray(),
+            e => ((string)e!["name"]!).StartsWith("Exporter__", StringComparison.Ordinal));
         Assert.DoesNotContain(docs, d => (string?)d["kind"] == "Secret");
     }
 
@@ -115,7 +126,8 @@ public class HelmChartTests
         var after = await RenderAsync(Scenario("client-secret-existing-values.yaml"), changed);
         File.Delete(changed);
         Assert.NotEqual(Settings(before), Settings(after));
-        Assert.Equal(Single(before, "Deployment")["spec"]!["template"]!.ToJsonString(), Single(after, "Deployment")["spec"]!["template"]!.ToJsonString());
+        Assert.Equal(Single(before, "Deployment")["spec"]!["template"]!.ToJsonString(),
+            Single(after, "Deployment")["spec"]!["template"]!.ToJsonString());
 
         var c = Container(after);
         var env = c["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"]);
@@ -164,8 +176,10 @@ public class HelmChartTests
         var settings = JsonNode.Parse(Settings(docs))!["Exporter"]!["tenants"]![1]!["credential"]!;
         Assert.Equal("/etc/entra-provisioning-exporter/tenants/1/exporter.pfx", (string?)settings["certificatePath"]);
         var c = Container(docs);
-        Assert.Contains(c["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/etc/entra-provisioning-exporter/tenants/1" && (string?)m["readOnly"] == "true");
-        var password = SecretFiles(docs).Single(s => (string?)s["secret"]!["items"]![0]!["path"] == "Exporter__Tenants__1__Credential__CertificatePassword");
+        Assert.Contains(c["volumeMounts"]!.AsArray(),
+            m => (string?)m!["mountPath"] == "/etc/entra-provisioning-exporter/tenants/1" && (string?)m["readOnly"] == "true");
+        var password = SecretFiles(docs)
+            .Single(s => (string?)s["secret"]!["items"]![0]!["path"] == "Exporter__Tenants__1__Credential__CertificatePassword");
         Assert.Equal("northwind-exporter-certificate", (string?)password["secret"]!["name"]);
         Assert.Contains(c["env"]!.AsArray(), e => (string?)e!["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT");
     }
@@ -180,7 +194,9 @@ public class HelmChartTests
         var options = BindRenderedOptions(docs);
         var result = new ExporterOptionsValidator().Validate(null, options);
         // A certificate file exists only inside the pod, where its Secret is mounted.
-        var errors = (result.Failures ?? []).Where(f => !f.Contains(":Credential:CertificatePath: file '/etc/entra-provisioning-exporter/", StringComparison.Ordinal)).ToList();
+        var errors = (result.Failures ?? [])
+            .Where(f => !f.Contains(":Credential:CertificatePath: file '/etc/entra-provisioning-exporter/", StringComparison.Ordinal))
+            .ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         Assert.NotEmpty(options.Tenants);
     }
@@ -219,14 +235,16 @@ public class HelmChartTests
 
     private static IEnumerable<string> SecretPaths(IReadOnlyList<JsonObject> docs) =>
         Workload(docs)["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Where(v => (string?)v!["name"] == "secrets")
-            .SelectMany(v => v!["projected"]!["sources"]!.AsArray()).SelectMany(s => s!["secret"]!["items"]!.AsArray()).Select(i => (string)i!["path"]!);
+            .SelectMany(v => v!["projected"]!["sources"]!.AsArray()).SelectMany(s => s!["secret"]!["items"]!.AsArray())
+                .Select(i => (string)i!["path"]!);
 
     private static ExporterOptions BindRenderedOptions(IReadOnlyList<JsonObject> docs)
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Settings(docs))))
             // What the pod's secrets directory adds: one file per setting, named by its key.
-            .AddInMemoryCollection(SecretPaths(docs).Select(p => KeyValuePair.Create(p.Replace("__", ":", StringComparison.Ordinal), (string?)"from-a-secret")))
+            .AddInMemoryCollection(SecretPaths(docs)
+                .Select(p => KeyValuePair.Create(p.Replace("__", ":", StringComparison.Ordinal), (string?)"from-a-secret")))
             .Build();
         var options = new ExporterOptions();
         configuration.GetSection(ExporterOptions.SectionName).Bind(options);
@@ -250,7 +268,8 @@ public class HelmChartTests
         Assert.Contains("values don't meet the specifications of the schema", error, StringComparison.Ordinal);
         Assert.Contains("/exporter/pollInterval", error, StringComparison.Ordinal);
         Assert.Contains("/exporter/tenants/0/credential/kind", error, StringComparison.Ordinal);
-        Assert.Contains("'Default', 'WorkloadIdentity', 'ManagedIdentity', 'ClientSecret', 'ClientCertificate'", error, StringComparison.Ordinal);
+        Assert.Contains("'Default', 'WorkloadIdentity', 'ManagedIdentity', 'ClientSecret', 'ClientCertificate'", error,
+            StringComparison.Ordinal);
         Assert.Contains("/exporter/tenants/0/tenantId", error, StringComparison.Ordinal);
     }
 
@@ -258,7 +277,8 @@ public class HelmChartTests
     public async Task A_runbook_base_url_rewrites_the_rules_links()
     {
         var values = Path.GetTempFileName();
-        await File.WriteAllTextAsync(values, "prometheusRule:\n  enabled: true\n  runbookBaseUrl: https://wiki.example.com/entra/runbooks\n");
+        await File.WriteAllTextAsync(values,
+            "prometheusRule:\n  enabled: true\n  runbookBaseUrl: https://wiki.example.com/entra/runbooks\n");
         var rule = Single(await RenderAsync(values), "PrometheusRule");
         var urls = rule["spec"]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).Where(r => r!["alert"] is not null)
             .Select(r => (string)r!["annotations"]!["runbook_url"]!).ToList();
@@ -284,7 +304,8 @@ public class HelmChartTests
         Assert.Contains(Metrics.MetricTable.Build(options).Families, f => f.Name == "entra_provisioning_job_last_execution_state");
 
         // Exporter:Metrics is read at start only: the pods roll when it changes, and only then.
-        string? Checksum(IReadOnlyList<JsonObject> d) => (string?)Workload(d)["spec"]!["template"]!["metadata"]!["annotations"]?["entra-provisioning-exporter/metrics-checksum"];
+        string? Checksum(IReadOnlyList<JsonObject> d)
+            => (string?)Workload(d)["spec"]!["template"]!["metadata"]!["annotations"]?["entra-provisioning-exporter/metrics-checksum"];
         var other = Path.GetTempFileName();
         await File.WriteAllTextAsync(other, "exporter:\n  metrics:\n    exclude: [\"dotnet_*\"]\n");
         var changed = await RenderAsync(Scenario("lean-values.yaml"), other);
@@ -307,10 +328,12 @@ public class HelmChartTests
         var spec = scrape["spec"]!;
         Assert.Equal("/probe", (string?)spec["metricsPath"]);
         Assert.Equal("20000", (string?)spec["sampleLimit"]);
-        Assert.Equal(("__param_tenant", "instance"), ((string?)spec["relabelings"]![0]!["sourceLabels"]![0], (string?)spec["relabelings"]![0]!["targetLabel"]));
+        Assert.Equal(("__param_tenant", "instance"),
+            ((string?)spec["relabelings"]![0]!["sourceLabels"]![0], (string?)spec["relabelings"]![0]!["targetLabel"]));
         var set = (string)Single(docs, "StatefulSet")["metadata"]!["name"]!;
         var options = BindRenderedOptions(docs);
-        var targets = spec["staticConfigs"]!.AsArray().ToDictionary(c => (string)c!["labels"]!["__param_tenant"]!, c => (string)c!["targets"]![0]!);
+        var targets = spec["staticConfigs"]!.AsArray()
+            .ToDictionary(c => (string)c!["labels"]!["__param_tenant"]!, c => (string)c!["targets"]![0]!);
         Assert.Equal(options.Tenants.Select(t => t.Name!).Order(), targets.Keys.Order());
         foreach (var tenant in options.Tenants)
         {
@@ -325,7 +348,8 @@ public class HelmChartTests
         var single = await RenderAsync(Scenario("workload-identity-values.yaml"), values);
         File.Delete(values);
         var service = (string)Single(single, "Service")["metadata"]!["name"]!;
-        Assert.All(Single(single, "ScrapeConfig")["spec"]!["staticConfigs"]!.AsArray(), c => Assert.Equal($"{service}.monitoring.svc:9464", (string?)c!["targets"]![0]));
+        Assert.All(Single(single, "ScrapeConfig")["spec"]!["staticConfigs"]!.AsArray(),
+            c => Assert.Equal($"{service}.monitoring.svc:9464", (string?)c!["targets"]![0]));
         Assert.Null(Single(single, "ScrapeConfig")["spec"]!["sampleLimit"]);
     }
 
@@ -333,7 +357,8 @@ public class HelmChartTests
     public async Task Both_metric_lists_or_a_malformed_pattern_are_rejected_by_the_schema()
     {
         var bad = Path.GetTempFileName();
-        await File.WriteAllTextAsync(bad, "exporter:\n  metrics:\n    include: [\"entra_*\"]\n    exclude: [\"process_*\", \"entra job\"]\n");
+        await File.WriteAllTextAsync(bad,
+            "exporter:\n  metrics:\n    include: [\"entra_*\"]\n    exclude: [\"process_*\", \"entra job\"]\n");
         var (exit, _, error) = await HelmAsync("template", "demo", Chart, "-f", bad);
         File.Delete(bad);
         Assert.NotEqual(0, exit);

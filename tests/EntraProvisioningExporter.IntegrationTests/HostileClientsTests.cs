@@ -179,7 +179,8 @@ public class HostileClientsTests(ITestOutputHelper output)
                     }
                     catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException)
                     {
-                        timings.Add(new Timing(path, null, clock.Elapsed, holding, $"{ex.GetType().Name}: {ex.InnerException?.Message ?? ex.Message}"));
+                        timings.Add(new Timing(path, null, clock.Elapsed, holding,
+                            $"{ex.GetType().Name}: {ex.InnerException?.Message ?? ex.Message}"));
                     }
                 }
             done.SetResult(timings);

@@ -13,14 +13,17 @@ public class HttpHardeningTests
     [Fact]
     public async Task Bearer_protected_metrics_refuse_without_the_token_and_probes_stay_open()
     {
-        await using var host = await ExporterHost.StartAsync(["--demo", "--Exporter:MetricsAuth:Mode", "Bearer", "--Exporter:MetricsAuth:BearerToken", "a-long-enough-scrape-token"]);
+        await using var host = await ExporterHost.StartAsync(["--demo", "--Exporter:MetricsAuth:Mode", "Bearer",
+            "--Exporter:MetricsAuth:BearerToken", "a-long-enough-scrape-token"]);
         await host.WaitReadyAsync();
         var anonymous = await host.Http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
-        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", "a-long-enough-scrape-tokeX") } };
+        using var wrong = new HttpRequestMessage(HttpMethod.Get,
+            "/metrics") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", "a-long-enough-scrape-tokeX") } };
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Http.SendAsync(wrong)).StatusCode);
-        using var right = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", "a-long-enough-scrape-token") } };
+        using var right = new HttpRequestMessage(HttpMethod.Get,
+            "/metrics") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", "a-long-enough-scrape-token") } };
         var ok = await host.Http.SendAsync(right);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Contains("entra_provisioning_job_info{", await ok.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -31,11 +34,13 @@ public class HttpHardeningTests
     [Fact]
     public async Task Basic_protected_metrics_accept_the_right_credentials_only()
     {
-        await using var host = await ExporterHost.StartAsync(["--demo", "--Exporter:MetricsAuth:Mode", "Basic", "--Exporter:MetricsAuth:Username", "prometheus", "--Exporter:MetricsAuth:Password", "correct-horse-battery"]);
+        await using var host = await ExporterHost.StartAsync(["--demo", "--Exporter:MetricsAuth:Mode", "Basic",
+            "--Exporter:MetricsAuth:Username", "prometheus", "--Exporter:MetricsAuth:Password", "correct-horse-battery"]);
         await host.WaitReadyAsync();
         HttpRequestMessage With(string user, string password) => new(HttpMethod.Get, "/metrics")
         {
-            Headers = { Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"))) },
+            Headers = { Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"))) },
         };
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Http.GetAsync("/metrics")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Http.SendAsync(With("prometheus", "wrong-horse-battery"))).StatusCode);
@@ -58,9 +63,11 @@ public class HttpHardeningTests
             "--Kestrel:Endpoints:Https:Certificate:Path", pfx,
             "--Kestrel:Endpoints:Https:Certificate:Password", "pfx-password",
         ], build: ExporterBuild.Named(build));
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.Thumbprint == certificate.Thumbprint };
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _,
+            _) => cert?.Thumbprint == certificate.Thumbprint };
         using var http = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{port}/") };
-        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "TLS endpoint ready: " + exporter.Describe());
+        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60),
+            "TLS endpoint ready: " + exporter.Describe());
         Assert.Contains("entra_provisioning_job_info{", await http.GetStringAsync("metrics"), StringComparison.Ordinal);
         Assert.DoesNotContain("pfx-password", exporter.StandardOutput + exporter.StandardError, StringComparison.Ordinal);
     }

@@ -21,7 +21,8 @@ public class JsonLogsTests
     {
         await using var identity = await ManagedIdentityEndpoint.StartAsync(IdentityHeader, AccessToken);
         // Graph refuses the jobs: the exporter logs a warning per failed cycle.
-        var forbidden = new FaultRule { Kind = FaultKind.Status, StatusCode = 403, ErrorCode = "Authorization_RequestDenied", PathPattern = "^/servicePrincipals", InBatch = false };
+        var forbidden = new FaultRule { Kind = FaultKind.Status, StatusCode = 403, ErrorCode = "Authorization_RequestDenied",
+            PathPattern = "^/servicePrincipals", InBatch = false };
         await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Named(build), _ =>
         [
             "--Exporter:Tenants:0:Credential:Kind", "ManagedIdentity",
@@ -33,7 +34,8 @@ public class JsonLogsTests
             "--Logging:Console:FormatterName", "json",
         ], identity.Environment, forbidden);
 
-        await Tools.Eventually(() => Task.FromResult(run.Exporter.StandardOutput.Contains("\"Reason\":\"forbidden\"", StringComparison.Ordinal)),
+        await Tools.Eventually(() => Task.FromResult(run.Exporter.StandardOutput.Contains("\"Reason\":\"forbidden\"",
+            StringComparison.Ordinal)),
             TimeSpan.FromSeconds(60), "a failed cycle logged: " + run.Exporter.Describe());
         run.Http.DefaultRequestHeaders.Authorization = new("Bearer", MetricsToken);
         Assert.True((await run.Http.GetAsync("metrics")).IsSuccessStatusCode);
@@ -52,7 +54,8 @@ public class JsonLogsTests
             Assert.False(string.IsNullOrEmpty(e.GetProperty("Category").GetString()));
             Assert.False(string.IsNullOrEmpty(e.GetProperty("Message").GetString()));
         });
-        Assert.Contains(events, e => e.GetProperty("Message").GetString()!.StartsWith("Serving metrics at http://127.0.0.1:", StringComparison.Ordinal));
+        Assert.Contains(events,
+            e => e.GetProperty("Message").GetString()!.StartsWith("Serving metrics at http://127.0.0.1:", StringComparison.Ordinal));
         var failed = events.First(e => e.GetProperty("State").TryGetProperty("Reason", out var r) && r.GetString() == "forbidden");
         Assert.Equal("Warning", failed.GetProperty("LogLevel").GetString());
         Assert.Equal("graph_jobs", failed.GetProperty("State").GetProperty("Source").GetString());

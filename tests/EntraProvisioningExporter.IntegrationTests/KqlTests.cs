@@ -18,7 +18,8 @@ public class KqlTests
     /// </summary>
     public static IReadOnlyList<KqlQuery> BuiltInQueries()
     {
-        var methods = typeof(LogAnalyticsQueries).GetMethods(BindingFlags.Public | BindingFlags.Static).Where(m => m.ReturnType == typeof(string)).ToList();
+        var methods = typeof(LogAnalyticsQueries).GetMethods(BindingFlags.Public | BindingFlags.Static)
+            .Where(m => m.ReturnType == typeof(string)).ToList();
         var at = new DateTimeOffset(2026, 12, 1, 10, 30, 15, 250, TimeSpan.Zero);
         return methods.Select(m =>
         {
@@ -77,7 +78,8 @@ public class KqlTests
     [Fact]
     public async Task A_label_column_the_result_lacks_is_refused()
     {
-        var result = Assert.Single(await KqlCheck.RunAsync([new KqlQuery("bad", "AADProvisioningLogs | summarize N = count() by JobId", "N", ["JobId", "AppName"])]));
+        var result = Assert.Single(await KqlCheck.RunAsync([new KqlQuery("bad", "AADProvisioningLogs | summarize N = count() by JobId", "N",
+            ["JobId", "AppName"])]));
         Assert.False(result.Valid, result.ToString());
         Assert.Equal(["Error labelColumns: the result has no column 'AppName'"], result.Problems);
     }

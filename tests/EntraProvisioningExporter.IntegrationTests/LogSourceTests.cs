@@ -24,14 +24,16 @@ public class LogSourceTests
     ];
 
     private static async Task<int> CyclesAsync(ExporterHost exporter, string source) =>
-        (int)(MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count").SingleOrDefault(s => s.Labels["source"] == source)?.Value ?? 0);
+        (int)(MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count")
+            .SingleOrDefault(s => s.Labels["source"] == source)?.Value ?? 0);
 
     /// <summary>Moves the manual clock one poll interval and waits for the source's next cycle to finish.</summary>
     private static async Task NextCycleAsync(FakeTimeProvider time, ExporterHost exporter, string source)
     {
         var before = await CyclesAsync(exporter, source);
         time.Advance(TimeSpan.FromMinutes(1));
-        await Tools.Eventually(async () => await CyclesAsync(exporter, source) > before, TimeSpan.FromSeconds(30), $"cycle {before + 1} of {source}");
+        await Tools.Eventually(async () => await CyclesAsync(exporter, source) > before, TimeSpan.FromSeconds(30),
+            $"cycle {before + 1} of {source}");
     }
 
     /// <summary>The events counted so far (the series a known job has at 0 before its first event are left out).</summary>
@@ -48,7 +50,8 @@ public class LogSourceTests
     /// </summary>
     private static List<string> DetailTruth(IReadOnlyList<ProvisioningEvent> events) =>
     [
-        .. events.Where(e => e.Status == "failure" && e.FailedStep is not null).GroupBy(e => (e.JobId, Step: e.FailedStep!.ToLowerInvariant()))
+        .. events.Where(e => e.Status == "failure" && e.FailedStep is not null)
+            .GroupBy(e => (e.JobId, Step: e.FailedStep!.ToLowerInvariant()))
             .Select(g => $"step {g.Key.JobId} {g.Key.Step} {g.Count()}"),
         .. events.GroupBy(e => e.Initiator).Select(g => $"initiator {g.Key} {g.Count()}"),
         .. events.GroupBy(e => e.IdentityType.ToLowerInvariant()).Select(g => $"identity {g.Key} {g.Count()}"),
@@ -57,9 +60,12 @@ public class LogSourceTests
 
     private static List<string> DetailCounted(IReadOnlyList<MetricsText.Sample> samples) =>
     [
-        .. samples.Named("entra_provisioning_event_step_failures_total").Select(s => $"step {s.Labels["job_id"]} {s.Labels["step"]} {s.Value}"),
-        .. samples.Named("entra_provisioning_events_by_initiator_total").Where(s => s.Value > 0).Select(s => $"initiator {s.Labels["initiator_type"]} {s.Value}"),
-        .. samples.Named("entra_provisioning_events_by_identity_type_total").Where(s => s.Value > 0).Select(s => $"identity {s.Labels["identity_type"]} {s.Value}"),
+        .. samples.Named("entra_provisioning_event_step_failures_total")
+            .Select(s => $"step {s.Labels["job_id"]} {s.Labels["step"]} {s.Value}"),
+        .. samples.Named("entra_provisioning_events_by_initiator_total").Where(s => s.Value > 0)
+            .Select(s => $"initiator {s.Labels["initiator_type"]} {s.Value}"),
+        .. samples.Named("entra_provisioning_events_by_identity_type_total").Where(s => s.Value > 0)
+            .Select(s => $"identity {s.Labels["identity_type"]} {s.Value}"),
         .. samples.Named("entra_provisioning_timed_events_total").Select(s => $"timed {s.Labels["job_id"]} {s.Value} "
             + $"{samples.Named("entra_provisioning_timed_event_duration_seconds_total").Single(d => d.Labels["job_id"] == s.Labels["job_id"]).Value:0.000}"),
     ];
@@ -83,7 +89,8 @@ public class LogSourceTests
         var expected = IngestedBetween(tenant, Start - Settle, time.GetUtcNow() - Settle);
         Assert.True(expected.Count > 500, $"the scenario should have produced plenty of events; got {expected.Count}");
         // Every one of them was ingested minutes after it happened, most in a later cycle than the one it happened in.
-        Assert.True(expected.Count(e => Math.Floor((e.IngestionTime - Start).TotalMinutes) > Math.Floor((e.ActivityDateTime - Start).TotalMinutes)) > expected.Count / 2);
+        Assert.True(expected.Count(e => Math.Floor((e.IngestionTime - Start).TotalMinutes) > Math.Floor((e.ActivityDateTime - Start)
+            .TotalMinutes)) > expected.Count / 2);
         Assert.Equal(Truth(expected).OrderBy(kv => kv.Key).ToList(), Counted(metrics).OrderBy(kv => kv.Key).ToList());
 
         var samples = MetricsText.Parse(metrics);
@@ -111,18 +118,23 @@ public class LogSourceTests
         Assert.NotEmpty(before);
 
         // The next Log Analytics request (this cycle's increment query) gets a PartialError.
-        simulator.Faults.Add(new FaultRule { Kind = FaultKind.PartialError, PathPattern = "^/workspaces/[^/]+/query$", InBatch = false, Times = 1 });
+        simulator.Faults.Add(new FaultRule { Kind = FaultKind.PartialError, PathPattern = "^/workspaces/[^/]+/query$", InBatch = false,
+            Times = 1 });
         await NextCycleAsync(time, exporter, "loganalytics");
         var during = MetricsText.Parse(await exporter.MetricsAsync());
         Assert.Equal(before, Counted(await exporter.MetricsAsync()));
-        Assert.True(IngestedBetween(tenant, Start - Settle, time.GetUtcNow() - Settle).Count > before.Values.Sum(), "events arrived that the partial result would have counted");
+        Assert.True(IngestedBetween(tenant, Start - Settle, time.GetUtcNow() - Settle).Count > before.Values.Sum(),
+            "events arrived that the partial result would have counted");
         Assert.Equal(0, during.Named("entra_exporter_source_up").Single(s => s.Labels["source"] == "loganalytics").Value);
-        Assert.Equal(1, during.Named("entra_exporter_poll_errors_total").Single(s => s.Labels["source"] == "loganalytics" && s.Labels["reason"] == "partial").Value);
+        Assert.Equal(1,
+            during.Named("entra_exporter_poll_errors_total")
+            .Single(s => s.Labels["source"] == "loganalytics" && s.Labels["reason"] == "partial").Value);
         Assert.Equal(1, during.Named("entra_exporter_source_up").Single(s => s.Labels["source"] == "graph_jobs").Value);
 
         await NextCycleAsync(time, exporter, "loganalytics");
         var after = await exporter.MetricsAsync();
-        Assert.Equal(Truth(IngestedBetween(tenant, Start - Settle, time.GetUtcNow() - Settle)).OrderBy(kv => kv.Key).ToList(), Counted(after).OrderBy(kv => kv.Key).ToList());
+        Assert.Equal(Truth(IngestedBetween(tenant, Start - Settle, time.GetUtcNow() - Settle)).OrderBy(kv => kv.Key).ToList(),
+            Counted(after).OrderBy(kv => kv.Key).ToList());
         Assert.Equal(1, MetricsText.Parse(after).Named("entra_exporter_source_up").Single(s => s.Labels["source"] == "loganalytics").Value);
     }
 
@@ -139,10 +151,13 @@ public class LogSourceTests
         var box = tenant.ServicePrincipals.Single(sp => sp.DisplayName == "Box").Jobs[0].Id;
         var visible = tenant.Events(Start - TimeSpan.FromHours(1), Start).Where(e => e.JobId == box && e.IngestionTime <= Start).ToList();
         Assert.NotEmpty(visible);
-        Assert.Equal(visible.Count(e => e.Status == "failure"), samples.Named("entra_provisioning_window_events").Single(s => s.Labels["job_id"] == box && s.Labels["status"] == "failure").Value);
+        Assert.Equal(visible.Count(e => e.Status == "failure"),
+            samples.Named("entra_provisioning_window_events").Single(s => s.Labels["job_id"] == box && s.Labels["status"] == "failure")
+            .Value);
         var ratio = (double)visible.Count(e => e.Status == "failure") / visible.Count(e => e.Status is "success" or "failure" or "warning");
         Assert.Equal(ratio, samples.Named("entra_provisioning_window_failure_ratio").Single(s => s.Labels["job_id"] == box).Value, 9);
-        Assert.Equal(visible.Max(e => e.ActivityDateTime).ToUnixTimeMilliseconds() / 1000.0, samples.Named("entra_provisioning_last_event_timestamp_seconds").Single(s => s.Labels["job_id"] == box).Value, 3);
+        Assert.Equal(visible.Max(e => e.ActivityDateTime).ToUnixTimeMilliseconds() / 1000.0,
+            samples.Named("entra_provisioning_last_event_timestamp_seconds").Single(s => s.Labels["job_id"] == box).Value, 3);
         // Nothing counted before the first increment (history is not replayed), but every job's failure and deletion
         // counters already exist, at 0, so the first burst is seen by increase() and rate().
         var events = samples.Named("entra_provisioning_events_total").ToList();
@@ -160,7 +175,8 @@ public class LogSourceTests
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await TestSimulator.StartAsync([tenant], time);
         const string kql = "AADProvisioningLogs | where ResultType == 'Failure' | summarize Failures = count() by AppName = tostring(parse_json(ServicePrincipal).Name)";
-        simulator.LogAnalytics(tenant.TenantId).AddCannedQuery(kql, new CannedTable([("AppName", "string"), ("Failures", "long")], [["Box", 42L], ["Salesforce", 900L]]));
+        simulator.LogAnalytics(tenant.TenantId)
+            .AddCannedQuery(kql, new CannedTable([("AppName", "string"), ("Failures", "long")], [["Box", 42L], ["Salesforce", 900L]]));
         await using var exporter = await ExporterHost.StartAsync(
         [
             .. LogAnalyticsArgs(simulator, tenant),
@@ -176,7 +192,8 @@ public class LogSourceTests
         await exporter.WaitReadyAsync();
 
         var text = await exporter.MetricsAsync();
-        Assert.Contains("# HELP contoso_provisioning_failures_by_app Provisioning failures in the last hour by app.", text, StringComparison.Ordinal);
+        Assert.Contains("# HELP contoso_provisioning_failures_by_app Provisioning failures in the last hour by app.", text,
+            StringComparison.Ordinal);
         var samples = MetricsText.Parse(text).Named("contoso_provisioning_failures_by_app").ToList();
         Assert.Equal(2, samples.Count);
         Assert.Equal(900, samples.Single(s => s.Labels["AppName"] == "Salesforce").Value);
@@ -184,7 +201,9 @@ public class LogSourceTests
         // The query the simulator does not understand fails the source with a reason; the built-in data is still there.
         var all = MetricsText.Parse(text);
         Assert.Equal(0, all.Named("entra_exporter_source_up").Single(s => s.Labels["source"] == "loganalytics").Value);
-        Assert.Equal(1, all.Named("entra_exporter_poll_errors_total").Single(s => s.Labels["source"] == "loganalytics" && s.Labels["reason"] == "client_error").Value);
+        Assert.Equal(1,
+            all.Named("entra_exporter_poll_errors_total")
+            .Single(s => s.Labels["source"] == "loganalytics" && s.Labels["reason"] == "client_error").Value);
         Assert.NotEmpty(all.Named("entra_provisioning_window_events"));
         Assert.DoesNotContain(all, s => s.Name == "contoso_unsupported");
     }
@@ -229,16 +248,22 @@ public class LogSourceTests
         Assert.InRange(expected.Count, 60 * 23, 2 * 60 * 23); // the hour of backfill before Start holds about six times as many
         Assert.Equal(Truth(expected).OrderBy(kv => kv.Key).ToList(), Counted(await exporter.MetricsAsync()).OrderBy(kv => kv.Key).ToList());
         Assert.Equal(DetailTruth(expected).Order(StringComparer.Ordinal), DetailCounted(samples).Order(StringComparer.Ordinal));
-        var arrivals = simulator.Requests.Snapshot().Where(r => r.PathAndQuery.StartsWith("/auditLogs/provisioning", StringComparison.Ordinal)).Select(r => r.At).Order().ToList();
-        var cycles = samples.Named("entra_exporter_poll_duration_seconds_count").Single(s => s.Labels["source"] == "graph_provisioning_logs").Value;
+        var arrivals = simulator.Requests.Snapshot()
+            .Where(r => r.PathAndQuery.StartsWith("/auditLogs/provisioning", StringComparison.Ordinal)).Select(r => r.At).Order().ToList();
+        var cycles = samples.Named("entra_exporter_poll_duration_seconds_count")
+            .Single(s => s.Labels["source"] == "graph_provisioning_logs").Value;
         Assert.True(samples.Named("entra_exporter_log_budget_exhausted_total").Single().Value >= 1,
             $"the backfill should have outrun the budget at least once, and said so ({arrivals.Count} requests in {cycles} cycles, first at {arrivals.FirstOrDefault():O}, last at {arrivals.LastOrDefault():O}; errors: {string.Join(", ", samples.Named("entra_exporter_poll_errors_total").Where(s => s.Value > 0).Select(s => s.Labels["source"] + "/" + s.Labels["reason"] + "=" + s.Value))})");
 
         Assert.True(arrivals.Count > 60, $"paging should have taken many requests; took {arrivals.Count}");
         var windows = arrivals.Select((t, i) => arrivals.Skip(i).TakeWhile(u => u < t + TimeSpan.FromSeconds(10)).ToList()).ToList();
         var worst = windows.MaxBy(w => w.Count)!;
-        Assert.True(worst.Count <= 5, $"{worst.Count} requests to the reports endpoint within 10 s: {string.Join(", ", worst.Select(t => t.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))} " +
-            string.Join(" | ", simulator.Requests.Snapshot().Where(r => r.At == worst[0] && r.PathAndQuery.StartsWith("/auditLogs", StringComparison.Ordinal)).Select(r => r.PathAndQuery)));
+        Assert.True(worst.Count <= 5,
+            $"{worst.Count} requests to the reports endpoint within 10 s: {string.Join(", ", worst.Select(t => t.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))} " +
+            string.Join(" | ",
+                simulator.Requests.Snapshot()
+                .Where(r => r.At == worst[0] && r.PathAndQuery.StartsWith("/auditLogs", StringComparison.Ordinal))
+                .Select(r => r.PathAndQuery)));
     }
 
     /// <summary>Many jobs logging a lot, with errors, until <paramref name="stopAt"/>; then silence, so the truth is fixed.</summary>
@@ -249,14 +274,17 @@ public class LogSourceTests
         {
             var name = $"Busy app {i:D3}";
             var job = new SimulatedJob(SimulatedTenant.JobId("scim", tenantId + name), "scim", (_, _) => new JobView { Code = "Active" },
-                new EventScript(Start - TimeSpan.FromDays(1) + TimeSpan.FromSeconds(37 * i), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5),
+                new EventScript(Start - TimeSpan.FromDays(1) + TimeSpan.FromSeconds(37 * i), TimeSpan.FromMinutes(10),
+                    TimeSpan.FromMinutes(5),
                     run => run >= stopAt ? [] :
                     [
-                        new("update", "success", 20) { Initiator = i % 5 == 0 ? "user" : "system", Identity = i % 4 == 0 ? "Group" : "User", DurationMs = 1000 + i },
+                        new("update", "success", 20) { Initiator = i % 5 == 0 ? "user" : "system", Identity = i % 4 == 0 ? "Group" : "User",
+                            DurationMs = 1000 + i },
                         new("update", "failure", 2, $"Code{i % 3}") { FailedStep = i % 2 == 0 ? "matching" : "referenceResolution" },
                         new("create", "failure", 1, "CodeX"),
                     ]));
-            return new SimulatedServicePrincipal(SimulatedTenant.StableGuid(tenantId + name), SimulatedTenant.StableGuid("app:" + name), name, [job]);
+            return new SimulatedServicePrincipal(SimulatedTenant.StableGuid(tenantId + name), SimulatedTenant.StableGuid("app:" + name),
+                name, [job]);
         }).ToList();
         return new SimulatedTenant(tenantId, Start, sps);
     }
@@ -264,7 +292,8 @@ public class LogSourceTests
     [Theory]
     [InlineData("LogAnalytics", "loganalytics")]
     [InlineData("Graph", "graph_provisioning_logs")]
-    public async Task Both_log_sources_count_the_current_cycles_deletes_against_the_threshold_as_the_simulator_logged_them(string logSource, string source)
+    public async Task Both_log_sources_count_the_current_cycles_deletes_against_the_threshold_as_the_simulator_logged_them(string logSource,
+        string source)
     {
         var time = new SchedulingFakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
@@ -289,23 +318,27 @@ public class LogSourceTests
         try
         {
             await Tools.Eventually(async () => time.GetUtcNow() >= at
-                && MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_log_cursor_lag_seconds").SingleOrDefault()?.Value is < 120,
+                && MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_log_cursor_lag_seconds").SingleOrDefault()?.Value
+                    is < 120,
                 TimeSpan.FromSeconds(120), "70 scenario minutes");
         }
         finally
         {
             await clock.DisposeAsync();
         }
-        await Tools.Eventually(async () => await CyclesAsync(exporter, source) == clock.Ticks + 1, TimeSpan.FromSeconds(30), "the last cycle to finish");
+        await Tools.Eventually(async () => await CyclesAsync(exporter, source) == clock.Ticks + 1, TimeSpan.FromSeconds(30),
+            "the last cycle to finish");
         var now = time.GetUtcNow();
         var samples = MetricsText.Parse(await exporter.MetricsAsync());
 
         // Ground truth: the job's latest visible event in the window names the cycle; count that cycle's visible events.
         var sp = tenant.ServicePrincipals.Single(s => s.DisplayName == "Google Workspace");
         var job = sp.Jobs[0].Id;
-        var cursor = DateTimeOffset.FromUnixTimeMilliseconds((long)(samples.Named("entra_exporter_log_cursor_timestamp_seconds").Single().Value * 1000));
+        var cursor = DateTimeOffset.FromUnixTimeMilliseconds((long)(samples.Named("entra_exporter_log_cursor_timestamp_seconds").Single()
+            .Value * 1000));
         var visible = tenant.Events(Start - TimeSpan.FromHours(1), now)
-            .Where(e => e.JobId == job && (logSource == "Graph" ? e.GraphVisibleTime <= now && e.ActivityDateTime <= cursor : e.IngestionTime <= now)).ToList();
+            .Where(e => e.JobId == job
+                && (logSource == "Graph" ? e.GraphVisibleTime <= now && e.ActivityDateTime <= cursor : e.IngestionTime <= now)).ToList();
         var cycleId = visible.MaxBy(e => e.ActivityDateTime)!.CycleId;
         var cycle = visible.Where(e => e.CycleId == cycleId).ToList();
         long Count(string action) => cycle.Count(e => e.Action == action && (action == "stageddelete" || e.Status != "skipped"));
@@ -313,12 +346,16 @@ public class LogSourceTests
         Assert.Equal(150, Count("disable"));
         Assert.InRange(Count("stageddelete"), 50, 250);
 
-        double Deletions(string action) => samples.Named("entra_provisioning_current_cycle_deletions").Single(s => s.Labels["job_id"] == job && s.Labels["action"] == action).Value;
-        Assert.Equal((Count("delete"), Count("disable"), Count("stageddelete")), ((long)Deletions("delete"), (long)Deletions("disable"), (long)Deletions("stageddelete")));
+        double Deletions(string action) => samples.Named("entra_provisioning_current_cycle_deletions")
+            .Single(s => s.Labels["job_id"] == job && s.Labels["action"] == action).Value;
+        Assert.Equal((Count("delete"), Count("disable"), Count("stageddelete")),
+            ((long)Deletions("delete"), (long)Deletions("disable"), (long)Deletions("stageddelete")));
         Assert.Equal(cycle.Min(e => e.ActivityDateTime).ToUnixTimeMilliseconds() / 1000.0,
             samples.Named("entra_provisioning_current_cycle_start_timestamp_seconds").Single(s => s.Labels["job_id"] == job).Value, 3);
-        Assert.Equal(DemoScenario.ScopingDeleteThreshold, samples.Named("entra_provisioning_job_delete_threshold").Single(s => s.Labels["job_id"] == job).Value);
-        Assert.Equal(450.0 / DemoScenario.ScopingDeleteThreshold, samples.Named("entra_provisioning_job_delete_threshold_proximity").Single(s => s.Labels["job_id"] == job).Value, 9);
+        Assert.Equal(DemoScenario.ScopingDeleteThreshold,
+            samples.Named("entra_provisioning_job_delete_threshold").Single(s => s.Labels["job_id"] == job).Value);
+        Assert.Equal(450.0 / DemoScenario.ScopingDeleteThreshold,
+            samples.Named("entra_provisioning_job_delete_threshold_proximity").Single(s => s.Labels["job_id"] == job).Value, 9);
         // Jobs with a threshold are the only ones with a proximity; the others' deletes are still shown per cycle.
         Assert.Single(samples.Named("entra_provisioning_job_delete_threshold_proximity"));
         Assert.Contains(samples.Named("entra_provisioning_current_cycle_deletions"), s => s.Labels["job_id"] != job && s.Value > 0);

@@ -6,7 +6,9 @@ using Microsoft.Extensions.Logging;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
-/// <summary>Exporter:Metrics in a running exporter: refused when wrong, served without the left-out families, restart-only at reload.</summary>
+/// <summary>
+/// Exporter:Metrics in a running exporter: refused when wrong, served without the left-out families, restart-only at reload.
+/// </summary>
 public class MetricSelectionProcessTests
 {
     [Theory]
@@ -44,9 +46,12 @@ public class MetricSelectionProcessTests
         Assert.Contains("entra_provisioning_job_status", names);
         Assert.Contains("entra_exporter_source_last_success_timestamp_seconds", names);
         Assert.Contains("dotnet_total_memory_bytes", names);
-        Assert.DoesNotContain(names, n => n.StartsWith("entra_provisioning_job_last_execution_", StringComparison.Ordinal) || n.StartsWith("process_", StringComparison.Ordinal));
+        Assert.DoesNotContain(names,
+            n => n.StartsWith("entra_provisioning_job_last_execution_", StringComparison.Ordinal)
+            || n.StartsWith("process_", StringComparison.Ordinal));
         Assert.DoesNotContain("entra_exporter_source_up", names);
-        await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Contains("shipped alert(s) need", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the silenced-alert warning");
+        await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Contains("shipped alert(s) need", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the silenced-alert warning");
         var warnings = p.StandardOutput.Split('\n').Where(l => l.Contains("shipped alert(s) need", StringComparison.Ordinal)).ToList();
         var warning = Assert.Single(warnings);
         Assert.Contains("2 shipped alert(s) need, so they can never fire: "
@@ -62,7 +67,8 @@ public class MetricSelectionProcessTests
         await File.WriteAllTextAsync(config, """{ "Exporter": { "Metrics": { "Exclude": [ "entra_provisioning_job_last_execution_*" ] } } }""");
         var logs = new CapturedLogs();
         await using var exporter = await ExporterHost.StartAsync(["--demo", "--ConfigFile", config, "--ConfigWatchInterval", "00:00:00",
-            "--Logging:LogLevel:EntraProvisioningExporter.Hosting.ConfigurationReloader", "Information"], configure: b => b.Logging.AddProvider(logs));
+            "--Logging:LogLevel:EntraProvisioningExporter.Hosting.ConfigurationReloader", "Information"],
+                configure: b => b.Logging.AddProvider(logs));
         await exporter.WaitReadyAsync();
         var reloader = exporter.App.Services.GetServices<IHostedService>().OfType<ConfigurationReloader>().Single();
 
@@ -77,6 +83,7 @@ public class MetricSelectionProcessTests
         // A list that does not validate refuses the reload, naming the key.
         await File.WriteAllTextAsync(config, """{ "Exporter": { "Metrics": { "Exclude": [ "entra_provisioning_job_inf" ] } } }""");
         Assert.False(await reloader.ReloadAsync("test"));
-        Assert.Contains(logs.Lines, l => l.Contains("Configuration reload refused: Exporter:Metrics:Exclude:0: 'entra_provisioning_job_inf' matches no metric family", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines,
+            l => l.Contains("Configuration reload refused: Exporter:Metrics:Exclude:0: 'entra_provisioning_job_inf' matches no metric family", StringComparison.Ordinal));
     }
 }

@@ -28,7 +28,8 @@ public class NativeAotTests
             {
                 var check = await Promtool.CheckMetricsAsync(Tools.Require("promtool"), served[build.Name]);
                 Assert.True(check.Ok, $"promtool check metrics on the AOT binary's output: {check.Output}");
-                using var openMetrics = new HttpRequestMessage(HttpMethod.Get, "metrics") { Headers = { { "Accept", "application/openmetrics-text; version=1.0.0" } } };
+                using var openMetrics = new HttpRequestMessage(HttpMethod.Get,
+                    "metrics") { Headers = { { "Accept", "application/openmetrics-text; version=1.0.0" } } };
                 using var om = await http.SendAsync(openMetrics);
                 Assert.StartsWith("application/openmetrics-text", om.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
                 Assert.EndsWith("# EOF\n", await om.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -49,14 +50,19 @@ public class NativeAotTests
 
     public static TheoryData<string, FaultRule, string, string> FaultRows => new()
     {
-        { "Graph 403", new FaultRule { Kind = FaultKind.Status, StatusCode = 403, ErrorCode = "Authorization_RequestDenied", ErrorMessage = "Insufficient privileges to complete the operation.", PathPattern = "^/\\$batch$", InBatch = false }, "graph_jobs", "forbidden" },
-        { "Graph truncated JSON", new FaultRule { Kind = FaultKind.TruncatedJson, PathPattern = "^/\\$batch$", InBatch = false }, "graph_jobs", "bad_response" },
-        { "Log Analytics PartialError", new FaultRule { Kind = FaultKind.PartialError, PathPattern = "^/workspaces/", InBatch = false }, "loganalytics", "partial" },
+        { "Graph 403", new FaultRule { Kind = FaultKind.Status, StatusCode = 403, ErrorCode = "Authorization_RequestDenied",
+            ErrorMessage = "Insufficient privileges to complete the operation.", PathPattern = "^/\\$batch$", InBatch = false },
+            "graph_jobs", "forbidden" },
+        { "Graph truncated JSON", new FaultRule { Kind = FaultKind.TruncatedJson, PathPattern = "^/\\$batch$", InBatch = false },
+            "graph_jobs", "bad_response" },
+        { "Log Analytics PartialError", new FaultRule { Kind = FaultKind.PartialError, PathPattern = "^/workspaces/", InBatch = false },
+            "loganalytics", "partial" },
     };
 
     [Theory]
     [MemberData(nameof(FaultRows))]
-    public async Task A_fault_is_reported_by_the_binary_which_keeps_its_last_good_data_and_recovers(string name, FaultRule fault, string source, string reason)
+    public async Task A_fault_is_reported_by_the_binary_which_keeps_its_last_good_data_and_recovers(string name, FaultRule fault,
+        string source, string reason)
     {
         await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Aot, tenant =>
         [
@@ -72,19 +78,23 @@ public class NativeAotTests
         var (simulator, exporter, http) = (run.Simulator, run.Exporter, run.Http);
         async Task<IReadOnlyList<MetricsText.Sample>> Metrics() => MetricsText.Parse(await http.GetStringAsync("metrics"));
         async Task<double?> Value(string family, string? withReason = null) => (await Metrics()).Named(family)
-            .Where(s => s.Labels["source"] == source && (withReason is null || s.Labels["reason"] == withReason)).Select(s => (double?)s.Value).SingleOrDefault();
+            .Where(s => s.Labels["source"] == source && (withReason is null || s.Labels["reason"] == withReason))
+                .Select(s => (double?)s.Value).SingleOrDefault();
 
-        await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 1, TimeSpan.FromSeconds(60), $"{source} up: " + exporter.Describe());
+        await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 1, TimeSpan.FromSeconds(60),
+            $"{source} up: " + exporter.Describe());
         var jobs = (await Metrics()).Named("entra_provisioning_job_info").Count();
         Assert.True(jobs > 0);
 
         simulator.Faults.Add(fault);
-        await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 0 && await Value("entra_exporter_poll_errors_total", reason) > 0,
+        await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 0
+            && await Value("entra_exporter_poll_errors_total", reason) > 0,
             TimeSpan.FromSeconds(30), $"{name}: {source} down with reason {reason}: " + exporter.Describe());
         Assert.Equal(jobs, (await Metrics()).Named("entra_provisioning_job_info").Count());
 
         simulator.Faults.Clear();
-        await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 1, TimeSpan.FromSeconds(30), $"{name}: {source} recovers");
+        await Tools.Eventually(async () => await Value("entra_exporter_source_up") == 1, TimeSpan.FromSeconds(30),
+            $"{name}: {source} recovers");
         Assert.DoesNotContain("   at ", exporter.StandardOutput + exporter.StandardError, StringComparison.Ordinal);
     }
 
@@ -93,19 +103,24 @@ public class NativeAotTests
     public async Task Metrics_are_served_while_discovery_still_waits_on_Graph(string build)
     {
         // Graph takes 8 s to list the service principals: start-up must not wait for it.
-        var slowDiscovery = new FaultRule { Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(8), PathPattern = "^/servicePrincipals\\?", InBatch = false, Times = 1 };
+        var slowDiscovery = new FaultRule { Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(8), PathPattern = "^/servicePrincipals\\?",
+            InBatch = false, Times = 1 };
         // Timed from here, not from Process.StartTime: that is derived from the boot time and is seconds off on some VMs.
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Named(build), _ => ["--Exporter:Tenants:0:Credential:Kind", "None"], fault: slowDiscovery);
-        await Tools.Eventually(async () => (await run.Http.GetAsync("metrics")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "/metrics to answer: " + run.Exporter.Describe());
+        await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Named(build),
+            _ => ["--Exporter:Tenants:0:Credential:Kind", "None"], fault: slowDiscovery);
+        await Tools.Eventually(async () => (await run.Http.GetAsync("metrics")).IsSuccessStatusCode, TimeSpan.FromSeconds(30),
+            "/metrics to answer: " + run.Exporter.Describe());
         var answeredAfter = started.Elapsed;
         var metrics = MetricsText.Parse(await run.Http.GetStringAsync("metrics"));
-        Assert.True(answeredAfter < TimeSpan.FromSeconds(8), $"/metrics answered only {answeredAfter} after the exporter was started, once discovery was done");
+        Assert.True(answeredAfter < TimeSpan.FromSeconds(8),
+            $"/metrics answered only {answeredAfter} after the exporter was started, once discovery was done");
         Assert.Empty(metrics.Named("entra_provisioning_job_info"));
         Assert.Contains(metrics.Named("entra_exporter_build_info"), _ => true);
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await run.Http.GetAsync("readyz")).StatusCode);
         // Once Graph answers, the jobs follow, and the exporter is ready.
-        await Tools.Eventually(async () => MetricsText.Parse(await run.Http.GetStringAsync("metrics")).Named("entra_provisioning_job_info").Any(), TimeSpan.FromSeconds(30), "the jobs after the slow discovery");
+        await Tools.Eventually(async () => MetricsText.Parse(await run.Http.GetStringAsync("metrics")).Named("entra_provisioning_job_info")
+            .Any(), TimeSpan.FromSeconds(30), "the jobs after the slow discovery");
     }
 
     private const string IdentityHeader = "identity-header-SECRET-5e1d";
@@ -123,24 +138,30 @@ public class NativeAotTests
         ], identity.Environment);
         var (simulator, exporter, http) = (run.Simulator, run.Exporter, run.Http);
 
-        await Tools.Eventually(async () => MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_source_up").SingleOrDefault(s => s.Labels["source"] == "graph_jobs")?.Value == 1,
+        await Tools.Eventually(async () => MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_source_up")
+            .SingleOrDefault(s => s.Labels["source"] == "graph_jobs")?.Value == 1,
             TimeSpan.FromSeconds(60), "graph_jobs up with a managed-identity token: " + exporter.Describe());
-        Assert.True(identity.Requests.Any(q => Uri.UnescapeDataString(q).Contains("resource=https://graph.microsoft.com", StringComparison.OrdinalIgnoreCase)), "token requests: " + string.Join(" ", identity.Requests));
+        Assert.True(identity.Requests.Any(q => Uri.UnescapeDataString(q)
+            .Contains("resource=https://graph.microsoft.com", StringComparison.OrdinalIgnoreCase)),
+            "token requests: " + string.Join(" ", identity.Requests));
         Assert.Contains($"Bearer {AccessToken}", simulator.AuthorizationHeaders);
         var everything = exporter.StandardOutput + exporter.StandardError + await http.GetStringAsync("metrics");
         Assert.DoesNotContain("SECRET-TOKEN", everything, StringComparison.Ordinal);
         Assert.DoesNotContain(IdentityHeader, everything, StringComparison.Ordinal);
     }
 
-    private static List<double> SourcesUp(string metrics) => MetricsText.Parse(metrics).Named("entra_exporter_source_up").Select(s => s.Value).ToList();
+    private static List<double> SourcesUp(string metrics) => MetricsText.Parse(metrics).Named("entra_exporter_source_up")
+        .Select(s => s.Value).ToList();
 
     private static List<string> Descriptors(string metrics) =>
-        metrics.Split('\n').Where(l => (l.StartsWith("# HELP ", StringComparison.Ordinal) || l.StartsWith("# TYPE ", StringComparison.Ordinal))
+        metrics.Split('\n')
+            .Where(l => (l.StartsWith("# HELP ", StringComparison.Ordinal) || l.StartsWith("# TYPE ", StringComparison.Ordinal))
             && !Regex.IsMatch(l, "^# (HELP|TYPE) (process|dotnet)_")).ToList();
 
     /// <summary>Every job and log series by name and labels (the values are the moment's: timestamps and ages).</summary>
     private static List<string> ProvisioningSeries(string metrics) =>
         MetricsText.Parse(metrics).Where(s => s.Name.StartsWith("entra_provisioning_", StringComparison.Ordinal))
-            .Select(s => s.Name + "{" + string.Join(",", s.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) + "}")
+            .Select(s => s.Name + "{"
+                + string.Join(",", s.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) + "}")
             .Order(StringComparer.Ordinal).ToList();
 }

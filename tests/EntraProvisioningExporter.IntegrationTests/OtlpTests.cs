@@ -28,14 +28,16 @@ public class OtlpTests
         var receiverUrl = receiver.Urls.First();
 
         var port = Tools.FreePort();
-        await using var exporter = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"], new Dictionary<string, string>
+        await using var exporter = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"], new Dictionary<string,
+            string>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiverUrl,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
         }, ExporterBuild.Named(build));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the exporter to be ready: " + exporter.Describe());
+        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60),
+            "the exporter to be ready: " + exporter.Describe());
         var prometheusNames = ServedEntraFamilies(await http.GetStringAsync("metrics"));
         Assert.Contains("entra_provisioning_job_quarantined", prometheusNames);
         Assert.Contains("entra_exporter_poll_duration_seconds", prometheusNames);
@@ -54,7 +56,8 @@ public class OtlpTests
         var instruments = new List<string>();
         using var listener = new System.Diagnostics.Metrics.MeterListener
         {
-            InstrumentPublished = (instrument, _) => { if (instrument.Meter.Name == EntraProvisioningExporter.Exposition.OtlpExposition.MeterName) instruments.Add(instrument.Name); },
+            InstrumentPublished = (instrument, _)
+                => { if (instrument.Meter.Name == EntraProvisioningExporter.Exposition.OtlpExposition.MeterName) instruments.Add(instrument.Name); },
         };
         listener.Start();
         Assert.Empty(instruments);
@@ -69,14 +72,16 @@ public class OtlpTests
     {
         var parsed = MetricsText.Parse(text);
         var samples = parsed.Select(s => s.Name).ToHashSet();
-        var observed = parsed.Where(s => s.Name.EndsWith("_count", StringComparison.Ordinal) && s.Value > 0).Select(s => s.Name[..^"_count".Length]).ToHashSet();
+        var observed = parsed.Where(s => s.Name.EndsWith("_count", StringComparison.Ordinal) && s.Value > 0)
+            .Select(s => s.Name[..^"_count".Length]).ToHashSet();
         return MetricsText.FamilyNames(text).Where(f => f.StartsWith("entra_", StringComparison.Ordinal) &&
             (samples.Contains(f) || observed.Contains(f))).ToHashSet();
     }
 
     /// <summary>ExportMetricsServiceRequest → resource_metrics(1) → scope_metrics(2) → metrics(2) → name(1).</summary>
     private static IEnumerable<string> OtlpMetricNames(byte[] request) =>
-        Fields(request, 1).SelectMany(rm => Fields(rm, 2)).SelectMany(sm => Fields(sm, 2)).SelectMany(m => Fields(m, 1)).Select(b => System.Text.Encoding.UTF8.GetString(b));
+        Fields(request, 1).SelectMany(rm => Fields(rm, 2)).SelectMany(sm => Fields(sm, 2)).SelectMany(m => Fields(m, 1))
+            .Select(b => System.Text.Encoding.UTF8.GetString(b));
 
     private static List<byte[]> Fields(byte[] message, int number)
     {

@@ -13,7 +13,8 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// </summary>
 public class ProbeTests
 {
-    private static Dictionary<string, string> Settings(SimulatorServer simulator, IReadOnlyList<(string Name, SimulatedTenant Tenant)> tenants)
+    private static Dictionary<string,
+        string> Settings(SimulatorServer simulator, IReadOnlyList<(string Name, SimulatedTenant Tenant)> tenants)
     {
         var settings = new Dictionary<string, string> { ["Exporter__PollInterval"] = "00:00:30" };
         for (var i = 0; i < tenants.Count; i++)
@@ -56,14 +57,18 @@ public class ProbeTests
         var start = DateTimeOffset.UtcNow;
         IReadOnlyList<(string Name, SimulatedTenant Tenant)> tenants =
         [
-            ("small", DemoScenario.Create(start, SimulatedTenant.StableGuid("probe-small"), syntheticJobs: 0, servicePrincipalsWithoutJobs: 0)),
-            ("large", DemoScenario.Create(start, SimulatedTenant.StableGuid("probe-large"), syntheticJobs: 20, servicePrincipalsWithoutJobs: 0)),
+            ("small", DemoScenario.Create(start, SimulatedTenant.StableGuid("probe-small"), syntheticJobs: 0,
+                servicePrincipalsWithoutJobs: 0)),
+            ("large", DemoScenario.Create(start, SimulatedTenant.StableGuid("probe-large"), syntheticJobs: 20,
+                servicePrincipalsWithoutJobs: 0)),
         ];
         await using var simulator = await TestSimulator.StartAsync(tenants.Select(t => t.Tenant), TimeProvider.System);
         var port = Tools.FreePort();
-        await using var exporter = ManagedProcess.StartExporter(["--urls", $"http://127.0.0.1:{port}"], Settings(simulator, tenants), ExporterBuild.Named(build));
+        await using var exporter = ManagedProcess.StartExporter(["--urls", $"http://127.0.0.1:{port}"], Settings(simulator, tenants),
+            ExporterBuild.Named(build));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await Tools.Eventually(async () => (await TryGet(http, "readyz")) is not null, TimeSpan.FromSeconds(90), "exporter ready: " + exporter.Describe());
+        await Tools.Eventually(async () => (await TryGet(http, "readyz")) is not null, TimeSpan.FromSeconds(90),
+            "exporter ready: " + exporter.Describe());
 
         // Each probe has its own tenant's series only; the limit is set between the two tenants' sizes.
         var small = MetricsText.Parse((await TryGet(http, "probe?tenant=small"))!);
@@ -75,7 +80,8 @@ public class ProbeTests
         Assert.True(large.Count > 2 * small.Count, $"large {large.Count} vs small {small.Count} samples");
         var limit = (small.Count + large.Count) / 2;
 
-        await using var prometheus = await PrometheusServer.StartAsync(ScrapeConfig($"127.0.0.1:{port}", limit, "small", "large", "northwind"));
+        await using var prometheus = await PrometheusServer.StartAsync(ScrapeConfig($"127.0.0.1:{port}", limit, "small", "large",
+            "northwind"));
         await Tools.Eventually(async () =>
         {
             var targets = await prometheus.TargetsAsync();
@@ -122,10 +128,12 @@ public class ProbeTests
         }
 
         var (status, body) = await Get("/probe");
-        Assert.Equal((HttpStatusCode.BadRequest, "Missing the tenant parameter: /probe?tenant=NAME (a tenant's Name or TenantId).\n"), (status, body));
+        Assert.Equal((HttpStatusCode.BadRequest, "Missing the tenant parameter: /probe?tenant=NAME (a tenant's Name or TenantId).\n"),
+            (status, body));
         Assert.Equal(HttpStatusCode.BadRequest, (await Get("/probe?tenant=mine&tenant=theirs")).Status);
         (status, body) = await Get("/probe?tenant=northwind");
-        Assert.Equal((HttpStatusCode.NotFound, "No tenant 'northwind' is configured (Exporter:Tenants: a tenant's Name or TenantId).\n"), (status, body));
+        Assert.Equal((HttpStatusCode.NotFound, "No tenant 'northwind' is configured (Exporter:Tenants: a tenant's Name or TenantId).\n"),
+            (status, body));
         (status, body) = await Get("/probe?tenant=theirs");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.StartsWith("Tenant 'theirs' is polled by shard 1 of 2", body, StringComparison.Ordinal);

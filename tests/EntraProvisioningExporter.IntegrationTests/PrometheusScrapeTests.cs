@@ -31,7 +31,8 @@ public class PrometheusScrapeTests
         Assert.Equal("", target.GetProperty("lastError").GetString());
         Assert.Equal(1, Assert.Single(await prometheus.QueryAsync("up{job=\"entra\"}")).Value);
 
-        await Tools.Eventually(async () => (await prometheus.QueryAsync("entra_provisioning_job_quarantined")).Count > 0, TimeSpan.FromSeconds(30), "job series in Prometheus");
+        await Tools.Eventually(async () => (await prometheus.QueryAsync("entra_provisioning_job_quarantined")).Count > 0,
+            TimeSpan.FromSeconds(30), "job series in Prometheus");
         var quarantined = await prometheus.QueryAsync(
             "entra_provisioning_job_quarantined == 1 and on(job_id) entra_provisioning_job_info{app_name=\"Dropbox Business\"}");
         Assert.Equal(1, Assert.Single(quarantined).Value);

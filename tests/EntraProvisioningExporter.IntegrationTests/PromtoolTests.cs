@@ -43,11 +43,14 @@ public class ExpositionFuzzTests
         var snapshots = new EntraProvisioningExporter.Sources.TenantSnapshotStore();
         var options = new EntraProvisioningExporter.Configuration.ExporterOptions();
         var exposition = new EntraProvisioningExporter.Exposition.PrometheusExposition(EntraProvisioningExporter.Metrics.MetricTable.Build(options), snapshots,
-            new EntraProvisioningExporter.Configuration.RuntimeConfiguration(options, new EntraProvisioningExporter.Metrics.ExporterInfo("fuzz", options.PollInterval, 0, 1, 1, 1, true, DateTimeOffset.UtcNow)), TimeProvider.System,
+            new EntraProvisioningExporter.Configuration.RuntimeConfiguration(options,
+                new EntraProvisioningExporter.Metrics.ExporterInfo("fuzz", options.PollInterval, 0, 1, 1, 1, true, DateTimeOffset.UtcNow)),
+                TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<EntraProvisioningExporter.Exposition.PrometheusExposition>.Instance);
         var states = Enumerable.Range(0, 200).Select(i => new EntraProvisioningExporter.Sources.Jobs.JobState
         {
-            TenantId = "t", ServicePrincipalId = "sp" + i, JobId = "j" + i, AppName = Value(), TemplateId = Value(), StatusCode = i % 2 == 0 ? "Quarantine" : Value(),
+            TenantId = "t", ServicePrincipalId = "sp" + i, JobId = "j" + i, AppName = Value(), TemplateId = Value(),
+                StatusCode = i % 2 == 0 ? "Quarantine" : Value(),
             Quarantine = new EntraProvisioningExporter.Sources.Jobs.QuarantineState(Value(), null, null, null, null, null),
         }).ToList();
         snapshots.PublishJobs(new EntraProvisioningExporter.Sources.TenantJobSnapshot("t", states, DateTimeOffset.UtcNow));
@@ -57,7 +60,8 @@ public class ExpositionFuzzTests
 
         var result = await Promtool.CheckMetricsAsync(Tools.Require("promtool"), text);
         Assert.True(result.Ok, result.Output);
-        var info = MetricsText.Parse(text).Named("entra_provisioning_job_info").ToDictionary(s => s.Labels["job_id"], s => s.Labels["app_name"]);
+        var info = MetricsText.Parse(text).Named("entra_provisioning_job_info")
+            .ToDictionary(s => s.Labels["job_id"], s => s.Labels["app_name"]);
         Assert.Equal(200, info.Count);
         Assert.All(states, j => Assert.Equal(j.AppName, info[j.JobId]));
     }

@@ -50,7 +50,8 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
     };
 
     private async Task WriteConfigAsync(string pollInterval, params object[] tenants) =>
-        await File.WriteAllTextAsync(ConfigFile, JsonSerializer.Serialize(new { Exporter = new { PollInterval = pollInterval, Tenants = tenants } }));
+        await File.WriteAllTextAsync(ConfigFile,
+            JsonSerializer.Serialize(new { Exporter = new { PollInterval = pollInterval, Tenants = tenants } }));
 
     private static double Sum(IReadOnlyList<MetricsText.Sample> samples, string family, string tenant) =>
         samples.Named(family).Where(s => s.Labels.GetValueOrDefault("tenant_id") == tenant).Sum(s => s.Value);
@@ -72,7 +73,8 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
              "--Logging:LogLevel:EntraProvisioningExporter.Hosting.ConfigurationReloader", "Information"], time, builder =>
             {
                 builder.Logging.AddProvider(logs);
-                builder.Services.AddSingleton<CredentialFactory>(_ => tenant => tenant.Credential.Kind == "None" ? null : new SecretDerivedCredential(tenant.Credential.ClientSecret));
+                builder.Services.AddSingleton<CredentialFactory>(_ => tenant => tenant.Credential.Kind == "None" ? null
+                    : new SecretDerivedCredential(tenant.Credential.ClientSecret));
             });
         await exporter.WaitReadyAsync();
         async Task<IReadOnlyList<MetricsText.Sample>> Metrics() => MetricsText.Parse(await exporter.MetricsAsync());
@@ -83,7 +85,8 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
         Assert.Equal(2, Value(started, "entra_exporter_poll_interval_seconds"));
         var loadedAt = Value(started, "entra_exporter_config_last_reload_success_timestamp_seconds");
         Assert.Equal(Demo.Jobs, started.Named("entra_provisioning_job_info").Count(s => s.Labels["tenant_id"] == a.TenantId));
-        await Tools.Eventually(async () => Sum(await Metrics(), "entra_provisioning_events_total", a.TenantId) > 0, TimeSpan.FromSeconds(60), "alpha's first events counted");
+        await Tools.Eventually(async () => Sum(await Metrics(), "entra_provisioning_events_total", a.TenantId) > 0,
+            TimeSpan.FromSeconds(60), "alpha's first events counted");
 
         // 1. Add bravo (its secret read from the secrets directory) and change the interval.
         var before = (await Metrics()).Named("entra_provisioning_events_total").Where(s => s.Labels["tenant_id"] == a.TenantId)
@@ -91,8 +94,10 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
         // The secret and the settings land together (within the reload's settling time), as a chart upgrade's would.
         await File.WriteAllTextAsync(Path.Combine(Secrets, "Exporter__Tenants__1__Credential__ClientSecret"), "first-secret");
         await WriteConfigAsync("00:00:03", TenantA(simulator, a), TenantB(simulator, b));
-        await Tools.Eventually(async () => (await Metrics()).Named("entra_provisioning_job_info").Count(s => s.Labels["tenant_id"] == b.TenantId) == Demo.Jobs
-            && Value(await Metrics(), "entra_exporter_config_last_reload_successful") == 1, TimeSpan.FromSeconds(30), "bravo's jobs after the reload");
+        await Tools.Eventually(async () => (await Metrics()).Named("entra_provisioning_job_info")
+            .Count(s => s.Labels["tenant_id"] == b.TenantId) == Demo.Jobs
+            && Value(await Metrics(), "entra_exporter_config_last_reload_successful") == 1, TimeSpan.FromSeconds(30),
+                "bravo's jobs after the reload");
         var added = await Metrics();
         Assert.Equal(3, Value(added, "entra_exporter_poll_interval_seconds"));
         Assert.True(Value(added, "entra_exporter_config_last_reload_success_timestamp_seconds") > loadedAt);
@@ -102,39 +107,52 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
         var after = added.Named("entra_provisioning_events_total").Where(s => s.Labels["tenant_id"] == a.TenantId)
             .ToDictionary(s => (s.Labels["job_id"], s.Labels["action"], s.Labels["status"]), s => s.Value);
         Assert.All(before, kv => Assert.True(after[kv.Key] >= kv.Value, $"{kv.Key} went from {kv.Value} to {after[kv.Key]}"));
-        Assert.Contains(logs.Lines, l => l.Contains("Configuration reload accepted after a configuration file changed: tenants added: bravo; removed: none; restarted with new settings: none", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines,
+            l => l.Contains("Configuration reload accepted after a configuration file changed: tenants added: bravo; removed: none; restarted with new settings: none", StringComparison.Ordinal));
 
         // 2. Rotate bravo's secret, as a Kubernetes Secret update does: the new one is used, bravo's series stay.
         var bravoCycles = Sum(added, "entra_exporter_poll_duration_seconds_count", b.TenantId);
         await File.WriteAllTextAsync(Path.Combine(Secrets, "Exporter__Tenants__1__Credential__ClientSecret"), "second-secret");
-        await Tools.Eventually(() => Task.FromResult(simulator.AuthorizationHeaders.Contains("Bearer token-for-second-secret")), TimeSpan.FromSeconds(30), "requests with the rotated secret");
+        await Tools.Eventually(() => Task.FromResult(simulator.AuthorizationHeaders.Contains("Bearer token-for-second-secret")),
+            TimeSpan.FromSeconds(30), "requests with the rotated secret");
         var rotated = await Metrics();
         Assert.True(Sum(rotated, "entra_exporter_poll_duration_seconds_count", b.TenantId) >= bravoCycles, "bravo's sources were kept");
         Assert.Equal(Demo.Jobs, rotated.Named("entra_provisioning_job_info").Count(s => s.Labels["tenant_id"] == b.TenantId));
 
         // 3. An invalid configuration is refused, every problem logged with its key; both tenants keep being polled.
         var refusedAt = logs.Lines.Count;
-        await File.WriteAllTextAsync(ConfigFile, JsonSerializer.Serialize(new { Exporter = new { PollInterval = "-00:00:05", Tenants = new object[] { new { TenantId = "contoso.onmicrosoft.com" } } } }));
-        await Tools.Eventually(async () => Value(await Metrics(), "entra_exporter_config_last_reload_successful") == 0, TimeSpan.FromSeconds(30), "the refusal");
+        await File.WriteAllTextAsync(ConfigFile,
+            JsonSerializer.Serialize(new { Exporter = new { PollInterval = "-00:00:05",
+            Tenants = new object[] { new { TenantId = "contoso.onmicrosoft.com" } } } }));
+        await Tools.Eventually(async () => Value(await Metrics(), "entra_exporter_config_last_reload_successful") == 0,
+            TimeSpan.FromSeconds(30), "the refusal");
         var problems = logs.Lines.Skip(refusedAt).ToList();
-        Assert.Contains(problems, l => l.Contains("Configuration reload refused: Exporter:PollInterval: must be a positive duration", StringComparison.Ordinal));
-        Assert.Contains(problems, l => l.Contains("Configuration reload refused: Exporter:Tenants:0:TenantId: 'contoso.onmicrosoft.com' is not a GUID", StringComparison.Ordinal));
+        Assert.Contains(problems,
+            l => l.Contains("Configuration reload refused: Exporter:PollInterval: must be a positive duration", StringComparison.Ordinal));
+        Assert.Contains(problems,
+            l => l.Contains("Configuration reload refused: Exporter:Tenants:0:TenantId: 'contoso.onmicrosoft.com' is not a GUID",
+            StringComparison.Ordinal));
         var refused = await Metrics();
         Assert.Equal(3, Value(refused, "entra_exporter_poll_interval_seconds"));
         var alphaCycles = Sum(refused, "entra_exporter_poll_duration_seconds_count", a.TenantId);
-        await Tools.Eventually(async () => Sum(await Metrics(), "entra_exporter_poll_duration_seconds_count", a.TenantId) > alphaCycles, TimeSpan.FromSeconds(30), "alpha polled on the last good configuration");
+        await Tools.Eventually(async () => Sum(await Metrics(), "entra_exporter_poll_duration_seconds_count", a.TenantId) > alphaCycles,
+            TimeSpan.FromSeconds(30), "alpha polled on the last good configuration");
 
         // 4. Remove alpha: its series go, bravo's stay. Bravo is now tenant 0, and so is its secret's file name.
         File.Delete(Path.Combine(Secrets, "Exporter__Tenants__1__Credential__ClientSecret"));
         await File.WriteAllTextAsync(Path.Combine(Secrets, "Exporter__Tenants__0__Credential__ClientSecret"), "second-secret");
         await WriteConfigAsync("00:00:03", TenantB(simulator, b));
-        await Tools.Eventually(async () => !(await Metrics()).Any(s => s.Labels.GetValueOrDefault("tenant_id") == a.TenantId), TimeSpan.FromSeconds(30),
-            "alpha's series gone; left: " + string.Join(", ", (await Metrics()).Where(s => s.Labels.GetValueOrDefault("tenant_id") == a.TenantId).Select(s => s.Name).Distinct()));
+        await Tools.Eventually(async () => !(await Metrics()).Any(s => s.Labels.GetValueOrDefault("tenant_id") == a.TenantId),
+            TimeSpan.FromSeconds(30),
+            "alpha's series gone; left: "
+                + string.Join(", ",
+                (await Metrics()).Where(s => s.Labels.GetValueOrDefault("tenant_id") == a.TenantId).Select(s => s.Name).Distinct()));
         var removed = await Metrics();
         Assert.Equal(1, Value(removed, "entra_exporter_config_last_reload_successful"));
         Assert.Equal(Demo.Jobs, removed.Named("entra_provisioning_job_info").Count(s => s.Labels["tenant_id"] == b.TenantId));
         Assert.Equal(1, Value(removed, "entra_exporter_configured_tenants"));
-        Assert.DoesNotContain(logs.Lines, l => l.Contains("first-secret", StringComparison.Ordinal) || l.Contains("second-secret", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines,
+            l => l.Contains("first-secret", StringComparison.Ordinal) || l.Contains("second-secret", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -143,17 +161,23 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
     {
         await File.WriteAllTextAsync(ConfigFile, """{"Exporter":{"PollInterval":"00:00:20"}}""");
         var port = Tools.FreePort();
-        await using var p = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}", "--ConfigFile", ConfigFile], build: ExporterBuild.Named(build));
+        await using var p = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}", "--ConfigFile", ConfigFile],
+            build: ExporterBuild.Named(build));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        async Task<double> Loaded() => MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_config_last_reload_success_timestamp_seconds").Single().Value;
-        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "ready: " + p.Describe());
-        Assert.Equal(20, MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_poll_interval_seconds").Single().Value);
+        async Task<double> Loaded() => MetricsText.Parse(await http.GetStringAsync("metrics"))
+            .Named("entra_exporter_config_last_reload_success_timestamp_seconds").Single().Value;
+        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60),
+            "ready: " + p.Describe());
+        Assert.Equal(20,
+            MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_poll_interval_seconds").Single().Value);
         var first = await Loaded();
 
         System.Diagnostics.Process.Start("kill", ["-HUP", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-        await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Contains("Configuration reload accepted after SIGHUP", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "a reload after SIGHUP: " + p.Describe());
+        await Tools.Eventually(() => Task.FromResult(p.StandardOutput.Contains("Configuration reload accepted after SIGHUP",
+            StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "a reload after SIGHUP: " + p.Describe());
         Assert.True(await Loaded() >= first, "the reload timestamp moves on");
-        Assert.Equal(1, MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_config_last_reload_successful").Single().Value);
+        Assert.Equal(1,
+            MetricsText.Parse(await http.GetStringAsync("metrics")).Named("entra_exporter_config_last_reload_successful").Single().Value);
         Assert.True((await http.GetAsync("healthz")).IsSuccessStatusCode, "still serving after SIGHUP");
     }
 
@@ -178,7 +202,8 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
                 expectedAccepted++;
                 await File.WriteAllTextAsync(e.ConfigFile, JsonSerializer.Serialize(new
                 {
-                    Exporter = new { PollInterval = "00:00:20", RequestTimeout = $"00:00:{10 + i % 40}", MetricsAuth = new { Mode = "Bearer", GracePeriod = "00:00:00" } },
+                    Exporter = new { PollInterval = "00:00:20", RequestTimeout = $"00:00:{10 + i % 40}",
+                        MetricsAuth = new { Mode = "Bearer", GracePeriod = "00:00:00" } },
                 }));
             }
             e.Signal("HUP");

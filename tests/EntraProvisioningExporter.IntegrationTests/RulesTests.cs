@@ -11,7 +11,8 @@ public partial class RulesTests
     [
         "EntraProvisioningJobQuarantined", "EntraProvisioningJobNearQuarantine", "EntraProvisioningJobDisableImminent",
         "EntraProvisioningHighFailureRate", "EntraProvisioningFailureSpike", "EntraProvisioningDeleteSpike",
-        "EntraProvisioningNoActivity", "EntraProvisioningJobFailing", "EntraExporterSourceDown", "EntraExporterGraphThrottleHeadroomLow", "EntraExporterDataStale", "EntraExporterShardMissing", "EntraExporterDown",
+        "EntraProvisioningNoActivity", "EntraProvisioningJobFailing", "EntraExporterSourceDown", "EntraExporterGraphThrottleHeadroomLow",
+            "EntraExporterDataStale", "EntraExporterShardMissing", "EntraExporterDown",
         "EntraProvisioningDeleteThresholdNear", "EntraProvisioningQuarantineForecast", "EntraProvisioningInitialCycleStalled",
         "EntraProvisioningFailureAnomaly", "EntraProvisioningDeleteAnomaly", "EntraExporterConfigReloadFailed",
         "EntraProvisioningJobRunErrors",
@@ -49,7 +50,8 @@ public partial class RulesTests
             Assert.False(string.IsNullOrWhiteSpace(annotations["description"]), alert);
             var anchor = annotations["runbook_url"].Split('#')[1];
             Assert.True(anchors.Contains(anchor), $"{alert}: runbook anchor #{anchor} is not a heading in docs/alerts.md");
-            Assert.StartsWith("https://github.com/entra-provisioning-exporter/entra-provisioning-exporter/blob/main/docs/alerts.md#", annotations["runbook_url"], StringComparison.Ordinal);
+            Assert.StartsWith("https://github.com/entra-provisioning-exporter/entra-provisioning-exporter/blob/main/docs/alerts.md#",
+                annotations["runbook_url"], StringComparison.Ordinal);
             Assert.Equal(alert.ToLowerInvariant(), anchor);
             // Job alerts name the app: they join entra_provisioning_job_info and say {{ $labels.app_name }}.
             if (alert.StartsWith("EntraProvisioning", StringComparison.Ordinal))
@@ -85,7 +87,8 @@ public partial class RulesTests
             var order = Monitoring.LoadYaml(file).Children.TryGetValue("group_eval_order", out var node)
                 ? ((YamlSequenceNode)node).Cast<YamlScalarNode>().Select(n => n.Value!).ToList()
                 : [];
-            Assert.True(groups.SequenceEqual(order), $"{Path.GetFileName(file)}: group_eval_order [{string.Join(", ", order)}] is not the rules file's groups [{string.Join(", ", groups)}]");
+            Assert.True(groups.SequenceEqual(order),
+                $"{Path.GetFileName(file)}: group_eval_order [{string.Join(", ", order)}] is not the rules file's groups [{string.Join(", ", groups)}]");
         }
     }
 
@@ -105,7 +108,8 @@ public partial class RulesTests
             foreach (var (rule, _, expr) in rules)
             {
                 var foreign = seldom.Where(s => s.Group != group && Regex.IsMatch(expr, $@"(?<![\w:]){Regex.Escape(s.Series)}(?![\w:])")).ToList();
-                Assert.True(foreign.Count == 0, $"{rule} (group {group}) reads {string.Join(", ", foreign.Select(f => $"{f.Series} of {f.Group}"))}: move it into that group");
+                Assert.True(foreign.Count == 0,
+                    $"{rule} (group {group}) reads {string.Join(", ", foreign.Select(f => $"{f.Series} of {f.Group}"))}: move it into that group");
             }
         }
     }
@@ -115,7 +119,8 @@ public partial class RulesTests
         var m = Regex.Match(text, @"^(?<n>\d+)(?<unit>s|m|h|d)$");
         Assert.True(m.Success, $"unexpected interval {text}");
         var n = int.Parse(m.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture);
-        return m.Groups["unit"].Value switch { "s" => TimeSpan.FromSeconds(n), "m" => TimeSpan.FromMinutes(n), "h" => TimeSpan.FromHours(n), _ => TimeSpan.FromDays(n) };
+        return m.Groups["unit"].Value switch { "s" => TimeSpan.FromSeconds(n), "m" => TimeSpan.FromMinutes(n), "h" => TimeSpan.FromHours(n),
+            _ => TimeSpan.FromDays(n) };
     }
 
     [GeneratedRegex(@"^#{2,4} (?<title>.+)$", RegexOptions.Multiline)]

@@ -44,7 +44,8 @@ public class SetupCheckTests
     /// Runs --check against a simulated tenant. Log Analytics only takes tokens over HTTPS and the simulator speaks HTTP,
     /// so a Log Analytics tenant is checked without a token (Credential:Kind None); a Graph one with <paramref name="credential"/>.
     /// </summary>
-    private static async Task<Outcome> CheckAsync(Action<SimulatorServer>? faults = null, TokenCredential? credential = null, string logSource = "Graph")
+    private static async Task<Outcome> CheckAsync(Action<SimulatorServer>? faults = null, TokenCredential? credential = null,
+        string logSource = "Graph")
     {
         var withToken = logSource != "LogAnalytics";
         // Real time: --check runs one pass and waits on no timer of its own.
@@ -63,7 +64,8 @@ public class SetupCheckTests
             .. withToken ? ["--Exporter:Tenants:0:Credential:ClientSecret", ClientSecret] : Array.Empty<string>(),
             "--Exporter:Tenants:0:Logs:Source", logSource,
             .. logSource == "LogAnalytics"
-                ? ["--Exporter:Tenants:0:Logs:WorkspaceId", tenant.WorkspaceId, "--Exporter:Tenants:0:Logs:Endpoint", simulator.LogAnalyticsEndpoint(tenant.TenantId).ToString()]
+                ? ["--Exporter:Tenants:0:Logs:WorkspaceId", tenant.WorkspaceId, "--Exporter:Tenants:0:Logs:Endpoint",
+                    simulator.LogAnalyticsEndpoint(tenant.TenantId).ToString()]
                 : Array.Empty<string>(),
             "--Exporter:HttpMaxRetries", "0",
             "--Exporter:MaxBatchRetries", "0",
@@ -77,7 +79,8 @@ public class SetupCheckTests
         }, output, output);
         var text = output.ToString();
         Assert.DoesNotContain(ClientSecret, text, StringComparison.Ordinal);
-        Assert.DoesNotContain(Jwt("Application.Read.All", "AuditLog.Read.All", "Synchronization.Read.All").Split('.')[1], text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Jwt("Application.Read.All", "AuditLog.Read.All", "Synchronization.Read.All").Split('.')[1], text,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
         return new Outcome(exit, text);
     }
@@ -109,7 +112,8 @@ public class SetupCheckTests
     {
         var (exit, output) = await CheckAsync(s => s.Faults.Add(Forbidden(path, inBatch)));
         Assert.True(exit == 1, output);
-        Assert.Contains("FAIL  " + failure.Replace("{N}", Demo.ServicePrincipals.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal),
+        Assert.Contains("FAIL  "
+            + failure.Replace("{N}", Demo.ServicePrincipals.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal),
             output, StringComparison.Ordinal);
         Assert.Contains(fix, output, StringComparison.Ordinal);
         Assert.Contains("check(s) failed: see the fix under each FAIL.", output, StringComparison.Ordinal);
@@ -135,7 +139,8 @@ public class SetupCheckTests
     {
         var (exit, output) = await CheckAsync(s => s.Faults.Add(Forbidden("^/auditLogs/provisioning", inBatch: false)));
         Assert.True(exit == 1, output);
-        Assert.Contains("FAIL  logs: Graph provisioning logs failed: Graph answered 403 Authorization_RequestDenied", output, StringComparison.Ordinal);
+        Assert.Contains("FAIL  logs: Graph provisioning logs failed: Graph answered 403 Authorization_RequestDenied", output,
+            StringComparison.Ordinal);
         Assert.Contains($"fix: grant the application permission AuditLog.Read.All (Microsoft Graph) to client id {ClientId}, with admin consent.", output, StringComparison.Ordinal);
     }
 

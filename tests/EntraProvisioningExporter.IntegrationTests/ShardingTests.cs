@@ -16,14 +16,17 @@ public class ShardingTests
     {
         var start = DateTimeOffset.UtcNow;
         var tenants = Enumerable.Range(0, TenantCount)
-            .Select(i => DemoScenario.Create(start, SimulatedTenant.StableGuid($"shard-test-tenant-{i}"), syntheticJobs: 3, servicePrincipalsWithoutJobs: 2))
+            .Select(i => DemoScenario.Create(start, SimulatedTenant.StableGuid($"shard-test-tenant-{i}"), syntheticJobs: 3,
+                servicePrincipalsWithoutJobs: 2))
             .ToList();
         // Real time: only the first cycle of each shard is read; no timer is waited on.
         await using var simulator = await TestSimulator.StartAsync(tenants, TimeProvider.System);
-        var expected = tenants.SelectMany(t => t.ServicePrincipals.SelectMany(sp => sp.Jobs.Select(j => (Tenant: t.TenantId, Job: j.Id)))).ToList();
+        var expected = tenants.SelectMany(t => t.ServicePrincipals.SelectMany(sp => sp.Jobs.Select(j => (Tenant: t.TenantId, Job: j.Id))))
+            .ToList();
 
         // The same configuration for every replica, as a StatefulSet's pods share one ConfigMap; only the index differs.
-        var settings = new Dictionary<string, string> { ["Exporter__PollInterval"] = "00:00:30", ["Exporter__Sharding__Count"] = $"{Shards}" };
+        var settings = new Dictionary<string,
+            string> { ["Exporter__PollInterval"] = "00:00:30", ["Exporter__Sharding__Count"] = $"{Shards}" };
         for (var i = 0; i < tenants.Count; i++)
         {
             settings[$"Exporter__Tenants__{i}__TenantId"] = tenants[i].TenantId;
@@ -44,7 +47,8 @@ public class ShardingTests
                 replicas.Add((process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") }));
             }
             foreach (var (process, http) in replicas)
-                await Tools.Eventually(async () => (await TryGet(http, "readyz")) is not null, TimeSpan.FromSeconds(90), "replica ready: " + process.Describe());
+                await Tools.Eventually(async () => (await TryGet(http, "readyz")) is not null, TimeSpan.FromSeconds(90),
+                    "replica ready: " + process.Describe());
 
             var exported = new List<(string Tenant, string Job)>();
             var polledTenants = new List<HashSet<string>>();

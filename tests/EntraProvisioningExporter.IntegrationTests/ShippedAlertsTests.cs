@@ -35,11 +35,13 @@ public partial class ShippedAlertsTests
             if (recorded.TryGetValue(name, out var inner)) return inner.SelectMany(Families);
             if (families.ContainsKey(name)) return [name];
             foreach (var suffix in new[] { "_bucket", "_sum", "_count" })
-                if (name.EndsWith(suffix, StringComparison.Ordinal) && families.TryGetValue(name[..^suffix.Length], out var h) && h.Kind == MetricKind.Histogram)
+                if (name.EndsWith(suffix, StringComparison.Ordinal) && families.TryGetValue(name[..^suffix.Length], out var h)
+                    && h.Kind == MetricKind.Histogram)
                     return [h.Name];
             throw new InvalidOperationException($"The rules read '{name}', which is neither a recording rule nor a family of the metric table.");
         }
-        return rules.Where(r => !r.Recorded).ToDictionary(r => r.Name, r => NamesIn(r.Expr).SelectMany(Families).Distinct().Order(StringComparer.Ordinal).ToList());
+        return rules.Where(r => !r.Recorded)
+            .ToDictionary(r => r.Name, r => NamesIn(r.Expr).SelectMany(Families).Distinct().Order(StringComparer.Ordinal).ToList());
     }
 
     [Fact]
@@ -56,9 +58,11 @@ public partial class ShippedAlertsTests
     public void Docs_list_the_families_of_every_alert_as_the_rules_file_has_them()
     {
         var docs = File.ReadAllText(Repo.Path("docs", "alerts.md"));
-        var section = docs[docs.IndexOf("### The families each alert needs", StringComparison.Ordinal)..docs.IndexOf("## Runbooks", StringComparison.Ordinal)];
+        var section = docs[docs.IndexOf("### The families each alert needs", StringComparison.Ordinal)..docs.IndexOf("## Runbooks",
+            StringComparison.Ordinal)];
         var documented = DocsRow().Matches(section).ToDictionary(m => m.Groups["alert"].Value,
-            m => Regex.Matches(m.Groups["families"].Value, "`([a-z0-9_]+)`").Select(x => x.Groups[1].Value).Where(f => f != "up").Order(StringComparer.Ordinal).ToList());
+            m => Regex.Matches(m.Groups["families"].Value, "`([a-z0-9_]+)`").Select(x => x.Groups[1].Value).Where(f => f != "up")
+                .Order(StringComparer.Ordinal).ToList());
         var fromRules = FromRules();
         Assert.Equal(fromRules.Keys.Order(), documented.Keys.Order());
         Assert.All(fromRules, kv => Assert.Equal(kv.Value, documented[kv.Key]));
@@ -74,7 +78,8 @@ public partial class ShippedAlertsTests
         Assert.Empty(ShippedAlerts.SilencedBy(MetricSelection.Of(options)));
         var noInfo = new ExporterOptions { Metrics = { Exclude = ["entra_provisioning_job_info"] } };
         var silenced = ShippedAlerts.SilencedBy(MetricSelection.Of(noInfo));
-        Assert.Equal(FromRules().Where(kv => kv.Value.Contains("entra_provisioning_job_info")).Select(kv => kv.Key).Order(), silenced.Select(s => s.Alert).Order());
+        Assert.Equal(FromRules().Where(kv => kv.Value.Contains("entra_provisioning_job_info")).Select(kv => kv.Key).Order(),
+            silenced.Select(s => s.Alert).Order());
         Assert.All(silenced, s => Assert.Equal(["entra_provisioning_job_info"], s.Missing));
     }
 }

@@ -70,32 +70,38 @@ public class SoakTests(ITestOutputHelper output)
                          {
                              simulator.Requests.Clear();
                              simulator.Faults.Clear();
-                             if (tick < cycles - quiet && random.NextDouble() < 0.3) simulator.Faults.Add(Faults[random.Next(Faults.Length)]);
+                             if (tick < cycles - quiet
+                                 && random.NextDouble() < 0.3) simulator.Faults.Add(Faults[random.Next(Faults.Length)]);
                          }))
             {
                 await Tools.Eventually(() => Task.FromResult(clock.Ticks >= 50), TimeSpan.FromMinutes(5), "warm-up");
                 (warmMemory, warmThreads) = Measure();
                 await Tools.Eventually(() => Task.FromResult(clock.Ticks >= cycles), TimeSpan.FromMinutes(30), $"{cycles} cycles");
             }
-            await Tools.Eventually(async () => MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_exporter_poll_duration_seconds_count").All(c => c.Value >= cycles + 1),
+            await Tools.Eventually(async () => MetricsText.Parse(await exporter.MetricsAsync())
+                .Named("entra_exporter_poll_duration_seconds_count").All(c => c.Value >= cycles + 1),
                 TimeSpan.FromSeconds(30), "the last cycle");
             var (endMemory, endThreads) = Measure();
             output.WriteLine($"{cycles} cycles ({time.GetUtcNow() - Start:g} of scenario time): managed heap {warmMemory / 1048576.0:0.0} MiB after 50 cycles, {endMemory / 1048576.0:0.0} MiB at the end; threads {warmThreads} -> {endThreads}");
 
             var samples = MetricsText.Parse(await exporter.MetricsAsync());
-            Assert.True(samples.Named("entra_exporter_poll_errors_total").Sum(s => s.Value) >= cycles / 20, "faults should have been met along the way");
+            Assert.True(samples.Named("entra_exporter_poll_errors_total").Sum(s => s.Value) >= cycles / 20,
+                "faults should have been met along the way");
             Assert.All(samples.Named("entra_exporter_source_up"), s => Assert.Equal(1, s.Value));
             // Ground truth: every event ingested since the start, counted once despite every fault on the way.
             var cursor = time.GetUtcNow() - TimeSpan.FromMinutes(1);
             var truth = tenant.Events(Start - TimeSpan.FromMinutes(1) - EventScript.MaxIngestionDelay, cursor)
                 .Where(e => e.IngestionTime > Start - TimeSpan.FromMinutes(1) && e.IngestionTime <= cursor)
                 .GroupBy(e => (e.JobId, e.Action, e.Status)).ToDictionary(g => g.Key, g => (double)g.Count());
-            var counted = samples.Named("entra_provisioning_events_total").Where(s => s.Value > 0).ToDictionary(s => (s.Labels["job_id"], s.Labels["action"], s.Labels["status"]), s => s.Value);
+            var counted = samples.Named("entra_provisioning_events_total").Where(s => s.Value > 0)
+                .ToDictionary(s => (s.Labels["job_id"], s.Labels["action"], s.Labels["status"]), s => s.Value);
             Assert.Equal(truth.OrderBy(kv => kv.Key).ToList(), counted.OrderBy(kv => kv.Key).ToList());
             // Job status matches the scenario at the end: all its jobs, Salesforce and Dropbox quarantined.
             Assert.Equal(Demo.Jobs, samples.Named("entra_provisioning_job_info").Count());
-            var quarantined = samples.Named("entra_provisioning_job_quarantined").Where(s => s.Value == 1).Select(s => s.Labels["job_id"]).Order().ToList();
-            var expected = tenant.ServicePrincipals.Where(sp => sp.DisplayName is "Salesforce" or "Dropbox Business").Select(sp => sp.Jobs[0].Id).Order().ToList();
+            var quarantined = samples.Named("entra_provisioning_job_quarantined").Where(s => s.Value == 1).Select(s => s.Labels["job_id"])
+                .Order().ToList();
+            var expected = tenant.ServicePrincipals.Where(sp => sp.DisplayName is "Salesforce" or "Dropbox Business")
+                .Select(sp => sp.Jobs[0].Id).Order().ToList();
             Assert.Equal(expected, quarantined);
 
             // Flat: no growth beyond noise once warm (the simulator's request log is cleared every tick).
@@ -120,7 +126,8 @@ public class SoakTests(ITestOutputHelper output)
         }
     }
 
-    private static readonly string ExporterAssembly = typeof(EntraProvisioningExporter.Hosting.ExporterApplication).Assembly.GetName().Name!;
+    private static readonly string ExporterAssembly = typeof(EntraProvisioningExporter.Hosting.ExporterApplication).Assembly.GetName()
+        .Name!;
 
     /// <summary>Whether a frame of the exception (or of an inner one) is in the exporter's assembly.</summary>
     private static bool RaisedByTheExporter(Exception exception) =>
@@ -132,7 +139,8 @@ public class SoakTests(ITestOutputHelper output)
         var innermost = exception;
         while (innermost.InnerException is { } inner) innermost = inner;
         var method = new StackTrace(innermost, false).GetFrames().Select(f => f.GetMethod()).FirstOrDefault(m => m is not null);
-        return method is null ? $"{innermost.GetType().Name} (no stack)" : $"{method.DeclaringType?.FullName}.{method.Name} in {method.DeclaringType?.Assembly.GetName().Name}";
+        return method is null ? $"{innermost.GetType().Name} (no stack)"
+            : $"{method.DeclaringType?.FullName}.{method.Name} in {method.DeclaringType?.Assembly.GetName().Name}";
     }
 
     private static IEnumerable<StackFrame> Frames(Exception exception)

@@ -28,7 +28,8 @@ public class StartupTests
         Assert.Contains("Exporter:PollInterval: must be a positive duration", err, StringComparison.Ordinal);
         Assert.Contains("Exporter:Tenants:0:TenantId: 'contoso.onmicrosoft.com' is not a GUID", err, StringComparison.Ordinal);
         Assert.Contains("Exporter:Tenants:0:Credential:Kind: 'Password' is not a known credential kind", err, StringComparison.Ordinal);
-        Assert.Contains("Exporter:Tenants:1:GraphEndpoint: tokens are only sent over HTTPS to a Microsoft Graph host", err, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Tenants:1:GraphEndpoint: tokens are only sent over HTTPS to a Microsoft Graph host", err,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", p.StandardOutput + err, StringComparison.Ordinal);
     }
 
@@ -50,14 +51,27 @@ public class StartupTests
     [
         ("missing tenant id", ["--Exporter:Tenants:0:Name", "contoso"], "Exporter:Tenants:0:TenantId: is required"),
         ("bad GUID", ["--Exporter:Tenants:0:TenantId", "1234-not-a-guid"], "Exporter:Tenants:0:TenantId: '1234-not-a-guid' is not a GUID"),
-        ("bad URL", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "graph dot microsoft"], "Exporter:Tenants:0:GraphEndpoint: 'graph dot microsoft' is not an absolute URL"),
-        ("token to a non-Microsoft host", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "https://graph.evil.example/v1.0"], "Exporter:Tenants:0:GraphEndpoint: tokens are only sent over HTTPS to a Microsoft Graph host"),
-        ("negative interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "-00:01:00"], "Exporter:PollInterval: must be a positive duration"),
-        ("zero interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "00:00:00"], "Exporter:PollInterval: must be a positive duration"),
-        ("window shorter than the interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Logs:Window", "00:00:30"], "Exporter:Logs:Window: must be at least Exporter:PollInterval"),
-        ("invalid custom query name", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Logs:Source", "LogAnalytics", "--Exporter:Tenants:0:Logs:WorkspaceId", Tenant, "--Exporter:Tenants:0:Logs:CustomQueries:0:Name", "failures-by-app", "--Exporter:Tenants:0:Logs:CustomQueries:0:Query", "T | count", "--Exporter:Tenants:0:Logs:CustomQueries:0:ValueColumn", "Count"], "Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'failures-by-app' is not a valid Prometheus metric name"),
-        ("unknown credential kind", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Credential:Kind", "Kerberos"], "Exporter:Tenants:0:Credential:Kind: 'Kerberos' is not a known credential kind"),
-        ("metrics token too short", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:MetricsAuth:Mode", "Bearer", "--Exporter:MetricsAuth:BearerToken", "tiny-secret"], "Exporter:MetricsAuth:BearerToken: is required for Mode=Bearer and must be at least 16 characters"),
+        ("bad URL", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "graph dot microsoft"],
+            "Exporter:Tenants:0:GraphEndpoint: 'graph dot microsoft' is not an absolute URL"),
+        ("token to a non-Microsoft host",
+            ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:GraphEndpoint", "https://graph.evil.example/v1.0"],
+            "Exporter:Tenants:0:GraphEndpoint: tokens are only sent over HTTPS to a Microsoft Graph host"),
+        ("negative interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "-00:01:00"],
+            "Exporter:PollInterval: must be a positive duration"),
+        ("zero interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:PollInterval", "00:00:00"],
+            "Exporter:PollInterval: must be a positive duration"),
+        ("window shorter than the interval", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Logs:Window", "00:00:30"],
+            "Exporter:Logs:Window: must be at least Exporter:PollInterval"),
+        ("invalid custom query name",
+            ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Logs:Source", "LogAnalytics",
+            "--Exporter:Tenants:0:Logs:WorkspaceId", Tenant, "--Exporter:Tenants:0:Logs:CustomQueries:0:Name", "failures-by-app",
+            "--Exporter:Tenants:0:Logs:CustomQueries:0:Query", "T | count", "--Exporter:Tenants:0:Logs:CustomQueries:0:ValueColumn",
+            "Count"], "Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'failures-by-app' is not a valid Prometheus metric name"),
+        ("unknown credential kind", ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:Tenants:0:Credential:Kind", "Kerberos"],
+            "Exporter:Tenants:0:Credential:Kind: 'Kerberos' is not a known credential kind"),
+        ("metrics token too short",
+            ["--Exporter:Tenants:0:TenantId", Tenant, "--Exporter:MetricsAuth:Mode", "Bearer", "--Exporter:MetricsAuth:BearerToken",
+            "tiny-secret"], "Exporter:MetricsAuth:BearerToken: is required for Mode=Bearer and must be at least 16 characters"),
     ];
 
     [Theory]
@@ -76,7 +90,8 @@ public class StartupTests
     [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
     public async Task A_value_of_the_wrong_type_names_its_key(string build)
     {
-        await using var p = ManagedProcess.StartExporter(["--Exporter:PollInterval", "every minute", "--Exporter:Tenants:0:TenantId", "11111111-2222-3333-4444-555555555555"], build: ExporterBuild.Named(build));
+        await using var p = ManagedProcess.StartExporter(["--Exporter:PollInterval", "every minute", "--Exporter:Tenants:0:TenantId",
+            "11111111-2222-3333-4444-555555555555"], build: ExporterBuild.Named(build));
         Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("Exporter:PollInterval", p.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
@@ -98,7 +113,8 @@ public class StartupTests
         ]);
         Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'entra_provisioning_failures' clashes with the exporter's built-in metrics", p.StandardError, StringComparison.Ordinal);
-        Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:1 ('contoso_failures'):Query: is required", p.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:1 ('contoso_failures'):Query: is required", p.StandardError,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
     }
 
@@ -107,7 +123,8 @@ public class StartupTests
     {
         await using var p = ManagedProcess.StartExporter([]);
         Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("Exporter:Tenants: at least one tenant is required (or start with --demo", p.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Tenants: at least one tenant is required (or start with --demo", p.StandardError,
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -115,9 +132,11 @@ public class StartupTests
     public async Task Demo_mode_prints_where_metrics_are_and_serves_them(string build)
     {
         var port = Tools.FreePort();
-        await using var p = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"], build: ExporterBuild.Named(build));
+        await using var p = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"],
+            build: ExporterBuild.Named(build));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "demo to be ready: " + p.Describe());
+        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60),
+            "demo to be ready: " + p.Describe());
         Assert.Contains($"Serving metrics at http://127.0.0.1:{port}/metrics", p.StandardOutput, StringComparison.Ordinal);
         Assert.Equal("Healthy", await http.GetStringAsync("healthz"));
         Assert.Contains("/metrics", await http.GetStringAsync(""), StringComparison.Ordinal);
@@ -135,7 +154,8 @@ public class StartupTests
         request.Headers.AcceptEncoding.ParseAdd("gzip");
         using var response = await host.Http.SendAsync(request);
         Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
-        await using var gz = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        await using var gz = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(),
+            System.IO.Compression.CompressionMode.Decompress);
         using var reader = new StreamReader(gz);
         Assert.Contains("entra_provisioning_job_info{", await reader.ReadToEndAsync(), StringComparison.Ordinal);
     }
@@ -156,7 +176,9 @@ public class StartupTests
         snapshots.PublishJobs(tenant with { Jobs = tenant.Jobs.Skip(1).ToList() });
         // Every job-status series of the job is gone (its log series stay: the logs still know it).
         var after = (await GzipScrapeAsync(host)).Split('\n');
-        Assert.DoesNotContain(after, l => l.StartsWith("entra_provisioning_job_", StringComparison.Ordinal) && l.Contains($"job_id=\"{gone}\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(after,
+            l => l.StartsWith("entra_provisioning_job_", StringComparison.Ordinal)
+            && l.Contains($"job_id=\"{gone}\"", StringComparison.Ordinal));
         Assert.Equal(tenant.Jobs.Count - 1, after.Count(l => l.StartsWith("entra_provisioning_job_info{", StringComparison.Ordinal)));
     }
 
@@ -167,7 +189,8 @@ public class StartupTests
         await host.WaitReadyAsync();
         // What Prometheus 2.42 sends: OpenMetrics 1.0.0 first.
         using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
-        request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+        request.Headers.TryAddWithoutValidation("Accept",
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
         using var openMetrics = await host.Http.SendAsync(request);
         Assert.Equal("application/openmetrics-text; version=1.0.0; charset=utf-8", openMetrics.Content.Headers.ContentType!.ToString());
         var om = await openMetrics.Content.ReadAsStringAsync();
@@ -197,7 +220,9 @@ public class StartupTests
         using var response = await host.Http.SendAsync(request);
         Assert.Equal(gzip, response.Content.Headers.ContentEncoding.Contains("gzip"));
         var bytes = await response.Content.ReadAsByteArrayAsync();
-        var body = gzip ? await new StreamReader(new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress)).ReadToEndAsync()
+        var body = gzip
+            ? await new StreamReader(new System.IO.Compression.GZipStream(new MemoryStream(bytes),
+            System.IO.Compression.CompressionMode.Decompress)).ReadToEndAsync()
             : System.Text.Encoding.UTF8.GetString(bytes);
         Assert.Contains("entra_provisioning_job_info{", body, StringComparison.Ordinal);
     }
@@ -209,7 +234,8 @@ public class StartupTests
         var samples = MetricsText.Parse(await host.MetricsAsync());
         var resident = Assert.Single(samples.Named("process_resident_memory_bytes")).Value;
         // The process's own resident set, from the kernel, within the change between the two reads.
-        var kernel = long.Parse(File.ReadAllLines("/proc/self/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        var kernel = long.Parse(File.ReadAllLines("/proc/self/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
         Assert.InRange(resident, kernel * 0.7, kernel * 1.3);
         Assert.True(Assert.Single(samples.Named("process_cpu_seconds_total")).Value > 0);
         Assert.InRange(Assert.Single(samples.Named("process_start_time_seconds")).Value,
@@ -225,7 +251,8 @@ public class StartupTests
         using var response = await host.Http.SendAsync(request);
         Assert.Equal("gzip", Assert.Single(response.Content.Headers.ContentEncoding));
         Assert.Contains("Accept-Encoding", response.Headers.Vary);
-        await using var gz = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        await using var gz = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(),
+            System.IO.Compression.CompressionMode.Decompress);
         using var reader = new StreamReader(gz);
         return await reader.ReadToEndAsync();
     }

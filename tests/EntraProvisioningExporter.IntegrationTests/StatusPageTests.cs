@@ -18,7 +18,8 @@ public partial class StatusPageTests(ITestOutputHelper output)
     private async Task<string> RenderAsync(Uri page, string screenshotName)
     {
         var chromium = Tools.Require("chromium");
-        string[] common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1400,1000"];
+        string[] common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+            "--window-size=1400,1000"];
         var directory = Repo.Path("TestResults");
         Directory.CreateDirectory(directory);
         var screenshot = Path.Combine(directory, screenshotName);
@@ -26,7 +27,8 @@ public partial class StatusPageTests(ITestOutputHelper output)
         await using (var shot = ManagedProcess.Start(chromium, [.. common, $"--screenshot={screenshot}", page.ToString()]))
             Assert.True(await shot.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, shot.Describe());
         var png = await File.ReadAllBytesAsync(screenshot);
-        Assert.True(png.Length > 10_000 && png.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }), $"{screenshot} is not a rendered PNG ({png.Length} bytes)");
+        Assert.True(png.Length > 10_000 && png.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }),
+            $"{screenshot} is not a rendered PNG ({png.Length} bytes)");
         output.WriteLine($"screenshot: {screenshot} ({png.Length} bytes)");
 
         await using var dump = ManagedProcess.Start(chromium, [.. common, "--dump-dom", page.ToString()]);
@@ -36,7 +38,9 @@ public partial class StatusPageTests(ITestOutputHelper output)
 
     /// <summary>The text of each row of a table of the rendered DOM, cells joined by " | ".</summary>
     private static List<string> Rows(string dom, string table) =>
-        Row().Matches(Table(table).Match(dom).Value).Select(m => string.Join(" | ", Cell().Matches(m.Value).Select(c => WebUtility.HtmlDecode(Tag().Replace(c.Groups[1].Value, "")))))
+        Row().Matches(Table(table).Match(dom).Value)
+            .Select(m => string.Join(" | ",
+            Cell().Matches(m.Value).Select(c => WebUtility.HtmlDecode(Tag().Replace(c.Groups[1].Value, "")))))
             .ToList();
 
     private static Regex Table(string id) => new($"<table id=\"{id}\">.*?</table>", RegexOptions.Singleline);
@@ -59,8 +63,10 @@ public partial class StatusPageTests(ITestOutputHelper output)
 
         Assert.Contains("<a href=\"metrics\">/metrics</a>", dom, StringComparison.Ordinal);
         var sources = Rows(dom, "sources");
-        Assert.Equal(["tenant | source | state | last success | last error | cycles | objects dropped", "demo | graph_jobs | up", "demo | loganalytics | up"],
-            sources.Select(r => r.Split(" | ").Length == 7 && r.StartsWith("demo", StringComparison.Ordinal) ? string.Join(" | ", r.Split(" | ")[..3]) : r));
+        Assert.Equal(["tenant | source | state | last success | last error | cycles | objects dropped", "demo | graph_jobs | up",
+            "demo | loganalytics | up"],
+            sources.Select(r => r.Split(" | ").Length == 7 && r.StartsWith("demo", StringComparison.Ordinal)
+                ? string.Join(" | ", r.Split(" | ")[..3]) : r));
         Assert.All(sources.Skip(1), r => Assert.Matches(@"\| \d+ seconds ago \|  \| [1-9]\d* \| 0$", r)); // cycles done; the demo drops nothing
 
         var jobs = Rows(dom, "jobs");
@@ -110,7 +116,8 @@ public partial class StatusPageTests(ITestOutputHelper output)
     [Fact]
     public async Task The_page_is_protected_like_the_metrics_when_auth_is_on()
     {
-        await using var exporter = await ExporterHost.StartAsync(["--demo", "--Exporter:MetricsAuth:Mode", "Bearer", "--Exporter:MetricsAuth:BearerToken", "status-page-token-3c1f"]);
+        await using var exporter = await ExporterHost.StartAsync(["--demo", "--Exporter:MetricsAuth:Mode", "Bearer",
+            "--Exporter:MetricsAuth:BearerToken", "status-page-token-3c1f"]);
         await exporter.WaitReadyAsync();
         using var http = new HttpClient { BaseAddress = exporter.Address };
         var anonymous = await http.GetAsync("/");

@@ -45,7 +45,9 @@ public sealed record FaultRule
     public string PathPattern { get; set; } = ".*";
     public int StatusCode { get; set; } = 503;
     public int RetryAfterSeconds { get; set; } = 1;
-    /// <summary>The Retry-After header exactly as sent (negative, garbage, a date…); when set it wins over <see cref="RetryAfterSeconds"/>.</summary>
+    /// <summary>
+    /// The Retry-After header exactly as sent (negative, garbage, a date…); when set it wins over <see cref="RetryAfterSeconds"/>.
+    /// </summary>
     public string? RetryAfter { get; set; }
     /// <summary>For <see cref="FaultKind.NextLink"/>: the path (and query) the next link points at, under the tenant's base URL.</summary>
     public string NextLink { get; set; } = "";
@@ -73,7 +75,8 @@ public static class FaultResponses
 
     public const string EndlessToken = "endless-";
 
-    public static string RetryAfterOf(FaultRule rule) => rule.RetryAfter ?? rule.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string RetryAfterOf(FaultRule rule) => rule.RetryAfter
+        ?? rule.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A page with its @odata.nextLink set (a body that is not a JSON object is returned as it is).</summary>
     public static string WithNextLink(string page, string nextLink)
@@ -83,7 +86,9 @@ public static class FaultResponses
         return node.ToJsonString();
     }
 
-    /// <summary>The body of a page of an endless chain: <paramref name="first"/> for the first page, empty after; a new next link each time.</summary>
+    /// <summary>
+    /// The body of a page of an endless chain: <paramref name="first"/> for the first page, empty after; a new next link each time.
+    /// </summary>
     public static string Endless(string first, string baseUrl, string pathAndQuery)
     {
         var path = pathAndQuery.Split('?')[0];
@@ -92,13 +97,16 @@ public static class FaultResponses
     }
 }
 
-/// <summary>Scripted faults for tests and benchmarks: thread-safe, evaluated per request, clearing themselves after <see cref="FaultRule.Times"/>.</summary>
+/// <summary>
+/// Scripted faults for tests and benchmarks: thread-safe, evaluated per request, clearing themselves after <see cref="FaultRule.Times"/>.
+/// </summary>
 public sealed class FaultInjector
 {
     private sealed class Entry(FaultRule rule)
     {
         public FaultRule Rule { get; } = rule;
-        public Regex Pattern { get; } = new(rule.PathPattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+        public Regex Pattern { get; } = new(rule.PathPattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase,
+            TimeSpan.FromSeconds(1));
         public int Remaining = rule.Times ?? int.MaxValue;
     }
 

@@ -19,9 +19,11 @@ public static partial class MetricsText
         {
             var m = SampleLine().Match(l);
             if (!m.Success) throw new FormatException($"Not a sample line: {l}");
-            var labels = Label().Matches(m.Groups["labels"].Value).ToDictionary(x => x.Groups["k"].Value, x => Unescape(x.Groups["v"].Value));
+            var labels = Label().Matches(m.Groups["labels"].Value)
+                .ToDictionary(x => x.Groups["k"].Value, x => Unescape(x.Groups["v"].Value));
             var v = m.Groups["value"].Value;
-            var value = v switch { "+Inf" => double.PositiveInfinity, "-Inf" => double.NegativeInfinity, "NaN" => double.NaN, _ => double.Parse(v, CultureInfo.InvariantCulture) };
+            var value = v switch { "+Inf" => double.PositiveInfinity, "-Inf" => double.NegativeInfinity, "NaN" => double.NaN,
+                _ => double.Parse(v, CultureInfo.InvariantCulture) };
             return new Sample(m.Groups["name"].Value, labels, value);
         }).ToList();
 

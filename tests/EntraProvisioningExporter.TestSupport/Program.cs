@@ -20,7 +20,8 @@ var logSource = ArgValue(args, "--log-source") ?? "None";
 var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, scale);
 var start = time.GetUtcNow();
 var tenants = Enumerable.Range(0, tenantCount)
-    .Select(i => DemoScenario.Create(start, i == 0 ? DemoScenario.DefaultTenantId : SimulatedTenant.StableGuid($"demo-tenant-{i}"), synthetic))
+    .Select(i => DemoScenario.Create(start, i == 0 ? DemoScenario.DefaultTenantId : SimulatedTenant.StableGuid($"demo-tenant-{i}"),
+        synthetic))
     .ToList();
 await using var server = await TestSimulator.StartAsync(tenants, time, port, records: false); // nothing reads them
 // Network latency: every request waits this long before it is answered (a $batch once, not per inner request).
@@ -38,19 +39,22 @@ if (ArgValue(args, "--config-out") is { } configPath)
             ["GraphEndpoint"] = server.GraphEndpoint(tenant.TenantId).ToString(),
             ["Credential"] = new JsonObject { ["Kind"] = "None" },
             ["Logs"] = logSource.Equals("LogAnalytics", StringComparison.OrdinalIgnoreCase)
-                ? new JsonObject { ["Source"] = "LogAnalytics", ["WorkspaceId"] = tenant.WorkspaceId, ["Endpoint"] = server.LogAnalyticsEndpoint(tenant.TenantId).ToString() }
+                ? new JsonObject { ["Source"] = "LogAnalytics", ["WorkspaceId"] = tenant.WorkspaceId,
+                    ["Endpoint"] = server.LogAnalyticsEndpoint(tenant.TenantId).ToString() }
                 : new JsonObject { ["Source"] = logSource },
         };
         list.Add((JsonNode)entry); // the non-generic overload: Add<T> serializes by reflection
     }
-    await File.WriteAllTextAsync(configPath, new JsonObject { ["Exporter"] = new JsonObject { ["Tenants"] = list } }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    await File.WriteAllTextAsync(configPath,
+        new JsonObject { ["Exporter"] = new JsonObject { ["Tenants"] = list } }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     Console.WriteLine($"Exporter settings written to {configPath}");
 }
 Console.WriteLine("Press Ctrl+C to stop.");
 var done = new TaskCompletionSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; done.TrySetResult(); };
 // SIGTERM (kill, docker stop) stops it as Ctrl+C does, instead of leaving the runtime waiting for Main.
-using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; done.TrySetResult(); });
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
+    c => { c.Cancel = true; done.TrySetResult(); });
 await done.Task;
 
 static string? ArgValue(string[] args, string name)

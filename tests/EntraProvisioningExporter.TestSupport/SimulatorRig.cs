@@ -7,7 +7,8 @@ namespace EntraProvisioningExporter.TestSupport;
 
 /// <summary>
 /// What the tests do to the simulator: scripted faults, refused tokens, and a record of every request and
-/// Authorization header (unless it is told not to record: a long benchmark run). It plugs into <see cref="SimulatorServer"/> as its interceptor; the shipped demo has none.
+/// Authorization header (unless it is told not to record: a long benchmark run). It plugs into <see cref="SimulatorServer"/> as its
+/// interceptor; the shipped demo has none.
 /// </summary>
 public sealed class SimulatorRig(bool records = true) : ISimulatorInterceptor
 {
@@ -18,12 +19,15 @@ public sealed class SimulatorRig(bool records = true) : ISimulatorInterceptor
     /// <summary>Every Authorization header value the simulator has seen (tests check where tokens went).</summary>
     public ConcurrentBag<string> AuthorizationHeaders { get; } = [];
 
-    /// <summary>When set, a request must carry one of these bearer tokens, or it gets Graph's 401 (tokens can be revoked mid-run).</summary>
+    /// <summary>
+    /// When set, a request must carry one of these bearer tokens, or it gets Graph's 401 (tokens can be revoked mid-run).
+    /// </summary>
     public ConcurrentDictionary<string, bool>? AcceptedBearerTokens { get; set; }
 
     public void Answered(SimulatedRequest request, int status)
     {
-        if (records) Requests.Add(new RecordedRequest(request.At, request.Tenant.TenantId, request.Method, request.PathAndQuery, request.InBatch, status));
+        if (records) Requests.Add(new RecordedRequest(request.At, request.Tenant.TenantId, request.Method, request.PathAndQuery,
+            request.InBatch, status));
     }
 
     public async ValueTask<GraphResponse?> InterceptAsync(SimulatedRequest request, Func<bool, Task<GraphResponse>> answer,
@@ -110,7 +114,8 @@ public sealed class SimulatorRig(bool records = true) : ISimulatorInterceptor
 /// <summary>The simulator as the tests start it: with a <see cref="SimulatorRig"/>, reached through these members.</summary>
 public static class TestSimulator
 {
-    public static Task<SimulatorServer> StartAsync(IEnumerable<Simulator.Scenario.SimulatedTenant> tenants, TimeProvider time, int firstPort = 0,
+    public static Task<SimulatorServer> StartAsync(IEnumerable<Simulator.Scenario.SimulatedTenant> tenants, TimeProvider time,
+        int firstPort = 0,
         bool records = true, CancellationToken cancellationToken = default) =>
         SimulatorServer.StartAsync(tenants, time, firstPort, new SimulatorRig(records), cancellationToken);
 

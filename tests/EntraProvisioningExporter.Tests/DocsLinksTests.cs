@@ -8,7 +8,8 @@ public static class Docs
     public static string Root { get; } = FindRoot();
 
     /// <summary>README.md and every page under docs/.</summary>
-    public static IReadOnlyList<string> Pages => [Path.Combine(Root, "README.md"), .. Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Order(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> Pages
+        => [Path.Combine(Root, "README.md"), .. Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Order(StringComparer.Ordinal)];
 
     private static string FindRoot()
     {
@@ -18,7 +19,9 @@ public static class Docs
     }
 }
 
-/// <summary>Every relative link of the README and docs/ leads to a file that exists and, with a #fragment, to one of its headings.</summary>
+/// <summary>
+/// Every relative link of the README and docs/ leads to a file that exists and, with a #fragment, to one of its headings.
+/// </summary>
 public partial class DocsLinksTests
 {
     [GeneratedRegex(@"\]\((?<target>[^)\s]+)\)")]
@@ -32,10 +35,12 @@ public partial class DocsLinksTests
 
     /// <summary>GitHub's anchor for a heading: lower case, punctuation other than - and _ dropped, spaces to hyphens.</summary>
     public static string Slug(string heading) =>
-        new string(heading.Trim().ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_').ToArray()).Replace(' ', '-');
+        new string(heading.Trim().ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_').ToArray())
+            .Replace(' ', '-');
 
     private static HashSet<string> Anchors(string page) =>
-        Heading().Matches(CodeBlock().Replace(File.ReadAllText(page), "")).Select(m => Slug(m.Groups["title"].Value)).ToHashSet(StringComparer.Ordinal);
+        Heading().Matches(CodeBlock().Replace(File.ReadAllText(page), "")).Select(m => Slug(m.Groups["title"].Value))
+            .ToHashSet(StringComparer.Ordinal);
 
     [Fact]
     public void Every_relative_link_and_anchor_resolves()
@@ -49,8 +54,10 @@ public partial class DocsLinksTests
                 if (target.Contains("://", StringComparison.Ordinal) || target.StartsWith("mailto:", StringComparison.Ordinal)) continue;
                 var parts = target.Split('#', 2);
                 var file = parts[0].Length == 0 ? page : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(page)!, parts[0]));
-                if (!File.Exists(file) && !Directory.Exists(file)) broken.Add($"{Path.GetRelativePath(Docs.Root, page)}: {target} (no such file)");
-                else if (parts.Length == 2 && File.Exists(file) && file.EndsWith(".md", StringComparison.Ordinal) && !Anchors(file).Contains(parts[1]))
+                if (!File.Exists(file)
+                    && !Directory.Exists(file)) broken.Add($"{Path.GetRelativePath(Docs.Root, page)}: {target} (no such file)");
+                else if (parts.Length == 2 && File.Exists(file) && file.EndsWith(".md", StringComparison.Ordinal) && !Anchors(file)
+                    .Contains(parts[1]))
                     broken.Add($"{Path.GetRelativePath(Docs.Root, page)}: {target} (no such heading)");
             }
         }

@@ -15,7 +15,8 @@ namespace EntraProvisioningExporter.Tests;
 /// </summary>
 public class FuzzTests
 {
-    private static readonly string[] GraphFixtures = ["graph/microsoft-sample-quarantined.json", "graph/unknown-enums.json", "graph/nulls-and-several-jobs.json", "graph/one-bad-job.json"];
+    private static readonly string[] GraphFixtures = ["graph/microsoft-sample-quarantined.json", "graph/unknown-enums.json",
+        "graph/nulls-and-several-jobs.json", "graph/one-bad-job.json"];
 
     private static JsonNode? RandomValue(Random r) => r.Next(10) switch
     {
@@ -84,7 +85,8 @@ public class FuzzTests
                         Assert.True(job.ScheduleInterval is null || job.ScheduleInterval > TimeSpan.Zero);
                         Assert.True(job.LastExecution?.TimeBegan is null || job.LastExecution.TimeBegan.Value.Year > 1);
                         // Whatever the values, the metrics derived from them are numbers Prometheus can take.
-                        foreach (var (_, value) in EscrowProximity.Compute(job.LastExecution, new EntraProvisioningExporter.Configuration.QuarantineOptions()))
+                        foreach (var (_, value) in EscrowProximity.Compute(job.LastExecution,
+                            new EntraProvisioningExporter.Configuration.QuarantineOptions()))
                             Assert.False(double.IsNaN(value));
                     }
                 }
@@ -152,7 +154,8 @@ public class FuzzTests
     /// <summary>Label values with quotes, backslashes, newlines, control characters, emoji and lone surrogates.</summary>
     public static string RandomLabelValue(Random r)
     {
-        var alphabet = new[] { "\"", "\\", "\n", "\r", "\t", "{", "}", "=", ",", " ", "é", "東京", "💥", "\u0001", "\ud800", "a", "z", "0", "#", "\\n" };
+        var alphabet = new[] { "\"", "\\", "\n", "\r", "\t", "{", "}", "=", ",", " ", "é", "東京", "💥", "\u0001", "\ud800", "a", "z", "0",
+            "#", "\\n" };
         var sb = new StringBuilder();
         for (var i = r.Next(0, 12); i > 0; i--) sb.Append(alphabet[r.Next(alphabet.Length)]);
         return sb.ToString();
@@ -169,7 +172,8 @@ public class FuzzTests
             var jobs = Enumerable.Range(0, 100).Select(i => Metrics.MetricsHarness.Job($"j{i}", "Quarantine") with
             {
                 AppName = RandomLabelValue(random),
-                Quarantine = new EntraProvisioningExporter.Sources.Jobs.QuarantineState(RandomLabelValue(random), null, null, null, null, null),
+                Quarantine = new EntraProvisioningExporter.Sources.Jobs.QuarantineState(RandomLabelValue(random), null, null, null, null,
+                    null),
             }).ToArray();
             h.Publish(jobs);
             var samples = MetricsText.Parse(h.Scrape());
@@ -177,8 +181,11 @@ public class FuzzTests
             {
                 // Lone surrogates become U+FFFD in UTF-8; everything else survives exactly.
                 static string Utf8(string s) => s.Replace("\ud800", "\ufffd", StringComparison.Ordinal);
-                Assert.Equal(Utf8(job.AppName), samples.Named("entra_provisioning_job_info").Single(s => s.Labels["job_id"] == job.JobId).Labels["app_name"]);
-                Assert.Equal(Utf8(job.Quarantine!.Reason), samples.Named("entra_provisioning_job_quarantine_reason").Single(s => s.Labels["job_id"] == job.JobId).Labels["reason"]);
+                Assert.Equal(Utf8(job.AppName),
+                    samples.Named("entra_provisioning_job_info").Single(s => s.Labels["job_id"] == job.JobId).Labels["app_name"]);
+                Assert.Equal(Utf8(job.Quarantine!.Reason),
+                    samples.Named("entra_provisioning_job_quarantine_reason").Single(s => s.Labels["job_id"] == job.JobId)
+                    .Labels["reason"]);
             }
         }
     }
@@ -227,9 +234,13 @@ public class IsolationFuzzTests
         _ => new JsonObject { ["unexpected"] = JsonValue.Create(true) },
     };
 
-    private static string Project(JobState j) => string.Join("|", j.JobId, j.AppName, j.TemplateId, j.StatusCode, j.ScheduleState, j.ScheduleInterval, j.SuccessiveCompleteFailures,
-        j.Quarantine?.Reason, j.LastExecution?.State, j.LastExecution?.TimeBegan, j.LastExecution?.CountEscrowed, j.LastSuccessfulExecution, j.DeleteThreshold,
-        string.Join(",", j.SynchronizedEntries.Select(e => $"{e.Key}={e.Value}")), string.Join(",", j.Progress.Select(p => $"{p.Units}={p.Completed}/{p.Total}")));
+    private static string Project(JobState j)
+        => string.Join("|", j.JobId, j.AppName, j.TemplateId, j.StatusCode, j.ScheduleState, j.ScheduleInterval,
+        j.SuccessiveCompleteFailures,
+        j.Quarantine?.Reason, j.LastExecution?.State, j.LastExecution?.TimeBegan, j.LastExecution?.CountEscrowed, j.LastSuccessfulExecution,
+            j.DeleteThreshold,
+        string.Join(",", j.SynchronizedEntries.Select(e => $"{e.Key}={e.Value}")),
+            string.Join(",", j.Progress.Select(p => $"{p.Units}={p.Completed}/{p.Total}")));
 
     [Fact]
     public void One_mutated_job_drops_at_most_that_job()
@@ -259,13 +270,16 @@ public class IsolationFuzzTests
     }
 
     private static string Event(int i) =>
-        "{\"id\":\"event-" + i + "\",\"activityDateTime\":\"2026-12-02T11:" + i.ToString("00", System.Globalization.CultureInfo.InvariantCulture) + ":00Z\",\"jobId\":\"job-" + (i % 3)
+        "{\"id\":\"event-" + i + "\",\"activityDateTime\":\"2026-12-02T11:"
+            + i.ToString("00", System.Globalization.CultureInfo.InvariantCulture) + ":00Z\",\"jobId\":\"job-" + (i % 3)
         + "\",\"cycleId\":\"c1\",\"changeId\":\"x\",\"servicePrincipal\":{\"id\":\"sp-1\",\"displayName\":\"App\"},\"provisioningAction\":\"" + (i % 2 == 0 ? "create" : "delete")
-        + "\",\"provisioningStatusInfo\":{\"status\":\"" + (i % 4 == 0 ? "failure" : "success") + "\",\"errorInformation\":{\"errorCode\":\"E" + i + "\"}},"
+        + "\",\"provisioningStatusInfo\":{\"status\":\"" + (i % 4 == 0 ? "failure" : "success")
+            + "\",\"errorInformation\":{\"errorCode\":\"E" + i + "\"}},"
         + "\"sourceIdentity\":{\"id\":\"s" + i + "\",\"displayName\":\"User " + i + "\"},\"targetIdentity\":{\"id\":\"t" + i + "\"}}";
 
     private static string Project(Microsoft.Graph.Models.ProvisioningObjectSummary e) =>
-        string.Join("|", e.Id, e.ActivityDateTime, e.JobId, e.CycleId, e.ServicePrincipal?.Id, e.ProvisioningAction, e.ProvisioningStatusInfo?.Status, e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode);
+        string.Join("|", e.Id, e.ActivityDateTime, e.JobId, e.CycleId, e.ServicePrincipal?.Id, e.ProvisioningAction,
+            e.ProvisioningStatusInfo?.Status, e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode);
 
     [Fact]
     public void One_mutated_provisioning_log_event_drops_at_most_that_event()
@@ -293,12 +307,15 @@ public class IsolationFuzzTests
     [Fact]
     public void One_mutated_Log_Analytics_row_drops_at_most_that_row()
     {
-        var columns = new JsonArray([.. new[] { "JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature", "InitiatorType", "IdentityType", "FailedStep" }
+        var columns = new JsonArray([.. new[] { "JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature",
+            "InitiatorType", "IdentityType", "FailedStep" }
             .Select(c => (JsonNode)new JsonObject { ["name"] = c, ["type"] = "string" }),
-            .. new[] { "DurationBucket", "Events", "TotalDurationMs" }.Select(c => (JsonNode)new JsonObject { ["name"] = c, ["type"] = "long" })]).ToJsonString();
+            .. new[] { "DurationBucket", "Events",
+                "TotalDurationMs" }.Select(c => (JsonNode)new JsonObject { ["name"] = c, ["type"] = "long" })]).ToJsonString();
         var rows = Enumerable.Range(0, 8).Select(i => JsonNode.Parse(
             $"[\"job-{i}\",\"sp-1\",\"Create\",\"{(i % 2 == 0 ? "Failure" : "Success")}\",\"E{i}\",\"system\",\"User\",\"export\",0,{i + 1},{50 * (i + 1)}]")!).ToList();
-        static IReadOnlyList<string> Counted(LogCounters c) => c.Events().Select(e => $"{e.Job.JobId}:{e.Action}:{e.Status}={e.Count}").ToList();
+        static IReadOnlyList<string> Counted(LogCounters c) => c.Events().Select(e => $"{e.Job.JobId}:{e.Action}:{e.Status}={e.Count}")
+            .ToList();
         for (var round = 0; round < 1_000; round++)
         {
             var victim = Seeded.Next(rows.Count);
@@ -318,8 +335,11 @@ public class IsolationFuzzTests
             EntraProvisioningExporter.Sources.Logs.LogAnalyticsRows.Increments("t", parsed, counters, dropped);
             counters.Commit();
             Assert.True(dropped.Count <= 1);
-            var others = Counted(counters).Where(c => c.StartsWith("job-", StringComparison.Ordinal) && !c.StartsWith($"job-{victim}:", StringComparison.Ordinal)).ToList();
-            Assert.Equal(Enumerable.Range(0, rows.Count).Where(i => i != victim).Select(i => $"job-{i}:create:{(i % 2 == 0 ? "failure" : "success")}={i + 1}").Order(), others.Order());
+            var others = Counted(counters)
+                .Where(c => c.StartsWith("job-", StringComparison.Ordinal) && !c.StartsWith($"job-{victim}:", StringComparison.Ordinal))
+                .ToList();
+            Assert.Equal(Enumerable.Range(0, rows.Count).Where(i => i != victim)
+                .Select(i => $"job-{i}:create:{(i % 2 == 0 ? "failure" : "success")}={i + 1}").Order(), others.Order());
         }
     }
 }

@@ -29,7 +29,8 @@ public static class BatchHandler
             if (!doc.RootElement.TryGetProperty("requests", out var requests) || requests.ValueKind != JsonValueKind.Array)
                 return GraphResponse.Error(400, "BadRequest", "Invalid batch payload: 'requests' is required.");
             if (requests.GetArrayLength() > MaxRequests)
-                return GraphResponse.Error(400, "BadRequest", $"The number of batch requests in the payload exceeds the limit of {MaxRequests}.");
+                return GraphResponse.Error(400, "BadRequest",
+                    $"The number of batch requests in the payload exceeds the limit of {MaxRequests}.");
 
             var answers = new List<(string Id, GraphResponse Response, bool Raw)>();
             foreach (var request in requests.EnumerateArray())
@@ -46,7 +47,8 @@ public static class BatchHandler
                     continue;
                 }
                 // A rig's answer goes in as it is when it is JSON however deep it nests (a fault's odd body), else as a string.
-                var instead = await interceptor.InterceptAsync(inner, _ => Task.FromResult(answer), cancellationToken).ConfigureAwait(false);
+                var instead = await interceptor.InterceptAsync(inner, _ => Task.FromResult(answer), cancellationToken)
+                    .ConfigureAwait(false);
                 answers.Add((id, instead ?? answer, instead is not null && IsJson(instead.Body, int.MaxValue)));
                 interceptor.Answered(inner, (instead ?? answer).Status);
             }
@@ -61,7 +63,8 @@ public static class BatchHandler
                     w.WriteString("id", id);
                     w.WriteNumber("status", response.Status);
                     w.WriteStartObject("headers");
-                    w.WriteString("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8");
+                    w.WriteString("Content-Type",
+                        "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8");
                     foreach (var (k, v) in response.Headers) w.WriteString(k, v);
                     w.WriteEndObject();
                     w.WritePropertyName("body");

@@ -41,9 +41,12 @@ public sealed class GraphApi(SimulatedTenant tenant, TimeProvider time)
 
         var sp = tenant.Find(segments[1]);
         if (sp is null)
-            return GraphResponse.Error(404, "Request_ResourceNotFound", $"Resource '{segments[1]}' does not exist or one of its queried reference-property objects are not present.");
-        if (segments.Length == 2) return GraphResponse.Json(GraphResponse.Write(w => WriteServicePrincipal(w, sp, Select(query), withContext: true)));
-        if (segments.Length >= 4 && segments[2].Equals("synchronization", StringComparison.OrdinalIgnoreCase) && segments[3].Equals("jobs", StringComparison.OrdinalIgnoreCase))
+            return GraphResponse.Error(404, "Request_ResourceNotFound",
+                $"Resource '{segments[1]}' does not exist or one of its queried reference-property objects are not present.");
+        if (segments.Length == 2) return GraphResponse.Json(GraphResponse.Write(w => WriteServicePrincipal(w, sp, Select(query),
+            withContext: true)));
+        if (segments.Length >= 4 && segments[2].Equals("synchronization", StringComparison.OrdinalIgnoreCase)
+            && segments[3].Equals("jobs", StringComparison.OrdinalIgnoreCase))
         {
             var now = time.GetUtcNow();
             var elapsed = now - tenant.ScenarioStart;
@@ -52,7 +55,8 @@ public sealed class GraphApi(SimulatedTenant tenant, TimeProvider time)
                 return GraphResponse.Json(GraphResponse.Write(w =>
                 {
                     w.WriteStartObject();
-                    w.WriteString("@odata.context", $"https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('{sp.Id}')/synchronization/jobs");
+                    w.WriteString("@odata.context",
+                        $"https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('{sp.Id}')/synchronization/jobs");
                     w.WriteStartArray("value");
                     foreach (var job in sp.Jobs) GraphJsonWriter.WriteJob(w, job, job.Script(now, elapsed));
                     w.WriteEndArray();
@@ -68,13 +72,15 @@ public sealed class GraphApi(SimulatedTenant tenant, TimeProvider time)
     }
 
     private static HashSet<string>? Select(IReadOnlyDictionary<string, string> query) =>
-        query.TryGetValue("$select", out var s) ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        query.TryGetValue("$select", out var s) ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
 
     private GraphResponse ListServicePrincipals(string baseUrl, IReadOnlyDictionary<string, string> query)
     {
         var top = query.TryGetValue("$top", out var t) && int.TryParse(t, out var n) ? Math.Clamp(n, 1, MaxPageSize) : DefaultPageSize;
         var skip = query.TryGetValue("$skiptoken", out var token) ? DecodeSkipToken(token) : 0;
-        if (skip < 0) return GraphResponse.Error(400, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request.");
+        if (skip < 0) return GraphResponse.Error(400, "Directory_ExpiredPageToken",
+            "The specified page token value has expired and can no longer be included in your request.");
         var select = Select(query);
         var page = tenant.ServicePrincipals.Skip(skip).Take(top).ToList();
         var next = skip + page.Count < tenant.ServicePrincipals.Count ? skip + page.Count : (int?)null;
@@ -107,7 +113,8 @@ public sealed class GraphApi(SimulatedTenant tenant, TimeProvider time)
         w.WriteEndObject();
     }
 
-    public static string EncodeSkipToken(int offset) => "RFNwdAIAAQAAAD" + Convert.ToBase64String(BitConverter.GetBytes(offset)).TrimEnd('=');
+    public static string EncodeSkipToken(int offset) => "RFNwdAIAAQAAAD" + Convert.ToBase64String(BitConverter.GetBytes(offset))
+        .TrimEnd('=');
 
     public static int DecodeSkipToken(string token)
     {

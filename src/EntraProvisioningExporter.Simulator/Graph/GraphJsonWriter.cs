@@ -3,7 +3,9 @@ using EntraProvisioningExporter.Simulator.Scenario;
 
 namespace EntraProvisioningExporter.Simulator.Graph;
 
-/// <summary>Writes Graph v1.0 synchronizationJob payloads exactly as the service shapes them (camelCase, Int64 counters, ISO 8601 durations).</summary>
+/// <summary>
+/// Writes Graph v1.0 synchronizationJob payloads exactly as the service shapes them (camelCase, Int64 counters, ISO 8601 durations).
+/// </summary>
 public static class GraphJsonWriter
 {
     public static void WriteJob(Utf8JsonWriter w, SimulatedJob job, JobView view)

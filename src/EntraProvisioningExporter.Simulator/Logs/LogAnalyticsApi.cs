@@ -91,7 +91,8 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
         else if (canned.TryGetValue(query.Trim(), out var c))
             table = c;
         else
-            return Error(400, "BadArgumentError", "The simulator does not understand this query shape (see LogAnalyticsApi for the shapes it answers).");
+            return Error(400, "BadArgumentError",
+                "The simulator does not understand this query shape (see LogAnalyticsApi for the shapes it answers).");
 
         return GraphResponse.Json(GraphResponse.Write(w =>
         {
@@ -156,19 +157,23 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
     {
         var rows = tenant.Events(from - EventScript.MaxIngestionDelay, to)
             .Where(e => e.IngestionTime > from && e.IngestionTime <= to && e.IngestionTime <= now)
-            .GroupBy(e => (e.JobId, e.ServicePrincipalId, Action: TableCase(e.Action), Result: TableCase(e.Status), Signature: e.ErrorCode ?? "None",
+            .GroupBy(e => (e.JobId, e.ServicePrincipalId, Action: TableCase(e.Action), Result: TableCase(e.Status),
+                Signature: e.ErrorCode ?? "None",
                 e.Initiator, e.IdentityType, FailedStep: e.FailedStep ?? "", Bucket: bucketOf(e.DurationMs)))
             .OrderBy(g => g.Key.JobId, StringComparer.Ordinal).ThenBy(g => g.Key.Action, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Result, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Signature, StringComparer.Ordinal).ThenBy(g => g.Key.Initiator, StringComparer.Ordinal)
-            .ThenBy(g => g.Key.IdentityType, StringComparer.Ordinal).ThenBy(g => g.Key.FailedStep, StringComparer.Ordinal).ThenBy(g => g.Key.Bucket)
+            .ThenBy(g => g.Key.IdentityType, StringComparer.Ordinal).ThenBy(g => g.Key.FailedStep, StringComparer.Ordinal)
+                .ThenBy(g => g.Key.Bucket)
             .Select(g => new object?[]
             {
-                g.Key.JobId, g.Key.ServicePrincipalId, g.Key.Action, g.Key.Result, g.Key.Signature, g.Key.Initiator, g.Key.IdentityType, g.Key.FailedStep,
+                g.Key.JobId, g.Key.ServicePrincipalId, g.Key.Action, g.Key.Result, g.Key.Signature, g.Key.Initiator, g.Key.IdentityType,
+                    g.Key.FailedStep,
                 g.Key.Bucket, (long)g.Count(), g.Sum(e => (long)e.DurationMs),
             })
             .ToList();
-        return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("ProvisioningAction", "string"), ("ResultType", "string"),
+        return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("ProvisioningAction", "string"),
+            ("ResultType", "string"),
             ("ResultSignature", "string"), ("InitiatorType", "string"), ("IdentityType", "string"), ("FailedStep", "string"),
             ("DurationBucket", "long"), ("Events", "long"), ("TotalDurationMs", "long")], rows);
     }
@@ -190,10 +195,13 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
                 rows.Add([job.Id, sp.Id, last.Value, Count("success"), Count("failure"), Count("skipped"), Count("warning")]);
             }
         }
-        return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("LastEvent", "datetime"), ("Success", "long"), ("Failure", "long"), ("Skipped", "long"), ("Warning", "long")], rows);
+        return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("LastEvent", "datetime"), ("Success", "long"),
+            ("Failure", "long"), ("Skipped", "long"), ("Warning", "long")], rows);
     }
 
-    /// <summary>Per job: its current cycle (that of its latest event after <paramref name="activeSince"/>) and its deprovisioning counts.</summary>
+    /// <summary>
+    /// Per job: its current cycle (that of its latest event after <paramref name="activeSince"/>) and its deprovisioning counts.
+    /// </summary>
     private CannedTable CurrentCycles(DateTimeOffset lookback, DateTimeOffset activeSince, DateTimeOffset now)
     {
         var rows = new List<object?[]>();
@@ -201,14 +209,17 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
         {
             foreach (var job in sp.Jobs.Where(j => j.Events is not null))
             {
-                var events = job.Events!.CurrentCycle(tenant.TenantId, sp.Id, sp.DisplayName, job.Id, activeSince, now).Where(e => e.ActivityDateTime > lookback).ToList();
+                var events = job.Events!.CurrentCycle(tenant.TenantId, sp.Id, sp.DisplayName, job.Id, activeSince, now)
+                    .Where(e => e.ActivityDateTime > lookback).ToList();
                 if (events.Count == 0) continue;
-                long Count(string action, bool skippedToo) => events.Count(e => e.Action == action && (skippedToo || e.Status != "skipped"));
+                long Count(string action, bool skippedToo)
+                    => events.Count(e => e.Action == action && (skippedToo || e.Status != "skipped"));
                 rows.Add([job.Id, sp.Id, events.Max(e => e.ActivityDateTime), events[0].CycleId, events.Min(e => e.ActivityDateTime),
                     Count("delete", false), Count("disable", false), Count("stageddelete", true)]);
             }
         }
-        return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("LastEvent", "datetime"), ("CycleId", "string"), ("CycleStart", "datetime"),
+        return new CannedTable([("JobId", "string"), ("ServicePrincipalId", "string"), ("LastEvent", "datetime"), ("CycleId", "string"),
+            ("CycleStart", "datetime"),
             ("Deletes", "long"), ("Disables", "long"), ("StagedDeletes", "long")], rows);
     }
 
@@ -220,7 +231,8 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
     };
 
     private static DateTimeOffset Date(string literal) =>
-        DateTimeOffset.Parse(literal.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        DateTimeOffset.Parse(literal.Trim(), CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     private static void WriteCell(Utf8JsonWriter w, object? cell)
     {
@@ -232,7 +244,8 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
             case int i: w.WriteNumberValue(i); break;
             case double d: w.WriteNumberValue(d); break;
             case bool b: w.WriteBooleanValue(b); break;
-            case DateTimeOffset t: w.WriteStringValue(t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture)); break;
+            case DateTimeOffset t: w.WriteStringValue(t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ",
+                CultureInfo.InvariantCulture)); break;
             default: w.WriteStringValue(Convert.ToString(cell, CultureInfo.InvariantCulture)); break;
         }
     }

@@ -28,10 +28,12 @@ public sealed partial class ProvisioningLogsApi(SimulatedTenant tenant, TimeProv
             var conditions = Condition().Matches(filter);
             var rest = Condition().Replace(filter, "").Replace(" and ", "", StringComparison.OrdinalIgnoreCase).Trim();
             if (conditions.Count == 0 || rest.Length > 0)
-                return GraphResponse.Error(400, "BadRequest", $"Invalid filter clause: the simulator supports activityDateTime gt/ge/lt/le conditions joined with 'and'; got '{filter}'.");
+                return GraphResponse.Error(400, "BadRequest",
+                    $"Invalid filter clause: the simulator supports activityDateTime gt/ge/lt/le conditions joined with 'and'; got '{filter}'.");
             foreach (Match m in conditions)
             {
-                if (!DateTimeOffset.TryParse(m.Groups["value"].Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v))
+                if (!DateTimeOffset.TryParse(m.Groups["value"].Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,
+                    out var v))
                     return GraphResponse.Error(400, "BadRequest", $"Invalid datetime '{m.Groups["value"].Value}'.");
                 switch (m.Groups["op"].Value.ToLowerInvariant())
                 {
@@ -47,7 +49,8 @@ public sealed partial class ProvisioningLogsApi(SimulatedTenant tenant, TimeProv
         if (offset < 0) return GraphResponse.Error(400, "BadRequest", "Invalid skip token.");
 
         var to = new[] { lt, le, asOf }.Where(x => x is not null).Min()!.Value;
-        var from = new[] { gt, ge, (DateTimeOffset?)(asOf - TimeSpan.FromDays(30)) }.Where(x => x is not null).Max()!.Value - TimeSpan.FromTicks(1);
+        var from = new[] { gt, ge, (DateTimeOffset?)(asOf - TimeSpan.FromDays(30)) }.Where(x => x is not null)
+            .Max()!.Value - TimeSpan.FromTicks(1);
         var events = tenant.Events(from, to)
             .Where(e => e.GraphVisibleTime <= asOf
                 && (gt is null || e.ActivityDateTime > gt) && (ge is null || e.ActivityDateTime >= ge)
@@ -77,7 +80,8 @@ public sealed partial class ProvisioningLogsApi(SimulatedTenant tenant, TimeProv
     {
         w.WriteStartObject();
         w.WriteString("id", e.Id);
-        w.WriteString("activityDateTime", e.ActivityDateTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        w.WriteString("activityDateTime",
+            e.ActivityDateTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
         w.WriteString("tenantId", e.TenantId);
         w.WriteString("jobId", e.JobId);
         w.WriteString("cycleId", e.CycleId);
@@ -174,7 +178,8 @@ public sealed partial class ProvisioningLogsApi(SimulatedTenant tenant, TimeProv
     }
 
     private static string Encode(int offset, DateTimeOffset asOf) =>
-        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{offset}|{asOf.UtcTicks}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{offset}|{asOf.UtcTicks}")).TrimEnd('=').Replace('+', '-')
+            .Replace('/', '_');
 
     private static (int Offset, DateTimeOffset AsOf) Decode(string token)
     {
@@ -183,7 +188,8 @@ public sealed partial class ProvisioningLogsApi(SimulatedTenant tenant, TimeProv
             var b64 = token.Replace('-', '+').Replace('_', '/');
             b64 += new string('=', (4 - b64.Length % 4) % 4);
             var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(b64)).Split('|');
-            return (int.Parse(parts[0], CultureInfo.InvariantCulture), new DateTimeOffset(long.Parse(parts[1], CultureInfo.InvariantCulture), TimeSpan.Zero));
+            return (int.Parse(parts[0], CultureInfo.InvariantCulture),
+                new DateTimeOffset(long.Parse(parts[1], CultureInfo.InvariantCulture), TimeSpan.Zero));
         }
         catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or OverflowException or ArgumentException)
         {

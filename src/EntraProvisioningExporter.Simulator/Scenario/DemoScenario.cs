@@ -11,7 +11,9 @@ public static class DemoScenario
 {
     public const string DefaultTenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e";
 
-    /// <summary>How near the demo tenant's app is to its Graph throttling limit: near (Graph sends it from 0.8), below the alert's 0.9.</summary>
+    /// <summary>
+    /// How near the demo tenant's app is to its Graph throttling limit: near (Graph sends it from 0.8), below the alert's 0.9.
+    /// </summary>
     public const string DemoThrottleLimitPercentage = "0.85";
 
     /// <summary>Scenario minute at which the escrow-climbing app crosses the 40 % failure proportion and is quarantined.</summary>
@@ -20,16 +22,20 @@ public static class DemoScenario
     /// <summary>How long the invalid-credentials app has been quarantined when the scenario starts (disabled after 28 days).</summary>
     public static readonly TimeSpan CredentialsQuarantineAge = TimeSpan.FromDays(25);
 
-    public static SimulatedTenant Create(DateTimeOffset scenarioStart, string tenantId = DefaultTenantId, int syntheticJobs = 0, int servicePrincipalsWithoutJobs = 40)
+    public static SimulatedTenant Create(DateTimeOffset scenarioStart, string tenantId = DefaultTenantId, int syntheticJobs = 0,
+        int servicePrincipalsWithoutJobs = 40)
     {
         var start = scenarioStart;
         var sps = new List<SimulatedServicePrincipal>
         {
-            App(tenantId, "Contoso SCIM App", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 3, users: 1200, groups: 40),
+            App(tenantId, "Contoso SCIM App", "scim",
+                (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 3, users: 1200, groups: 40),
                 Log(start, 3, 2, run => OnDemandBurstMix(run, start))),
-            App(tenantId, "Workday to Microsoft Entra ID", "Workday", (now, _) => HrInbound(now, start), Log(start, 11, 6, _ => HrInboundMix, "Workday")),
+            App(tenantId, "Workday to Microsoft Entra ID", "Workday", (now, _) => HrInbound(now, start),
+                Log(start, 11, 6, _ => HrInboundMix, "Workday")),
             App(tenantId, "ServiceNow", "ServiceNowOutDelta", (now, _) => Paused(now, start)),
-            App(tenantId, "Salesforce", "salesforce", (now, elapsed) => EscrowClimbing(now, start, elapsed), Log(start, 5, 4, run => EscrowClimbingMix(run, start), interval: EscrowRunInterval)),
+            App(tenantId, "Salesforce", "salesforce", (now, elapsed) => EscrowClimbing(now, start, elapsed),
+                Log(start, 5, 4, run => EscrowClimbingMix(run, start), interval: EscrowRunInterval)),
             App(tenantId, "Dropbox Business", "dropboxBusiness", (now, _) => InvalidCredentials(now, start), InvalidCredentialsLog(start)),
             App(tenantId, "Zoom", "zoom", (now, _) => Stalled(start)),
             App(tenantId, "GitHub Enterprise Managed User", "gitHubEnterpriseManagedUser", (_, _) => NotRun()),
@@ -38,23 +44,37 @@ public static class DemoScenario
             App(tenantId, "Zendesk", "zendesk", (now, _) => RunFailing(now, start), RunFailingLog(start)),
             App(tenantId, "Slack", "slack", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 17, users: 860, groups: 12),
                 Log(start, 17, 2, SlowMix)),
-            new(SimulatedTenant.StableGuid(tenantId + "Fabrikam cross-tenant sync"), SimulatedTenant.StableGuid("app:Fabrikam cross-tenant sync"), "Fabrikam cross-tenant sync",
+            new(SimulatedTenant.StableGuid(tenantId + "Fabrikam cross-tenant sync"),
+                SimulatedTenant.StableGuid("app:Fabrikam cross-tenant sync"), "Fabrikam cross-tenant sync",
             [
-                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam users"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 9, users: 3400, groups: 0), Log(start, 9, 2, HealthyMix, "Microsoft Entra ID")),
-                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam guests"), "Azure2Azure", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 29, users: 220, groups: 0), Log(start, 29, 2, HealthyMix, "Microsoft Entra ID")),
+                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam users"), "Azure2Azure",
+                    (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 9, users: 3400, groups: 0),
+                    Log(start, 9, 2, HealthyMix, "Microsoft Entra ID")),
+                new(SimulatedTenant.JobId("Azure2Azure", tenantId + "Fabrikam guests"), "Azure2Azure",
+                    (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 29, users: 220, groups: 0),
+                    Log(start, 29, 2, HealthyMix, "Microsoft Entra ID")),
             ]),
-            App(tenantId, "Adobe Identity Management", "adobeIdentityManagement", (now, elapsed) => InitialCycle(now, start, elapsed), Log(start, 0, 38, _ => InitialCycleMix)),
+            App(tenantId, "Adobe Identity Management", "adobeIdentityManagement", (now, elapsed) => InitialCycle(now, start, elapsed),
+                Log(start, 0, 38, _ => InitialCycleMix)),
             App(tenantId, "Google Workspace", "gsuite", (now, _) => ScopingChange(now, start),
-                new EventScript(start - TimeSpan.FromDays(1), ScopingRunInterval, ScopingRunDuration, run => ScopingChangeMix(run, start), "Google Workspace")),
-            App(tenantId, "Freshservice", "freshservice", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 13, users: 640, groups: 8), Log(start, 13, 2, run => FailureJumpMix(run, start))),
-            App(tenantId, "SAP SuccessFactors to Microsoft Entra ID", "SuccessFactorsToAzureADUserProvisioning", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 23, users: 5100, groups: 0), Log(start, 23, 2, _ => HrWritebackMix, "SAP SuccessFactors")),
+                new EventScript(start - TimeSpan.FromDays(1), ScopingRunInterval, ScopingRunDuration, run => ScopingChangeMix(run, start),
+                    "Google Workspace")),
+            App(tenantId, "Freshservice", "freshservice",
+                (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 13, users: 640, groups: 8),
+                Log(start, 13, 2, run => FailureJumpMix(run, start))),
+            App(tenantId, "SAP SuccessFactors to Microsoft Entra ID", "SuccessFactorsToAzureADUserProvisioning",
+                (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase: 23, users: 5100, groups: 0),
+                Log(start, 23, 2, _ => HrWritebackMix, "SAP SuccessFactors")),
         };
         for (var i = 0; i < syntheticJobs; i++)
         {
             var phase = i % 40;
-            sps.Add(App(tenantId, $"Synthetic SCIM App {i:D5}", "scim", (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase, users: 100 + phase, groups: 5), Log(start, phase, 2, HealthyMix)));
+            sps.Add(App(tenantId, $"Synthetic SCIM App {i:D5}", "scim",
+                (now, _) => Healthy(now, start, TimeSpan.FromMinutes(40), phase, users: 100 + phase, groups: 5),
+                Log(start, phase, 2, HealthyMix)));
         }
-        string[] withoutJobs = ["Microsoft Graph Explorer", "Office 365 Exchange Online", "Microsoft Teams", "Azure Portal", "SharePoint Online", "Power BI Service", "Microsoft Intune", "Azure DevOps"];
+        string[] withoutJobs = ["Microsoft Graph Explorer", "Office 365 Exchange Online", "Microsoft Teams", "Azure Portal",
+            "SharePoint Online", "Power BI Service", "Microsoft Intune", "Azure DevOps"];
         for (var i = 0; i < servicePrincipalsWithoutJobs; i++)
         {
             var name = i < withoutJobs.Length ? withoutJobs[i] : $"Line-of-business app {i:D3}";
@@ -64,7 +84,8 @@ public static class DemoScenario
         return new SimulatedTenant(tenantId, scenarioStart, sps) { ThrottleLimitPercentage = DemoThrottleLimitPercentage };
     }
 
-    private static SimulatedServicePrincipal App(string tenantId, string name, string templateId, JobScript script, EventScript? events = null) =>
+    private static SimulatedServicePrincipal App(string tenantId, string name, string templateId, JobScript script,
+        EventScript? events = null) =>
         new(SimulatedTenant.StableGuid(tenantId + name), SimulatedTenant.StableGuid("app:" + name), name,
             [new(SimulatedTenant.JobId(templateId, tenantId + name), templateId, script, events)]);
 
@@ -72,13 +93,17 @@ public static class DemoScenario
     public static readonly TimeSpan EscrowRunInterval = TimeSpan.FromMinutes(10);
 
     /// <summary>A job's log on the same run grid as its executions (see <see cref="LastRun"/>).</summary>
-    private static EventScript Log(DateTimeOffset start, int phase, int durationMinutes, Func<DateTimeOffset, IReadOnlyList<EventMix>> mix, string target = "SCIM", TimeSpan? interval = null) =>
-        new(start - TimeSpan.FromDays(1) + TimeSpan.FromMinutes(phase), interval ?? TimeSpan.FromMinutes(40), TimeSpan.FromMinutes(durationMinutes), mix, target);
+    private static EventScript Log(DateTimeOffset start, int phase, int durationMinutes, Func<DateTimeOffset, IReadOnlyList<EventMix>> mix,
+        string target = "SCIM", TimeSpan? interval = null) =>
+        new(start - TimeSpan.FromDays(1) + TimeSpan.FromMinutes(phase), interval ?? TimeSpan.FromMinutes(40),
+            TimeSpan.FromMinutes(durationMinutes), mix, target);
 
     /// <summary>Scenario time at which the baseline app's failures jump from 2 to 80 a run.</summary>
     private static readonly TimeSpan FailureJumpAt = TimeSpan.FromMinutes(20);
 
-    /// <summary>The scoping-change app's accidental-deletion threshold; its cycle at the scenario start deletes and disables up to 90 % of it.</summary>
+    /// <summary>
+    /// The scoping-change app's accidental-deletion threshold; its cycle at the scenario start deletes and disables up to 90 % of it.
+    /// </summary>
     public const int ScopingDeleteThreshold = 500;
 
     private static readonly TimeSpan ScopingRunInterval = TimeSpan.FromHours(3);
@@ -97,12 +122,15 @@ public static class DemoScenario
     /// </summary>
     private static IReadOnlyList<EventMix> ScopingChangeMix(DateTimeOffset run, DateTimeOffset start) => run < start
         ? [new("update", "success", 20), new("create", "success", 2), new("delete", "success", 1)]
-        : [new("update", "success", 10), new("delete", "success", 300), new("disable", "success", 150), new("stageddelete", "success", 300)];
+        : [new("update", "success", 10), new("delete", "success", 300), new("disable", "success", 150),
+            new("stageddelete", "success", 300)];
 
     private static IReadOnlyList<EventMix> HealthyMix(DateTimeOffset run) =>
         [new("update", "success", 12), new("create", "success", 1), new("other", "skipped", 2)];
 
-    /// <summary>How long the on-demand burst lasts from the scenario start: an admin provisions users one by one during an incident.</summary>
+    /// <summary>
+    /// How long the on-demand burst lasts from the scenario start: an admin provisions users one by one during an incident.
+    /// </summary>
     public static readonly TimeSpan OnDemandBurst = TimeSpan.FromHours(2);
 
     /// <summary>
@@ -112,7 +140,8 @@ public static class DemoScenario
     private static IReadOnlyList<EventMix> OnDemandBurstMix(DateTimeOffset run, DateTimeOffset start) =>
     [
         .. HealthyMix(run), new("update", "success", 3) { Identity = "Group" },
-        .. run >= start && run < start + OnDemandBurst ? [new EventMix("create", "success", 15) { Initiator = "user" }] : Array.Empty<EventMix>(),
+        .. run >= start && run < start + OnDemandBurst ? [new EventMix("create", "success", 15) { Initiator = "user" }]
+            : Array.Empty<EventMix>(),
     ];
 
     /// <summary>A healthy job whose target answers slowly: operations take 20 to 60 seconds.</summary>
@@ -160,12 +189,17 @@ public static class DemoScenario
 
     /// <summary>One failed attempt at each run since the credential expired.</summary>
     private static EventScript RunFailingLog(DateTimeOffset start) =>
-        new(start - RunFailingSince, TimeSpan.FromMinutes(40), TimeSpan.FromSeconds(30), _ => [new("other", "failure", 1, InvalidCredentialCode)]);
+        new(start - RunFailingSince, TimeSpan.FromMinutes(40), TimeSpan.FromSeconds(30),
+            _ => [new("other", "failure", 1, InvalidCredentialCode)]);
 
     private static string T(DateTimeOffset value) => GraphTime.Format(value);
 
-    /// <summary>The last run that has finished by <paramref name="now"/>: runs start on a grid of <paramref name="interval"/> offset by <paramref name="phase"/> minutes.</summary>
-    private static (DateTimeOffset Began, DateTimeOffset Ended) LastRun(DateTimeOffset now, DateTimeOffset start, TimeSpan interval, int phase, TimeSpan duration)
+    /// <summary>
+    /// The last run that has finished by <paramref name="now"/>: runs start on a grid of <paramref name="interval"/> offset by <paramref
+    /// name="phase"/> minutes.
+    /// </summary>
+    private static (DateTimeOffset Began, DateTimeOffset Ended) LastRun(DateTimeOffset now, DateTimeOffset start, TimeSpan interval,
+        int phase, TimeSpan duration)
     {
         var origin = start - TimeSpan.FromDays(1) + TimeSpan.FromMinutes(phase);
         var n = (long)Math.Floor((now - duration - origin) / interval);
@@ -260,7 +294,9 @@ public static class DemoScenario
         };
     }
 
-    /// <summary>Escrows climb 250 a scenario minute from 2,000 against 9,000 exports per run; at 6,000 (40 %) the job is quarantined.</summary>
+    /// <summary>
+    /// Escrows climb 250 a scenario minute from 2,000 against 9,000 exports per run; at 6,000 (40 %) the job is quarantined.
+    /// </summary>
     private static JobView EscrowClimbing(DateTimeOffset now, DateTimeOffset start, TimeSpan elapsed)
     {
         var escrowed = 2000 + (long)(250 * Math.Max(0, elapsed.TotalMinutes));
@@ -306,7 +342,8 @@ public static class DemoScenario
         };
         var lastGood = new ExecutionView
         {
-            State = "Succeeded", TimeBegan = T(seriesBegan - TimeSpan.FromMinutes(42)), TimeEnded = T(seriesBegan - TimeSpan.FromMinutes(40)),
+            State = "Succeeded", TimeBegan = T(seriesBegan - TimeSpan.FromMinutes(42)),
+                TimeEnded = T(seriesBegan - TimeSpan.FromMinutes(40)),
             CountEntitled = 530, CountEntitledForProvisioning = 530, CountImported = 530, CountExported = 4, CountExports = 4,
         };
         return new JobView
@@ -316,11 +353,13 @@ public static class DemoScenario
             Quarantine = new QuarantineView
             {
                 Reason = "EncounteredQuarantineException",
-                CurrentBegan = T(currentBegan), SeriesBegan = T(seriesBegan), NextAttempt = T(currentBegan + TimeSpan.FromDays(1)), SeriesCount = retries,
+                CurrentBegan = T(currentBegan), SeriesBegan = T(seriesBegan), NextAttempt = T(currentBegan + TimeSpan.FromDays(1)),
+                    SeriesCount = retries,
                 ErrorCode = InvalidCredentialCode,
                 ErrorMessage = "The admin credentials for the application are invalid.",
             },
-            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(400)), SteadyStateLastAchievedTime = T(seriesBegan - TimeSpan.FromMinutes(40)),
+            SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(400)),
+                SteadyStateLastAchievedTime = T(seriesBegan - TimeSpan.FromMinutes(40)),
             SynchronizedEntryCountByType = [new("user", 530)],
         };
     }
@@ -359,19 +398,23 @@ public static class DemoScenario
         var running = new ExecutionView
         {
             State = "Succeeded", TimeBegan = T(began), TimeEnded = T(ended),
-            CountEntitled = 18000, CountEntitledForProvisioning = 18000, CountImported = 800 * 6, CountExported = 800 * 6, CountExports = 800 * 6,
+            CountEntitled = 18000, CountEntitledForProvisioning = 18000, CountImported = 800 * 6, CountExported = 800 * 6,
+                CountExports = 800 * 6,
         };
         return new JobView
         {
             Code = "Active", ScheduleInterval = "PT40M",
             LastExecution = running, LastSuccessfulExecution = running, LastSuccessfulExecutionWithExports = running,
-            SteadyStateFirstAchievedTime = done ? T(doneAt) : "0001-01-01T00:00:00Z", SteadyStateLastAchievedTime = done ? T(doneAt) : "0001-01-01T00:00:00Z",
+            SteadyStateFirstAchievedTime = done ? T(doneAt) : "0001-01-01T00:00:00Z",
+                SteadyStateLastAchievedTime = done ? T(doneAt) : "0001-01-01T00:00:00Z",
             SynchronizedEntryCountByType = [new("user", completed * 6)],
             Progress = [new ProgressView("pages", completed, InitialCyclePages, T(now - TimeSpan.FromSeconds(now.Second % 30)))],
         };
     }
 
-    /// <summary>Active and running the cycle of the scoping change (from the scenario start, 90 minutes), with a deletion threshold of 500.</summary>
+    /// <summary>
+    /// Active and running the cycle of the scoping change (from the scenario start, 90 minutes), with a deletion threshold of 500.
+    /// </summary>
     private static JobView ScopingChange(DateTimeOffset now, DateTimeOffset start)
     {
         var (began, ended) = LastRun(now, start, TimeSpan.FromHours(3), 0, TimeSpan.FromMinutes(90));
@@ -386,7 +429,9 @@ public static class DemoScenario
             LastExecution = exec, LastSuccessfulExecution = exec, LastSuccessfulExecutionWithExports = exec,
             SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(75)), SteadyStateLastAchievedTime = T(ended),
             SynchronizedEntryCountByType = [new("user", 4200)],
-            Settings = [new("QuarantineTooManyDeletes", "true"), new("QuarantineTooManyDeletesThreshold", ScopingDeleteThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+            Settings = [new("QuarantineTooManyDeletes", "true"),
+                new("QuarantineTooManyDeletesThreshold",
+                ScopingDeleteThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture))],
         };
     }
 
@@ -416,7 +461,8 @@ public static class DemoScenario
         return new JobView
         {
             Code = "Active", ScheduleInterval = "PT40M",
-            LastExecution = exec, LastSuccessfulExecution = exec with { State = "Succeeded" }, LastSuccessfulExecutionWithExports = exec with { State = "Succeeded" },
+            LastExecution = exec, LastSuccessfulExecution = exec with { State = "Succeeded" },
+                LastSuccessfulExecutionWithExports = exec with { State = "Succeeded" },
             SteadyStateFirstAchievedTime = T(start - TimeSpan.FromDays(30)), SteadyStateLastAchievedTime = T(ended),
             SynchronizedEntryCountByType = [new("user", 3008), new("group", 42)],
         };

@@ -60,5 +60,6 @@ public sealed record QuarantineView
 /// <summary>Graph's timestamp format (UTC, seconds precision, 'Z').</summary>
 public static class GraphTime
 {
-    public static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+    public static string Format(DateTimeOffset value)
+        => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 }

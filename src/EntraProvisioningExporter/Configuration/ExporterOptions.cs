@@ -20,10 +20,14 @@ public sealed class ExporterOptions
     /// <summary>At most this many Graph requests in flight per tenant.</summary>
     public int MaxConcurrentRequestsPerTenant { get; set; } = 4;
 
-    /// <summary>Retries of throttled or failed requests inside a $batch before a service principal's jobs count as failed for the cycle.</summary>
+    /// <summary>
+    /// Retries of throttled or failed requests inside a $batch before a service principal's jobs count as failed for the cycle.
+    /// </summary>
     public int MaxBatchRetries { get; set; } = 3;
 
-    /// <summary>Retries of a throttled or unavailable (429, 503, 504) HTTP request; Retry-After is honoured, else exponential backoff.</summary>
+    /// <summary>
+    /// Retries of a throttled or unavailable (429, 503, 504) HTTP request; Retry-After is honoured, else exponential backoff.
+    /// </summary>
     public int HttpMaxRetries { get; set; } = 3;
 
     /// <summary>First backoff of those retries when the service gives no Retry-After.</summary>
@@ -32,7 +36,9 @@ public sealed class ExporterOptions
     /// <summary>Optional protection of /metrics (off by default).</summary>
     public MetricsAuthOptions MetricsAuth { get; set; } = new();
 
-    /// <summary>Sizes the OTLP exporter's cardinality limits: no series is dropped over OTLP up to this many jobs (unused without OTLP).</summary>
+    /// <summary>
+    /// Sizes the OTLP exporter's cardinality limits: no series is dropped over OTLP up to this many jobs (unused without OTLP).
+    /// </summary>
     public int MaxJobs { get; set; } = 10_000;
 
     public QuarantineOptions Quarantine { get; set; } = new();
@@ -115,7 +121,9 @@ public sealed class TenantOptions
 
 public sealed class CredentialOptions
 {
-    /// <summary>Default, ClientSecret, ClientCertificate, WorkloadIdentity, ManagedIdentity, or None (simulator on loopback only).</summary>
+    /// <summary>
+    /// Default, ClientSecret, ClientCertificate, WorkloadIdentity, ManagedIdentity, or None (simulator on loopback only).
+    /// </summary>
     public string Kind { get; set; } = CredentialKind.Default;
 
     public string? ClientId { get; set; }
@@ -151,7 +159,10 @@ public sealed class MetricsAuthOptions
     public string? Username { get; set; }
     public string? Password { get; set; }
 
-    /// <summary>After a reload replaced the token or password, the previous one is still accepted this long (a scraper reading the rotated Secret later).</summary>
+    /// <summary>
+    /// After a reload replaced the token or password, the previous one is still accepted this long (a scraper reading the rotated Secret
+    /// later).
+    /// </summary>
     public TimeSpan GracePeriod { get; set; } = TimeSpan.FromMinutes(5);
 }
 

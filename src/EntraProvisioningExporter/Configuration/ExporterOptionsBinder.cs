@@ -17,13 +17,15 @@ public static class ExporterOptionsBinder
     /// secret file) lets a problem name the file that set a key.
     /// </summary>
     public static (ExporterOptions? Options, IReadOnlyList<string> Problems) Bind(
-        IConfiguration configuration, IEnumerable<IValidateOptions<ExporterOptions>> validators, IReadOnlyDictionary<string, string> secretFiles)
+        IConfiguration configuration, IEnumerable<IValidateOptions<ExporterOptions>> validators, IReadOnlyDictionary<string,
+            string> secretFiles)
     {
         var options = new ExporterOptions();
         var problems = BindInto(configuration, options, secretFiles, out var converted).ToList();
         if (!converted) return (null, problems);
         ShardingOptions.ResolveIndex(options);
-        problems.AddRange(validators.Select(v => v.Validate(Options.DefaultName, options)).Where(r => r.Failed).SelectMany(r => r.Failures ?? []));
+        problems.AddRange(validators.Select(v => v.Validate(Options.DefaultName, options)).Where(r => r.Failed)
+            .SelectMany(r => r.Failures ?? []));
         return problems.Count == 0 ? (options, []) : (null, problems);
     }
 
@@ -31,11 +33,15 @@ public static class ExporterOptionsBinder
     /// Binds the section into <paramref name="options"/> (the options pipeline's step, before validation): the
     /// problems that make the result meaningless to validate (a value that does not convert, misnumbered tenants).
     /// </summary>
-    public static IReadOnlyList<string> BindInto(IConfiguration configuration, ExporterOptions options, IReadOnlyDictionary<string, string> secretFiles) =>
+    public static IReadOnlyList<string> BindInto(IConfiguration configuration, ExporterOptions options, IReadOnlyDictionary<string,
+        string> secretFiles) =>
         BindInto(configuration, options, secretFiles, out _);
 
-    /// <summary>As above; <paramref name="converted"/> is false when a value did not convert (the options are then not worth validating).</summary>
-    private static IReadOnlyList<string> BindInto(IConfiguration configuration, ExporterOptions options, IReadOnlyDictionary<string, string> secretFiles, out bool converted)
+    /// <summary>
+    /// As above; <paramref name="converted"/> is false when a value did not convert (the options are then not worth validating).
+    /// </summary>
+    private static IReadOnlyList<string> BindInto(IConfiguration configuration, ExporterOptions options, IReadOnlyDictionary<string,
+        string> secretFiles, out bool converted)
     {
         converted = false;
         try
@@ -47,7 +53,8 @@ public static class ExporterOptionsBinder
             // Binding throws only this; its message names the key, the type and the value, which a secret file's is not shown.
             var message = ex.Message;
             foreach (var key in secretFiles.Keys)
-                if (configuration[key] is { Length: > 0 } secret) message = message.Replace(secret, "(the value of a secret file)", StringComparison.Ordinal);
+                if (configuration[key] is { Length: > 0 } secret) message = message.Replace(secret, "(the value of a secret file)",
+                    StringComparison.Ordinal);
             return [message];
         }
         converted = true;
@@ -84,19 +91,22 @@ public static class ExporterOptionsBinder
     /// tenant removed from the middle without renumbering the rest, or a secret file for a tenant that is not there),
     /// named by its own index and the secret file that set it. Returns how many there are.
     /// </summary>
-    private static int MisnumberedTenants(IConfiguration configuration, IReadOnlyDictionary<string, string> secretFiles, List<string> problems)
+    private static int MisnumberedTenants(IConfiguration configuration, IReadOnlyDictionary<string, string> secretFiles,
+        List<string> problems)
     {
         // In configuration-key order, which is the order the binder fills the list in.
         var keys = configuration.GetSection(Tenants).GetChildren().Select(c => c.Key).ToList();
         var numbered = keys.TakeWhile((key, i) => key == i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Count();
         foreach (var key in keys.Skip(numbered))
         {
-            var set = configuration.GetSection($"{Tenants}:{key}").AsEnumerable(makePathsRelative: false).Where(kv => kv.Value is not null).Select(kv => kv.Key).Order(StringComparer.OrdinalIgnoreCase).ToList();
+            var set = configuration.GetSection($"{Tenants}:{key}").AsEnumerable(makePathsRelative: false).Where(kv => kv.Value is not null)
+                .Select(kv => kv.Key).Order(StringComparer.OrdinalIgnoreCase).ToList();
             var files = set.Select(k => secretFiles.GetValueOrDefault(k)).ToList();
             var origin = files.All(f => f is not null)
                 ? $"set only by secret file {string.Join(", ", files.Distinct(StringComparer.Ordinal))}"
                 : $"its keys: {string.Join(", ", set)}";
-            var range = numbered switch { 0 => "there is no tenant 0", 1 => "the only tenant is 0", _ => $"the tenants are 0–{numbered - 1}" };
+            var range = numbered switch { 0 => "there is no tenant 0", 1 => "the only tenant is 0",
+                _ => $"the tenants are 0–{numbered - 1}" };
             problems.Add($"{Tenants}:{key}: no such tenant: tenants are numbered from 0 without gaps and {range} ({origin}).");
         }
         return keys.Count - numbered;

@@ -22,7 +22,8 @@ public static class GraphCloud
 
     public static bool IsKnown(string? cloud) => cloud is not null && Clouds.ContainsKey(cloud);
 
-    public static IReadOnlyCollection<string> MicrosoftGraphHosts { get; } = Clouds.Values.Select(c => c.GraphHost).ToHashSet(StringComparer.OrdinalIgnoreCase);
+    public static IReadOnlyCollection<string> MicrosoftGraphHosts { get; } = Clouds.Values.Select(c => c.GraphHost)
+        .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     public static Uri DefaultGraphEndpoint(string cloud) => new($"https://{Clouds[cloud].GraphHost}/v1.0");
 
@@ -40,7 +41,8 @@ public static class GraphCloud
     public static bool MayReceiveToken(Uri uri) => uri.Scheme == Uri.UriSchemeHttps && IsMicrosoftGraphHost(uri.Host);
 
     /// <summary>Where this tenant's token may go: a Microsoft Graph host, or loopback when the tenant explicitly allows it.</summary>
-    public static bool MayReceiveToken(Uri uri, TenantOptions tenant) => MayReceiveToken(uri) || (tenant.AllowTokenToLoopback && IsLoopback(uri));
+    public static bool MayReceiveToken(Uri uri, TenantOptions tenant) => MayReceiveToken(uri)
+        || (tenant.AllowTokenToLoopback && IsLoopback(uri));
 
     public static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));

@@ -36,10 +36,15 @@ public sealed class LogsOptions
     /// <summary>How far back the last event of a job is looked for.</summary>
     public TimeSpan LastEventLookback { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Log Analytics: events count once their ingestion_time() is at least this old (records become queryable shortly after they are stamped).</summary>
+    /// <summary>
+    /// Log Analytics: events count once their ingestion_time() is at least this old (records become queryable shortly after they are
+    /// stamped).
+    /// </summary>
     public TimeSpan IngestionSettle { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Log Analytics: how far before the cursor an ingested event's TimeGenerated may lie and still be read (bounds the data scanned).</summary>
+    /// <summary>
+    /// Log Analytics: how far before the cursor an ingested event's TimeGenerated may lie and still be read (bounds the data scanned).
+    /// </summary>
     public TimeSpan MaxIngestionDelay { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Log Analytics: how long the service may run a query (Prefer: wait=…).</summary>
@@ -51,7 +56,9 @@ public sealed class LogsOptions
     /// <summary>Graph: each read reaches this far behind the cursor (events show in Graph minutes late); ids de-duplicate.</summary>
     public TimeSpan GraphOverlap { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Graph: request budget for the reports endpoints, per tenant (Microsoft documents about 5 per 10 s per app per tenant).</summary>
+    /// <summary>
+    /// Graph: request budget for the reports endpoints, per tenant (Microsoft documents about 5 per 10 s per app per tenant).
+    /// </summary>
     public int GraphRequestsPer10Seconds { get; set; } = 5;
 
     /// <summary>Graph: events per page ($top).</summary>

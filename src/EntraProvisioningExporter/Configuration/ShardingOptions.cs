@@ -23,7 +23,8 @@ public sealed partial class ShardingOptions
 
     /// <summary>The StatefulSet ordinal a pod's hostname ends in ("exporter-2" is 2), or null when it ends in none.</summary>
     public static int? OrdinalOf(string? hostname) =>
-        hostname is not null && Ordinal().Match(hostname) is { Success: true } m && int.TryParse(m.Groups[1].ValueSpan, out var n) ? n : null;
+        hostname is not null && Ordinal().Match(hostname) is { Success: true } m && int.TryParse(m.Groups[1].ValueSpan, out var n) ? n
+            : null;
 
     [GeneratedRegex(@"-(\d{1,6})$", RegexOptions.CultureInvariant)]
     private static partial Regex Ordinal();

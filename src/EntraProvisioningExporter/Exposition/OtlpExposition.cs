@@ -26,7 +26,8 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
     private readonly List<TenantHistogramFamily> histograms = [];
     private readonly HistogramRecorder histogramRecorder;
 
-    public OtlpExposition(MetricTable table, TenantSnapshotStore snapshots, RuntimeConfiguration runtime, TimeProvider time, ExporterOptions options)
+    public OtlpExposition(MetricTable table, TenantSnapshotStore snapshots, RuntimeConfiguration runtime, TimeProvider time,
+        ExporterOptions options)
     {
         this.snapshots = snapshots;
         this.runtime = runtime;

@@ -22,7 +22,8 @@ public static class ProcessMetrics
         new(GcCollections, MetricKind.Counter, "GC collection count", null),
         new("process_start_time_seconds", MetricKind.Gauge, "Start time of the process since unix epoch in seconds.",
             p => new DateTimeOffset(p.StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0),
-        new("process_cpu_seconds_total", MetricKind.Counter, "Total user and system CPU time spent in seconds.", p => p.TotalProcessorTime.TotalSeconds),
+        new("process_cpu_seconds_total", MetricKind.Counter, "Total user and system CPU time spent in seconds.",
+            p => p.TotalProcessorTime.TotalSeconds),
         new("process_virtual_memory_bytes", MetricKind.Gauge, "Virtual memory size in bytes.", p => p.VirtualMemorySize64),
         new("process_working_set_bytes", MetricKind.Gauge, "Process working set", p => p.WorkingSet64),
         new("process_private_memory_bytes", MetricKind.Gauge, "Process private memory size", p => p.PrivateMemorySize64),
@@ -79,7 +80,8 @@ public static class ProcessMetrics
                     {
                         update(process);
                     }
-                    catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
+                    catch (Exception ex) when (ex
+                        is InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
                     {
                         // A value the platform cannot give keeps its last value; the scrape goes on.
                     }

@@ -66,7 +66,8 @@ public sealed partial class PrometheusExposition
         private Dictionary<string, AppliedHistogram> applied = null!;
         private long stamp;
 
-        public void Begin(TenantHistogramFamily family, Histogram main, Histogram mirror, Dictionary<string, AppliedHistogram> applied, long stamp)
+        public void Begin(TenantHistogramFamily family, Histogram main, Histogram mirror, Dictionary<string, AppliedHistogram> applied,
+            long stamp)
         {
             (this.family, this.main, this.mirror, this.applied, this.stamp) = (family, main, mirror, applied, stamp);
         }

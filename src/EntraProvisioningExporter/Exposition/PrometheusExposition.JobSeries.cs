@@ -71,7 +71,9 @@ public sealed partial class PrometheusExposition
 
         public IEnumerable<AgeFamily> Ages => ages.OfType<AgeFamily>();
 
-        /// <summary>Writes per-job family <paramref name="k"/>'s series of every job, with its header when there is one; under the tenant's lock.</summary>
+        /// <summary>
+        /// Writes per-job family <paramref name="k"/>'s series of every job, with its header when there is one; under the tenant's lock.
+        /// </summary>
         public void WriteFamily(int k, TenantFamily family, System.Text.StringBuilder text)
         {
             var header = false;
@@ -100,7 +102,8 @@ public sealed partial class PrometheusExposition
                 if (families.Families[k].IsAge) ageSeries[k] = [];
             foreach (var job in jobs)
             {
-                ref var row = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(rows, (job.ServicePrincipalId, job.JobId), out _);
+                ref var row = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(rows,
+                    (job.ServicePrincipalId, job.JobId), out _);
                 row ??= new JobRow(job.TenantId, job.ServicePrincipalId, job.JobId, families.Width);
                 row.Stamp = stamp;
                 for (var k = 0; k < families.Families.Length; k++)
@@ -134,9 +137,11 @@ public sealed partial class PrometheusExposition
         private List<AgeSeries>? ages;
         private DateTimeOffset now;
 
-        public void Begin(JobRow row, int family, int start, int width, Gauge collector, long stamp, List<AgeSeries>? ages, DateTimeOffset now)
+        public void Begin(JobRow row, int family, int start, int width, Gauge collector, long stamp, List<AgeSeries>? ages,
+            DateTimeOffset now)
         {
-            (this.row, this.family, this.start, this.width, this.collector, this.stamp, this.ages, this.now) = (row, family, start, width, collector, stamp, ages, now);
+            (this.row, this.family, this.start, this.width, this.collector, this.stamp, this.ages, this.now) = (row, family, start, width,
+                collector, stamp, ages, now);
         }
 
         public override void Add(double value, params ReadOnlySpan<string> labelValues)

@@ -53,7 +53,8 @@ public sealed partial class PrometheusExposition
         await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         if (state.Histograms is { } histograms)
             await histograms.Registry.CollectAndExportAsTextAsync(output, cancellationToken).ConfigureAwait(false);
-        if (state.Recorded is { } recorded) await recorded.Registry.CollectAndExportAsTextAsync(output, cancellationToken).ConfigureAwait(false);
+        if (state.Recorded is { } recorded) await recorded.Registry.CollectAndExportAsTextAsync(output, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>The tenant-labelled recorded families of one tenant, in a registry of its own.</summary>
@@ -66,7 +67,8 @@ public sealed partial class PrometheusExposition
             {
                 string[] labels = [.. family.LabelNames];
                 Collectors[family] = family.Kind == MetricKind.Histogram
-                    ? factory.CreateHistogram(family.Name, family.Help, labels, new HistogramConfiguration { Buckets = [.. family.Buckets!] })
+                    ? factory.CreateHistogram(family.Name, family.Help, labels,
+                        new HistogramConfiguration { Buckets = [.. family.Buckets!] })
                     : factory.CreateCounter(family.Name, family.Help, labels);
             }
         }
@@ -79,7 +81,8 @@ public sealed partial class PrometheusExposition
     private Collector? TenantMirror(RecordedFamily family, ReadOnlySpan<string> labelValues)
     {
         if (tenantRecorded.Length == 0 || family.LabelNames is not ["tenant_id", ..] || labelValues.IsEmpty) return null;
-        var state = tenants.GetOrAdd(labelValues[0], _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded, histogramFamilies));
+        var state = tenants.GetOrAdd(labelValues[0],
+            _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded, histogramFamilies));
         return state.Recorded?.Collectors.GetValueOrDefault(family);
     }
 

@@ -26,7 +26,8 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     private readonly TimeProvider time;
     private readonly ILogger logger;
 
-    public PrometheusExposition(MetricTable table, TenantSnapshotStore snapshots, RuntimeConfiguration runtime, TimeProvider time, ILogger<PrometheusExposition> logger)
+    public PrometheusExposition(MetricTable table, TenantSnapshotStore snapshots, RuntimeConfiguration runtime, TimeProvider time,
+        ILogger<PrometheusExposition> logger)
     {
         this.snapshots = snapshots;
         this.time = time;
@@ -84,10 +85,12 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     public void Apply(TenantSnapshot snapshot, TenantInputs again = TenantInputs.None)
     {
         var tenantId = snapshot.TenantId;
-        var state = tenants.GetOrAdd(tenantId, _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded, histogramFamilies));
+        var state = tenants.GetOrAdd(tenantId,
+            _ => new TenantSeries(tenantFamilies.Length, jobFamilies, tenantRecorded, histogramFamilies));
         lock (state)
         {
-            if (snapshot.Version < state.Applied.Version || (snapshot.Version == state.Applied.Version && again == TenantInputs.None)) return;
+            if (snapshot.Version < state.Applied.Version
+                || (snapshot.Version == state.Applied.Version && again == TenantInputs.None)) return;
             var changed = snapshot.Versions.NewerThan(state.Applied.Versions) | again;
             state.Applied = (snapshot.Version, snapshot.Versions);
             var now = time.GetUtcNow();
@@ -197,7 +200,8 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         /// <summary>The tenant's poll durations and errors again, for /probe (none when Exporter:Metrics leaves them all out).</summary>
         public TenantRecorded? Recorded { get; } = recorded.Length > 0 ? new TenantRecorded(recorded) : null;
 
-        private readonly Dictionary<ChildBase, SeenSeries>[] seen = [.. Enumerable.Range(0, families).Select(_ => new Dictionary<ChildBase, SeenSeries>())];
+        private readonly Dictionary<ChildBase,
+            SeenSeries>[] seen = [.. Enumerable.Range(0, families).Select(_ => new Dictionary<ChildBase, SeenSeries>())];
         private readonly AgeFamily?[] ages = new AgeFamily?[families];
         private readonly List<ChildBase> stale = [];
         private readonly SeriesWriter writer = new();
@@ -221,7 +225,9 @@ public sealed partial class PrometheusExposition : IMetricRecorder
             if (ageSeries is not null) Volatile.Write(ref (ages[index] ??= new AgeFamily()).Series, [.. ageSeries]);
         }
 
-        /// <summary>Writes a (not per-job) family's series of this tenant, with its header when it has any; under the tenant's lock.</summary>
+        /// <summary>
+        /// Writes a (not per-job) family's series of this tenant, with its header when it has any; under the tenant's lock.
+        /// </summary>
         public void WriteFamily(int index, TenantFamily family, System.Text.StringBuilder text)
         {
             if (seen[index].Count == 0) return;
@@ -246,7 +252,8 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         private List<AgeSeries>? ages;
         private DateTimeOffset now;
 
-        public void Begin(Collector collector, Dictionary<ChildBase, SeenSeries> seen, long stamp, List<AgeSeries>? ages, DateTimeOffset now)
+        public void Begin(Collector collector, Dictionary<ChildBase, SeenSeries> seen, long stamp, List<AgeSeries>? ages,
+            DateTimeOffset now)
         {
             this.collector = collector;
             this.seen = seen;

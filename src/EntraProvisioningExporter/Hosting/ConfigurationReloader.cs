@@ -35,10 +35,14 @@ public sealed partial class ConfigurationReloader(
     TimeProvider time,
     ILogger<ConfigurationReloader> logger) : BackgroundService
 {
-    /// <summary>File changes come in bursts (an editor's save, several files of a Secret): let them settle. Real time, as the files change.</summary>
+    /// <summary>
+    /// File changes come in bursts (an editor's save, several files of a Secret): let them settle. Real time, as the files change.
+    /// </summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Configuration outside "Exporter" read once, at start (listening addresses, the log format, how the files are found and watched).</summary>
+    /// <summary>
+    /// Configuration outside "Exporter" read once, at start (listening addresses, the log format, how the files are found and watched).
+    /// </summary>
     private static readonly string[] RestartOnlySections = ["urls", "http_ports", "https_ports", "Kestrel", "Logging:Console:FormatterName",
         ConfigurationFiles.ConfigFileKey, ConfigurationFiles.SecretsDirectoryKey, ConfigurationFiles.WatchIntervalKey, "Demo"];
 
@@ -69,7 +73,8 @@ public sealed partial class ConfigurationReloader(
         using var user1 = Register((PosixSignal)(OperatingSystem.IsLinux() ? 10 : 30), () => LogIgnoredSignal(logger, "SIGUSR1"));
         using var user2 = Register((PosixSignal)(OperatingSystem.IsLinux() ? 12 : 31), () => LogIgnoredSignal(logger, "SIGUSR2"));
         using var watcher = files.WatchInterval > TimeSpan.Zero
-            ? new ConfigurationWatcher(files, files.WatchInterval, () => Request(Trigger.FileChange), ex => LogInternalError(logger, "watching the configuration files", ex))
+            ? new ConfigurationWatcher(files, files.WatchInterval, () => Request(Trigger.FileChange),
+                ex => LogInternalError(logger, "watching the configuration files", ex))
             : null;
         try
         {
@@ -147,11 +152,13 @@ public sealed partial class ConfigurationReloader(
         var summary = await worker.ApplyAsync(fresh, candidate.Credentials!).ConfigureAwait(false);
         files.WatchAlso([.. CertificatePaths(fresh), .. tls.Files]);
 
-        var rebuilt = List(summary.Rebuilt) + (summary.SharedSettingsChanged.Count > 0 ? $" (for {string.Join(", ", summary.SharedSettingsChanged)})" : "");
+        var rebuilt = List(summary.Rebuilt)
+            + (summary.SharedSettingsChanged.Count > 0 ? $" (for {string.Join(", ", summary.SharedSettingsChanged)})" : "");
         if (candidate.RestartOnly.Count == 0)
             LogAccepted(logger, trigger, List(summary.Added), List(summary.Removed), rebuilt, summary.CredentialsRenewed);
         else
-            LogAcceptedButRestartOnly(logger, trigger, List(summary.Added), List(summary.Removed), rebuilt, summary.CredentialsRenewed, string.Join(", ", candidate.RestartOnly));
+            LogAcceptedButRestartOnly(logger, trigger, List(summary.Added), List(summary.Removed), rebuilt, summary.CredentialsRenewed,
+                string.Join(", ", candidate.RestartOnly));
         return true;
     }
 
@@ -160,7 +167,8 @@ public sealed partial class ConfigurationReloader(
     {
         var snapshot = files.Read();
         if (snapshot.Problems.Count > 0) return Candidate.Refused(snapshot.Problems);
-        if (configuration is not IConfigurationRoot live) return Candidate.Refused(["the configuration is not reloadable (not a configuration root)"]);
+        if (configuration
+            is not IConfigurationRoot live) return Candidate.Refused(["the configuration is not reloadable (not a configuration root)"]);
         using var next = files.Candidate(live, snapshot);
         var (options, problems) = ExporterOptionsBinder.Bind(next, validators, snapshot.SecretFiles);
         if (options is null) return Candidate.Refused(problems);
@@ -206,7 +214,8 @@ public sealed partial class ConfigurationReloader(
             {
                 var q = queries[j];
                 if (!table.Selection.Includes(q.Name ?? "")) continue; // left out by Exporter:Metrics: never run
-                if (table.TenantFamilies.Any(f => f.Name == q.Name && f.LabelNames.SequenceEqual(["tenant_id", .. q.LabelColumns]))) continue;
+                if (table.TenantFamilies.Any(f => f.Name == q.Name
+                    && f.LabelNames.SequenceEqual(["tenant_id", .. q.LabelColumns]))) continue;
                 queries.RemoveAt(j);
                 keys.Add($"{S}:Tenants:{i}:Logs:CustomQueries:{j} ('{q.Name}': a metric family new to the metric table)");
             }
@@ -229,9 +238,12 @@ public sealed partial class ConfigurationReloader(
             .Order(StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <summary>Kestrel's certificates are applied at reload (<see cref="TlsCertificates"/>); everything else of Kestrel's is read at start.</summary>
+    /// <summary>
+    /// Kestrel's certificates are applied at reload (<see cref="TlsCertificates"/>); everything else of Kestrel's is read at start.
+    /// </summary>
     private static bool IsCertificate(string key) =>
-        key.StartsWith("Kestrel:Certificates", StringComparison.OrdinalIgnoreCase) || key.Contains(":Certificate:", StringComparison.OrdinalIgnoreCase);
+        key.StartsWith("Kestrel:Certificates", StringComparison.OrdinalIgnoreCase)
+            || key.Contains(":Certificate:", StringComparison.OrdinalIgnoreCase);
 
     private static IEnumerable<string> CertificatePaths(ExporterOptions options) =>
         options.Tenants.Where(t => t.Credential.Kind.Equals(CredentialKind.ClientCertificate, StringComparison.OrdinalIgnoreCase))
@@ -258,7 +270,8 @@ public sealed partial class ConfigurationReloader(
     private static partial void LogAccepted(ILogger logger, string trigger, string added, string removed, string rebuilt, int renewed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Configuration reload accepted after {Trigger}: tenants added: {Added}; removed: {Removed}; restarted with new settings: {Rebuilt}; credentials made again: {Renewed}; read at start only, so kept until the exporter restarts: {Keys}")]
-    private static partial void LogAcceptedButRestartOnly(ILogger logger, string trigger, string added, string removed, string rebuilt, int renewed, string keys);
+    private static partial void LogAcceptedButRestartOnly(ILogger logger, string trigger, string added, string removed, string rebuilt,
+        int renewed, string keys);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Internal error {Doing} (a bug: please report it); the exporter keeps running")]
     private static partial void LogInternalError(ILogger logger, string doing, Exception exception);

@@ -29,7 +29,8 @@ public static class DemoMode
 
         var start = time.GetUtcNow();
         var tenants = Enumerable.Range(0, tenantCount)
-            .Select(i => DemoScenario.Create(start, i == 0 ? DemoScenario.DefaultTenantId : SimulatedTenant.StableGuid($"demo-tenant-{i}"), synthetic))
+            .Select(i => DemoScenario.Create(start, i == 0 ? DemoScenario.DefaultTenantId : SimulatedTenant.StableGuid($"demo-tenant-{i}"),
+                synthetic))
             .ToList();
         // The demo runs for as long as it is left: its simulator keeps no request history.
         var simulator = await SimulatorServer.StartAsync(tenants, time).ConfigureAwait(false);

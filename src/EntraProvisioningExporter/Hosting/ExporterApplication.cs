@@ -35,7 +35,8 @@ public static partial class ExporterApplication
         var check = args.Contains(CheckArgument, StringComparer.Ordinal);
         // The host's JSON files are read, not watched: the exporter owns and watches its files (ConfigurationFiles).
         // First, so that it cannot become the value of a trailing switch given without one.
-        var rest = args.Where(a => a != DemoMode.Argument && a != CheckArgument).Prepend("--hostBuilder:reloadConfigOnChange=false").ToArray();
+        var rest = args.Where(a => a != DemoMode.Argument && a != CheckArgument).Prepend("--hostBuilder:reloadConfigOnChange=false")
+            .ToArray();
         WebApplicationBuilder builder;
         try
         {
@@ -53,7 +54,8 @@ public static partial class ExporterApplication
         // --check writes its own report: the sources' log lines would only repeat it.
         if (!check) AddConsoleLogging(builder);
 
-        var hasUrls = !string.IsNullOrEmpty(builder.Configuration["urls"]) || !string.IsNullOrEmpty(builder.Configuration["http_ports"]) || !string.IsNullOrEmpty(builder.Configuration["https_ports"]);
+        var hasUrls = !string.IsNullOrEmpty(builder.Configuration["urls"]) || !string.IsNullOrEmpty(builder.Configuration["http_ports"])
+            || !string.IsNullOrEmpty(builder.Configuration["https_ports"]);
         if (!hasUrls) builder.WebHost.UseUrls(demo ? $"http://127.0.0.1:{DefaultPort}" : $"http://*:{DefaultPort}");
         // Only small GETs are served: refuse big bodies and headers, and idle, slow or abandoned clients (ServingLimits).
         var openFiles = OpenFilesLimit.RaiseSoftToHard();
@@ -105,7 +107,8 @@ public static partial class ExporterApplication
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Contains(CheckArgument, StringComparer.Ordinal)) return await CheckAsync(args, null, Console.Out, Console.Error).ConfigureAwait(false);
+        if (args.Contains(CheckArgument, StringComparer.Ordinal)) return await CheckAsync(args, null, Console.Out, Console.Error)
+            .ConfigureAwait(false);
         var (app, exit) = await BuildValidatedAsync(args, null, Console.Error).ConfigureAwait(false);
         if (app is null) return exit;
 
@@ -132,7 +135,8 @@ public static partial class ExporterApplication
     /// </summary>
     public static async Task<int> CheckAsync(string[] args, ExporterHostOptions? hostOptions, TextWriter output, TextWriter errors)
     {
-        var (app, exit) = await BuildValidatedAsync([.. args.Where(a => a != CheckArgument), CheckArgument], hostOptions, errors).ConfigureAwait(false);
+        var (app, exit) = await BuildValidatedAsync([.. args.Where(a => a != CheckArgument), CheckArgument], hostOptions, errors)
+            .ConfigureAwait(false);
         if (app is null) return exit;
         await using (app)
         {
@@ -152,7 +156,8 @@ public static partial class ExporterApplication
     /// certificates, tenant credentials), or null and the exit code that says why not: 2 and every problem for a
     /// configuration that cannot be used, reported by us rather than by the host with a stack trace.
     /// </summary>
-    private static async Task<(WebApplication? App, int Exit)> BuildValidatedAsync(string[] args, ExporterHostOptions? hostOptions, TextWriter errors)
+    private static async Task<(WebApplication? App, int Exit)> BuildValidatedAsync(string[] args, ExporterHostOptions? hostOptions,
+        TextWriter errors)
     {
         WebApplication? app = null;
         try
@@ -179,13 +184,16 @@ public static partial class ExporterApplication
         }
     }
 
-    /// <summary>What a reload checks, at start; on success the TLS certificates and tenant credentials it made are the ones started with.</summary>
+    /// <summary>
+    /// What a reload checks, at start; on success the TLS certificates and tenant credentials it made are the ones started with.
+    /// </summary>
     private static async Task CheckStartAsync(WebApplication app)
     {
         var services = app.Services;
         var files = services.GetRequiredService<ConfigurationFiles>();
         var validators = services.GetServices<IValidateOptions<ExporterOptions>>();
-        var (certificates, credentials, problems) = await ConfigurationFileReader.RunBoundedAsync<(TlsCertificates.Loaded?, IReadOnlyDictionary<string, Azure.Core.TokenCredential?>?, IReadOnlyList<string>)>(() =>
+        var (certificates, credentials, problems) = await ConfigurationFileReader.RunBoundedAsync<(TlsCertificates.Loaded?,
+            IReadOnlyDictionary<string, Azure.Core.TokenCredential?>?, IReadOnlyList<string>)>(() =>
         {
             var (options, problems) = ExporterOptionsBinder.Bind(app.Configuration, validators, files.SecretFiles);
             if (options is null) return (null, null, problems);
@@ -215,7 +223,8 @@ public static partial class ExporterApplication
         var simulator = app.Services.GetService<SimulatorServer>();
         var lines = addresses.Select(a => $"Serving metrics at {a.Replace("://[::]", "://localhost", StringComparison.Ordinal).Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)}/metrics").ToList();
         if (simulator is not null) lines.Add($"Demo mode: watching a simulated tenant served at {simulator.BaseAddress} (no Azure account needed).");
-        var logger = JsonLogs(app.Configuration) ? app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ExporterApplication).Namespace!) : null;
+        var logger = JsonLogs(app.Configuration) ? app.Services.GetRequiredService<ILoggerFactory>()
+            .CreateLogger(typeof(ExporterApplication).Namespace!) : null;
         foreach (var line in lines)
         {
             if (logger is null) Console.WriteLine(line);

@@ -20,14 +20,17 @@ public sealed class RequiresMetricsAuth
 /// </summary>
 public sealed class MetricsAuthMiddleware(RequestDelegate next)
 {
-    /// <summary>The configuration in force is resolved per request, not when the pipeline is built (before the options are checked).</summary>
+    /// <summary>
+    /// The configuration in force is resolved per request, not when the pipeline is built (before the options are checked).
+    /// </summary>
     public Task InvokeAsync(HttpContext context, RuntimeConfiguration runtime, MetricsCredentials credentials)
     {
         var auth = runtime.Options.MetricsAuth;
         if (context.GetEndpoint()?.Metadata.GetMetadata<RequiresMetricsAuth>() is null || !MetricsCredentials.Protects(auth))
             return next(context);
         if (credentials.Accepts(auth, context.Request.Headers.Authorization.ToString())) return next(context);
-        context.Response.Headers.WWWAuthenticate = MetricsCredentials.IsBearer(auth) ? "Bearer realm=\"metrics\"" : "Basic realm=\"metrics\", charset=\"UTF-8\"";
+        context.Response.Headers.WWWAuthenticate = MetricsCredentials.IsBearer(auth) ? "Bearer realm=\"metrics\""
+            : "Basic realm=\"metrics\", charset=\"UTF-8\"";
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         return Task.CompletedTask;
     }
@@ -59,7 +62,9 @@ public sealed class MetricsCredentials(TimeProvider time)
         Volatile.Write(ref retired, kept);
     }
 
-    /// <summary>Whether the Authorization header carries <paramref name="current"/>'s credentials, or a retired one's within its grace.</summary>
+    /// <summary>
+    /// Whether the Authorization header carries <paramref name="current"/>'s credentials, or a retired one's within its grace.
+    /// </summary>
     public bool Accepts(MetricsAuthOptions current, string header)
     {
         if (Matches(current, header)) return true;
@@ -71,10 +76,12 @@ public sealed class MetricsCredentials(TimeProvider time)
 
     private static bool Matches(MetricsAuthOptions auth, string header) => IsBearer(auth)
         ? header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && FixedTimeEquals(header[7..], auth.BearerToken ?? "")
-        : header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) && FixedTimeEquals(Decode(header[6..]), $"{auth.Username}:{auth.Password}");
+        : header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
+            && FixedTimeEquals(Decode(header[6..]), $"{auth.Username}:{auth.Password}");
 
     private static bool SameCredentials(MetricsAuthOptions a, MetricsAuthOptions b) =>
-        string.Equals(a.Mode, b.Mode, StringComparison.OrdinalIgnoreCase) && a.BearerToken == b.BearerToken && a.Username == b.Username && a.Password == b.Password;
+        string.Equals(a.Mode, b.Mode, StringComparison.OrdinalIgnoreCase) && a.BearerToken == b.BearerToken && a.Username == b.Username
+            && a.Password == b.Password;
 
     private static string Decode(string base64)
     {
@@ -83,5 +90,6 @@ public sealed class MetricsCredentials(TimeProvider time)
     }
 
     private static bool FixedTimeEquals(string presented, string expected) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 }

@@ -35,7 +35,9 @@ public static class ProbeEndpoint
         var asked = values[0]!.Trim();
         if (asked.Length > MaxTenantLength || asked.Any(char.IsControl))
         {
-            await Text(context, StatusCodes.Status400BadRequest, $"The tenant parameter is not a tenant name or id (at most {MaxTenantLength} printable characters).\n").ConfigureAwait(false);
+            await Text(context, StatusCodes.Status400BadRequest,
+                $"The tenant parameter is not a tenant name or id (at most {MaxTenantLength} printable characters).\n")
+                .ConfigureAwait(false);
             return;
         }
 
@@ -63,7 +65,9 @@ public static class ProbeEndpoint
         await exposition.WriteTenantAsync(tenant.TenantId!, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>The tenant named <paramref name="asked"/> (its TenantId first, then its Name, case-insensitive), or the answer when there is none.</summary>
+    /// <summary>
+    /// The tenant named <paramref name="asked"/> (its TenantId first, then its Name, case-insensitive), or the answer when there is none.
+    /// </summary>
     public static (TenantOptions? Tenant, (int Status, string Message)? Problem) Find(ExporterOptions options, string asked)
     {
         var byId = options.Tenants.FirstOrDefault(t => string.Equals(t.TenantId, asked, StringComparison.OrdinalIgnoreCase));
@@ -72,7 +76,8 @@ public static class ProbeEndpoint
         return byName.Count switch
         {
             1 => (byName[0], null),
-            0 => (null, (StatusCodes.Status404NotFound, $"No tenant '{asked}' is configured (Exporter:Tenants: a tenant's Name or TenantId).\n")),
+            0 => (null, (StatusCodes.Status404NotFound,
+                $"No tenant '{asked}' is configured (Exporter:Tenants: a tenant's Name or TenantId).\n")),
             _ => (null, (StatusCodes.Status400BadRequest, $"{byName.Count} tenants are named '{asked}': probe them by TenantId.\n")),
         };
     }

@@ -22,7 +22,8 @@ public static class ServiceCollectionExtensions
         services.AddOptions<ExporterOptions>().Configure<IServiceProvider>((options, sp) =>
         {
             var secretFiles = sp.GetService<Configuration.Files.ConfigurationFiles>()?.SecretFiles ?? new Dictionary<string, string>();
-            if (ExporterOptionsBinder.BindInto(configuration, options, secretFiles) is { Count: > 0 } problems) throw new InvalidConfigurationException(problems);
+            if (ExporterOptionsBinder.BindInto(configuration, options, secretFiles)
+                is { Count: > 0 } problems) throw new InvalidConfigurationException(problems);
         }).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ExporterOptions>, ExporterOptionsValidator>();
         services.PostConfigure<ExporterOptions>(ShardingOptions.ResolveIndex);
@@ -48,8 +49,10 @@ public static class ServiceCollectionExtensions
     }
 
     /// <summary>What the exporter says about itself under <paramref name="options"/>.</summary>
-    public static ExporterInfo Info(ExporterOptions options, TenantSharding sharding, bool lastReloadSuccessful, DateTimeOffset lastReloadSuccess) =>
-        new(ExporterVersion.Current, options.PollInterval, sharding.Index, sharding.Count, sharding.Configured, sharding.Assigned.Count, lastReloadSuccessful, lastReloadSuccess);
+    public static ExporterInfo Info(ExporterOptions options, TenantSharding sharding, bool lastReloadSuccessful,
+        DateTimeOffset lastReloadSuccess) =>
+        new(ExporterVersion.Current, options.PollInterval, sharding.Index, sharding.Count, sharding.Configured, sharding.Assigned.Count,
+            lastReloadSuccessful, lastReloadSuccess);
 
     /// <summary>
     /// The metric table, /metrics (prometheus-net, gzip when accepted) and, when an OTLP endpoint is configured,
@@ -65,7 +68,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<ExporterOptions>();
-            return new RuntimeConfiguration(options, Info(options, sp.GetRequiredService<TenantSharding>(), true, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+            return new RuntimeConfiguration(options,
+                Info(options, sp.GetRequiredService<TenantSharding>(), true, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         });
         services.AddSingleton<PrometheusExposition>();
         services.AddSingleton<IMetricRecorder>(sp => sp.GetRequiredService<PrometheusExposition>());
@@ -88,7 +92,8 @@ public static class ServiceCollectionExtensions
         services.ConfigureOpenTelemetryMeterProvider((sp, builder) =>
         {
             var otlp = sp.GetRequiredService<OtlpExposition>();
-            builder.AddView(instrument => otlp.CardinalityLimitOf(instrument) is { } limit ? new MetricStreamConfiguration { CardinalityLimit = limit } : null);
+            builder.AddView(instrument => otlp.CardinalityLimitOf(instrument) is { } limit
+                ? new MetricStreamConfiguration { CardinalityLimit = limit } : null);
         });
     }
 }

@@ -51,7 +51,8 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
             {
                 using var timer = new CancellationTokenSource(options.RequestTimeout, time);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
-                var token = await sources.Credential.GetTokenAsync(new TokenRequestContext([GraphCloud.Scope(tenant.Cloud)]), timeout.Token).ConfigureAwait(false);
+                var token = await sources.Credential.GetTokenAsync(new TokenRequestContext([GraphCloud.Scope(tenant.Cloud)]), timeout.Token)
+                    .ConfigureAwait(false);
                 var claims = TokenClaims.Read(token.Token);
                 if (claims.ClientId is { } id) who = $"client id {id}";
                 report.Ok($"token: acquired ({tenant.Credential.Kind}) for {who}"
@@ -79,8 +80,11 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
         await CheckLogsAsync(tenant, sources, who, report, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Lists the service principals (Application.Read.All) and reads their jobs (Synchronization.Read.All); the jobs read, or null.</summary>
-    private async Task<IReadOnlyList<JobState>?> CheckGraphAsync(TenantOptions tenant, TenantSources sources, string who, Report report, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lists the service principals (Application.Read.All) and reads their jobs (Synchronization.Read.All); the jobs read, or null.
+    /// </summary>
+    private async Task<IReadOnlyList<JobState>?> CheckGraphAsync(TenantOptions tenant, TenantSources sources, string who, Report report,
+        CancellationToken cancellationToken)
     {
         IReadOnlyList<ServicePrincipalRef> servicePrincipals;
         JobFetchResult fetched;
@@ -101,8 +105,10 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
             var (reason, detail) = PollErrorClassifier.Classify(ex);
             report.Fail($"Graph: listing service principals failed: {detail}", reason switch
             {
-                PollErrorReason.Forbidden => $"grant the application permission Application.Read.All (Microsoft Graph) to {who}, with admin consent.",
-                PollErrorReason.Auth => "Graph refused the token: check that the app registration is in this tenant and the tenant id is right.",
+                PollErrorReason.Forbidden
+                    => $"grant the application permission Application.Read.All (Microsoft Graph) to {who}, with admin consent.",
+                PollErrorReason.Auth
+                    => "Graph refused the token: check that the app registration is in this tenant and the tenant id is right.",
                 _ => "see the error above; the exporter retries this every poll.",
             });
             return null;
@@ -132,14 +138,16 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
     }
 
     /// <summary>Runs the tenant's log source once, as the exporter would, and says how fresh its latest event is.</summary>
-    private async Task CheckLogsAsync(TenantOptions tenant, TenantSources sources, string who, Report report, CancellationToken cancellationToken)
+    private async Task CheckLogsAsync(TenantOptions tenant, TenantSources sources, string who, Report report,
+        CancellationToken cancellationToken)
     {
         if (sources.Logs is not { } source)
         {
             report.Ok("logs: none configured (Logs:Source is None): the log-based series are not exported");
             return;
         }
-        var what = source.Source == SourceNames.LogAnalytics ? $"Log Analytics workspace {tenant.Logs.WorkspaceId}" : "Graph provisioning logs";
+        var what = source.Source == SourceNames.LogAnalytics ? $"Log Analytics workspace {tenant.Logs.WorkspaceId}"
+            : "Graph provisioning logs";
         CycleOutcome outcome;
         try
         {
@@ -156,10 +164,13 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
         {
             report.Fail($"logs: {what} failed: {outcome.Detail}", failure switch
             {
-                PollErrorReason.Forbidden when source.Source == SourceNames.LogAnalytics => $"assign the Log Analytics Reader role on workspace {tenant.Logs.WorkspaceId} to {who}.",
-                PollErrorReason.Forbidden => $"grant the application permission AuditLog.Read.All (Microsoft Graph) to {who}, with admin consent.",
+                PollErrorReason.Forbidden when source.Source == SourceNames.LogAnalytics
+                    => $"assign the Log Analytics Reader role on workspace {tenant.Logs.WorkspaceId} to {who}.",
+                PollErrorReason.Forbidden
+                    => $"grant the application permission AuditLog.Read.All (Microsoft Graph) to {who}, with admin consent.",
                 PollErrorReason.Auth => "the log endpoint refused the token: check the tenant id and the cloud.",
-                _ when source.Source == SourceNames.LogAnalytics => $"check {what} exists in this cloud and its id is right; the exporter retries every poll.",
+                _ when source.Source == SourceNames.LogAnalytics
+                    => $"check {what} exists in this cloud and its id is right; the exporter retries every poll.",
                 _ => "see the error above; the exporter retries every poll.",
             });
             return;
@@ -169,7 +180,8 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
             report.Ok($"logs: {what} answers; its latest provisioning event is {HumanDuration.Format(time.GetUtcNow() - at)} old");
         else
             report.Ok($"logs: {what} answers, but holds no provisioning event from the last {HumanDuration.Format(options.Logs.LastEventLookback)}"
-                + (source.Source == SourceNames.LogAnalytics ? " (is the tenant's diagnostic setting sending ProvisioningLogs to this workspace?)" : ""));
+                + (source.Source == SourceNames.LogAnalytics
+                    ? " (is the tenant's diagnostic setting sending ProvisioningLogs to this workspace?)" : ""));
     }
 
     /// <summary>The lines of one tenant's report, counting its failures.</summary>
@@ -191,7 +203,9 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
     }
 }
 
-/// <summary>The identity and application permissions in an access token's claims, when it is a JWT; the token itself is never kept.</summary>
+/// <summary>
+/// The identity and application permissions in an access token's claims, when it is a JWT; the token itself is never kept.
+/// </summary>
 public readonly record struct TokenClaims(string? ClientId, IReadOnlyList<string> Roles)
 {
     public static TokenClaims Read(string token)
@@ -204,9 +218,11 @@ public readonly record struct TokenClaims(string? ClientId, IReadOnlyList<string
             payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
             using var doc = JsonDocument.Parse(Convert.FromBase64String(payload));
             var root = doc.RootElement;
-            string? Claim(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            string? Claim(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()
+                : null;
             var roles = root.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array
-                ? r.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).Order(StringComparer.Ordinal).ToList()
+                ? r.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)
+                    .Order(StringComparer.Ordinal).ToList()
                 : [];
             return new(Claim("appid") ?? Claim("azp"), roles);
         }

@@ -20,7 +20,8 @@ public sealed class StatusPage(TenantSnapshotStore snapshots, RuntimeConfigurati
     public const int MaxRows = 1_000;
 
     /// <summary>One job as the page shows it.</summary>
-    public sealed record JobRow(string Tenant, JobState Job, DateTimeOffset? DisableAt, double? Escrow, double? Deletion, DateTimeOffset? LastActivity)
+    public sealed record JobRow(string Tenant, JobState Job, DateTimeOffset? DisableAt, double? Escrow, double? Deletion,
+        DateTimeOffset? LastActivity)
     {
         /// <summary>Quarantined first (soonest disabled first), then the nearest to a threshold, then the longest idle.</summary>
         public (int, double, double) Severity(DateTimeOffset now) => (
@@ -43,7 +44,8 @@ public sealed class StatusPage(TenantSnapshotStore snapshots, RuntimeConfigurati
             {
                 var escrow = EscrowProximity.Compute(job.LastExecution, options.Quarantine).Select(t => (double?)t.Value).Max();
                 rows.Add(new JobRow(name, job, QuarantineFamilies.DisableAt(job, options.Quarantine), escrow,
-                    DeleteThresholdFamilies.Proximity(job, cycles.GetValueOrDefault(job.JobId), tenant.Logs is not null), JobActivityFamilies.LastActivity(job)));
+                    DeleteThresholdFamilies.Proximity(job, cycles.GetValueOrDefault(job.JobId), tenant.Logs is not null),
+                        JobActivityFamilies.LastActivity(job)));
             }
         }
         return rows.OrderBy(r => r.Severity(now)).ThenBy(r => r.Job.AppName, StringComparer.OrdinalIgnoreCase).ToList();
@@ -67,17 +69,20 @@ public sealed class StatusPage(TenantSnapshotStore snapshots, RuntimeConfigurati
             </style></head><body>
             <h1>Entra Provisioning Exporter</h1>
             """);
-        html.Append(CultureInfo.InvariantCulture, $"<p>Status at {now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z. Scrape <a href=\"metrics\">/metrics</a>; health: <a href=\"healthz\">/healthz</a>, <a href=\"readyz\">/readyz</a>.</p>\n");
+        html.Append(CultureInfo.InvariantCulture,
+            $"<p>Status at {now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z. Scrape <a href=\"metrics\">/metrics</a>; health: <a href=\"healthz\">/healthz</a>, <a href=\"readyz\">/readyz</a>.</p>\n");
 
         html.Append("<h2>Sources</h2>\n<table id=\"sources\"><tr><th>tenant</th><th>source</th><th>state</th><th>last success</th><th>last error</th><th class=\"num\">cycles</th><th class=\"num\">objects dropped</th></tr>\n");
         foreach (var tenant in snapshots.All)
         {
             foreach (var source in tenant.Sources)
             {
-                var state = source.Up ? "<span class=\"ok\">up</span>" : source.FirstCycleDone ? "<span class=\"bad\">down</span>" : "<span class=\"warn\">starting</span>";
+                var state = source.Up ? "<span class=\"ok\">up</span>" : source.FirstCycleDone ? "<span class=\"bad\">down</span>"
+                    : "<span class=\"warn\">starting</span>";
                 html.Append(CultureInfo.InvariantCulture,
                     $"<tr><td>{h.Encode(TenantName(tenant.TenantId))}</td><td>{h.Encode(source.Source)}</td><td>{state}</td>")
-                    .Append(CultureInfo.InvariantCulture, $"<td>{Ago(source.LastSuccess, now)}</td><td>{h.Encode(source.LastErrorReason ?? "")}</td>")
+                    .Append(CultureInfo.InvariantCulture,
+                        $"<td>{Ago(source.LastSuccess, now)}</td><td>{h.Encode(source.LastErrorReason ?? "")}</td>")
                     .Append(CultureInfo.InvariantCulture,
                         $"<td class=\"num\">{source.Cycles}</td><td class=\"num\">{Dropped(tenant.TenantId, source.Source)}</td></tr>\n");
             }
@@ -85,7 +90,8 @@ public sealed class StatusPage(TenantSnapshotStore snapshots, RuntimeConfigurati
         html.Append("</table>\n");
 
         html.Append(CultureInfo.InvariantCulture, $"<h2>Jobs, worst first</h2>\n<p>Showing {shown.Count} of {all.Count} jobs");
-        if (shown.Count < all.Count) html.Append(CultureInfo.InvariantCulture, $" (<a href=\"?rows={MaxRows}\">up to {MaxRows}</a>; every job is on /metrics)");
+        if (shown.Count < all.Count) html.Append(CultureInfo.InvariantCulture,
+            $" (<a href=\"?rows={MaxRows}\">up to {MaxRows}</a>; every job is on /metrics)");
         html.Append(".</p>\n<table id=\"jobs\"><tr><th>app</th><th>tenant</th><th>status</th><th>quarantine</th><th>disabled in</th><th class=\"num\">escrow proximity</th><th class=\"num\">deletion proximity</th><th>last activity</th></tr>\n");
         foreach (var r in shown)
         {
@@ -105,7 +111,8 @@ public sealed class StatusPage(TenantSnapshotStore snapshots, RuntimeConfigurati
         : "0";
 
     private string TenantName(string tenantId) =>
-        runtime.Options.Tenants.FirstOrDefault(t => string.Equals(t.TenantId, tenantId, StringComparison.OrdinalIgnoreCase))?.DisplayName ?? tenantId;
+        runtime.Options.Tenants.FirstOrDefault(t => string.Equals(t.TenantId, tenantId, StringComparison.OrdinalIgnoreCase))?.DisplayName
+            ?? tenantId;
 
     private static string Proximity(double? value) => value switch
     {
@@ -119,7 +126,8 @@ public sealed class StatusPage(TenantSnapshotStore snapshots, RuntimeConfigurati
 
     private static string Days(TimeSpan left) => left <= TimeSpan.Zero
         ? "<span class=\"bad\">now</span>"
-        : string.Create(CultureInfo.InvariantCulture, $"<span class=\"{(left.TotalDays < 7 ? "bad" : "warn")}\">{left.TotalDays:0.#} days</span>");
+        : string.Create(CultureInfo.InvariantCulture,
+            $"<span class=\"{(left.TotalDays < 7 ? "bad" : "warn")}\">{left.TotalDays:0.#} days</span>");
 
     private static string Ago(DateTimeOffset? at, DateTimeOffset now) => at is { } t ? HumanDuration.Format(now - t) + " ago" : "never";
 }

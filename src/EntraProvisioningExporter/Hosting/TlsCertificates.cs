@@ -57,9 +57,13 @@ public sealed class TlsCertificates
         return problems.Count == 0 ? (new Loaded(certificates, files), []) : (null, problems);
     }
 
-    private static bool IsHttps(IConfigurationSection endpoint) => endpoint["Url"]?.StartsWith("https:", StringComparison.OrdinalIgnoreCase) == true;
+    private static bool IsHttps(IConfigurationSection endpoint)
+        => endpoint["Url"]?.StartsWith("https:", StringComparison.OrdinalIgnoreCase) == true;
 
-    /// <summary>A PEM certificate and key (Path and KeyPath), or a PKCS#12 file (Path), as Kestrel reads them; relative paths from the content root.</summary>
+    /// <summary>
+    /// A PEM certificate and key (Path and KeyPath), or a PKCS#12 file (Path), as Kestrel reads them; relative paths from the content
+    /// root.
+    /// </summary>
     private static X509Certificate2 LoadOne(IConfigurationSection section, List<string> files)
     {
         var path = Path.GetFullPath(section["Path"]!, AppContext.BaseDirectory);
@@ -72,7 +76,8 @@ public sealed class TlsCertificates
             files.Add(keyPath);
             var certificatePem = ConfigurationFileReader.ReadText(path);
             var keyPem = ConfigurationFileReader.ReadText(keyPath);
-            certificate = string.IsNullOrEmpty(password) ? X509Certificate2.CreateFromPem(certificatePem, keyPem) : X509Certificate2.CreateFromEncryptedPem(certificatePem, keyPem, password);
+            certificate = string.IsNullOrEmpty(password) ? X509Certificate2.CreateFromPem(certificatePem, keyPem)
+                : X509Certificate2.CreateFromEncryptedPem(certificatePem, keyPem, password);
         }
         else
         {

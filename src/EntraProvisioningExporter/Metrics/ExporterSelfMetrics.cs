@@ -32,7 +32,9 @@ public sealed class ExporterSelfMetrics(IEnumerable<IMetricRecorder> recorders)
         foreach (var r in recorders) r.Add(SelfMetricFamilies.PollErrors, 1, tenantId, source, reason);
     }
 
-    /// <summary>Creates every reason's series (poll errors and dropped objects) at 0, so increase() and rate() see the first error.</summary>
+    /// <summary>
+    /// Creates every reason's series (poll errors and dropped objects) at 0, so increase() and rate() see the first error.
+    /// </summary>
     public void InitializePollErrors(string tenantId, string source)
     {
         foreach (var reason in PollErrorReason.All)

@@ -36,7 +36,8 @@ public static class JobFamily
     /// A state set: for each job, 1 for its current value and 0 for every other known value; a value Graph sends
     /// that is not known is shown as it came, with 1. A job with no value has no series.
     /// </summary>
-    public static TenantFamily StateSet(string name, string help, string label, IReadOnlyList<string> known, Func<JobState, string?> current) =>
+    public static TenantFamily StateSet(string name, string help, string label, IReadOnlyList<string> known, Func<JobState,
+        string?> current) =>
         TenantFamily.PerJob(name, help, [label], known.Count + 1, (job, w) =>
         {
             if (current(job) is not { } state) return;
@@ -51,7 +52,8 @@ public static class JobFamily
         });
 
     /// <summary>Per job, one series per value of an extra label (object type, threshold…), at most <paramref name="maxPerJob"/>.</summary>
-    public static TenantFamily Labelled(string name, string help, string label, int maxPerJob, Func<JobState, IEnumerable<(string Label, double Value)>> values) =>
+    public static TenantFamily Labelled(string name, string help, string label, int maxPerJob, Func<JobState,
+        IEnumerable<(string Label, double Value)>> values) =>
         TenantFamily.PerJob(name, help, [label], maxPerJob, (job, w) =>
         {
             foreach (var (l, v) in values(job)) w.Add(v, l);
@@ -76,5 +78,6 @@ public static class JobFamily
     /// <summary>A log series' identity, the same labels as the job series.</summary>
     public static void Add(this SampleWriter w, double value, JobKey job) => w.Add(value, job.TenantId, job.ServicePrincipalId, job.JobId);
 
-    public static void Add(this SampleWriter w, double value, JobKey job, string label) => w.Add(value, job.TenantId, job.ServicePrincipalId, job.JobId, label);
+    public static void Add(this SampleWriter w, double value, JobKey job, string label)
+        => w.Add(value, job.TenantId, job.ServicePrincipalId, job.JobId, label);
 }

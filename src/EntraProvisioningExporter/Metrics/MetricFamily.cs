@@ -65,8 +65,10 @@ public sealed class TenantFamily : MetricFamily
         IsAge = isAge;
     }
 
-    private TenantFamily(string name, string help, IReadOnlyList<string> ownLabels, int seriesPerJob, Action<JobState, SampleWriter> readJob, bool isAge)
-        : this(name, MetricKind.Gauge, help, [.. JobFamily.Identity, .. ownLabels], SeriesBound.Jobs(seriesPerJob), TenantInputs.Jobs, ReadEachJob(readJob, ownLabels.Count), isAge)
+    private TenantFamily(string name, string help, IReadOnlyList<string> ownLabels, int seriesPerJob, Action<JobState,
+        SampleWriter> readJob, bool isAge)
+        : this(name, MetricKind.Gauge, help, [.. JobFamily.Identity, .. ownLabels], SeriesBound.Jobs(seriesPerJob), TenantInputs.Jobs,
+            ReadEachJob(readJob, ownLabels.Count), isAge)
     {
         ReadJob = readJob;
     }
@@ -116,7 +118,9 @@ public sealed class TenantFamily : MetricFamily
     }
 }
 
-/// <summary>Receives a histogram family's series: per bucket (not cumulative, the last one unbounded) the count and the seconds summed.</summary>
+/// <summary>
+/// Receives a histogram family's series: per bucket (not cumulative, the last one unbounded) the count and the seconds summed.
+/// </summary>
 public abstract class HistogramWriter
 {
     public abstract void Add(IReadOnlyList<long> counts, IReadOnlyList<double> sums, params ReadOnlySpan<string> labelValues);
@@ -159,7 +163,8 @@ public sealed class TenantHistogramFamily(string name, string help, IReadOnlyLis
 /// The exporter's own state (build, configuration, shard, the last configuration reload): set at start, and again
 /// when a reload is accepted or refused.
 /// </summary>
-public sealed record ExporterInfo(string Version, TimeSpan PollInterval, int ShardIndex, int ShardCount, int ConfiguredTenants, int PolledTenants,
+public sealed record ExporterInfo(string Version, TimeSpan PollInterval, int ShardIndex, int ShardCount, int ConfiguredTenants,
+    int PolledTenants,
     bool LastReloadSuccessful, DateTimeOffset LastReloadSuccess);
 
 /// <summary>A family read from <see cref="ExporterInfo"/>.</summary>
@@ -172,11 +177,13 @@ public sealed class ExporterFamily(string name, string help, IReadOnlyList<strin
 /// <summary>A family recorded as events happen (poll cycles, HTTP responses) through <see cref="ExporterSelfMetrics"/>.</summary>
 public sealed class RecordedFamily : MetricFamily
 {
-    public RecordedFamily(string name, MetricKind kind, string help, IReadOnlyList<string> labelNames, SeriesBound series, IReadOnlyList<double>? buckets = null)
+    public RecordedFamily(string name, MetricKind kind, string help, IReadOnlyList<string> labelNames, SeriesBound series,
+        IReadOnlyList<double>? buckets = null)
         : base(name, kind, help, labelNames, series)
     {
         if (kind == MetricKind.Gauge) throw new ArgumentException("A recorded family is a counter or a histogram.", nameof(kind));
-        if ((kind == MetricKind.Histogram) != (buckets is not null)) throw new ArgumentException("A histogram, and only a histogram, has buckets.", nameof(buckets));
+        if ((kind == MetricKind.Histogram) != (buckets
+            is not null)) throw new ArgumentException("A histogram, and only a histogram, has buckets.", nameof(buckets));
         Buckets = buckets;
     }
 

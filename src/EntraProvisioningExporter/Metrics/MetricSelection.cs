@@ -28,7 +28,10 @@ public sealed class MetricSelection
     public bool Includes(string name) =>
         include.Length > 0 ? include.Any(p => Matches(p, name)) : !exclude.Any(p => Matches(p, name));
 
-    /// <summary>Whether <paramref name="pattern"/> (* any run, ? one character) matches the whole of <paramref name="name"/>; case-sensitive, as metric names are.</summary>
+    /// <summary>
+    /// Whether <paramref name="pattern"/> (* any run, ? one character) matches the whole of <paramref name="name"/>; case-sensitive, as
+    /// metric names are.
+    /// </summary>
     public static bool Matches(string pattern, string name)
     {
         // Iterative wildcard matching with one backtrack point: linear in practice, no regular expression to compile.
@@ -84,13 +87,16 @@ public sealed class MetricSelection
         }
         // An exporter that serves no provisioning family would be scraped as up while it says nothing of any job.
         var selection = new MetricSelection(options.Include, options.Exclude);
-        if (!(options.Include.Count > 0 && options.Exclude.Count > 0) && !names.Any(n => n.StartsWith(ProvisioningPrefix, StringComparison.Ordinal) && selection.Includes(n)))
+        if (!(options.Include.Count > 0 && options.Exclude.Count > 0)
+            && !names.Any(n => n.StartsWith(ProvisioningPrefix, StringComparison.Ordinal) && selection.Includes(n)))
             error(Key, $"leaves out every {ProvisioningPrefix}* family: the exporter would serve no provisioning data while its target is up.");
     }
 
     private const string ProvisioningPrefix = "entra_provisioning_";
 
-    /// <summary>The <paramref name="count"/> names nearest to the pattern (edit distance to its literal characters), nearest first.</summary>
+    /// <summary>
+    /// The <paramref name="count"/> names nearest to the pattern (edit distance to its literal characters), nearest first.
+    /// </summary>
     public static IReadOnlyList<string> Closest(string pattern, IEnumerable<string> names, int count)
     {
         var literal = pattern.Replace("*", "", StringComparison.Ordinal).Replace("?", "", StringComparison.Ordinal);

@@ -4,10 +4,14 @@ using Microsoft.Extensions.Logging;
 
 namespace EntraProvisioningExporter.Sources;
 
-/// <summary>Why an object read from Microsoft was left out (label <c>reason</c> of entra_exporter_dropped_objects_total). A bounded set.</summary>
+/// <summary>
+/// Why an object read from Microsoft was left out (label <c>reason</c> of entra_exporter_dropped_objects_total). A bounded set.
+/// </summary>
 public static class DropReason
 {
-    /// <summary>Its JSON cannot be read at all (truncated, not JSON, nested past the reader's depth limit, not the expected shape).</summary>
+    /// <summary>
+    /// Its JSON cannot be read at all (truncated, not JSON, nested past the reader's depth limit, not the expected shape).
+    /// </summary>
     public const string Unreadable = "unreadable";
 
     /// <summary>It is JSON but lacks what identifies it (no id, not an object, a field of the wrong type the SDK refuses).</summary>
@@ -72,7 +76,8 @@ public sealed partial class DroppedObjects(ExporterSelfMetrics metrics, ILogger<
     }
 
     private static string Bounded(string? text) =>
-        string.IsNullOrEmpty(text) ? "(no id)" : text.Length <= MaxLoggedIdLength ? text : text[..MaxLoggedIdLength] + $"…({text.Length} chars)";
+        string.IsNullOrEmpty(text) ? "(no id)" : text.Length <= MaxLoggedIdLength ? text : text[..MaxLoggedIdLength]
+            + $"…({text.Length} chars)";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant} source {Source}: dropped {ObjectId} ({Reason}): {Detail}. Logged once per object and reason; entra_exporter_dropped_objects_total counts every drop")]
     private static partial void LogDropped(ILogger logger, string tenant, string source, string objectId, string reason, string detail);

@@ -20,7 +20,8 @@ public static class PollErrorReason
     public const string Partial = "partial";
     public const string Internal = "internal";
 
-    public static readonly IReadOnlyList<string> All = [Auth, Forbidden, Throttled, ServerError, Timeout, Network, BadResponse, ClientError, Partial, Internal];
+    public static readonly IReadOnlyList<string> All = [Auth, Forbidden, Throttled, ServerError, Timeout, Network, BadResponse, ClientError,
+        Partial, Internal];
 
     public static string FromStatus(int status) => status switch
     {
@@ -44,16 +45,22 @@ public static class PollErrorClassifier
         LogAnalytics.LogsQueryPartialFailureException p => (PollErrorReason.Partial, p.Message),
         Azure.RequestFailedException { Status: 0 } r => (PollErrorReason.Network, $"Network error: {FirstLine(r.Message)}"),
         Azure.RequestFailedException r => (PollErrorReason.FromStatus(r.Status), $"Log Analytics answered {r.Status} {r.ErrorCode}."),
-        ODataError o => (PollErrorReason.FromStatus(o.ResponseStatusCode), $"Graph answered {o.ResponseStatusCode} {o.Error?.Code}: {o.Error?.Message}"),
-        ApiException { ResponseStatusCode: 0 } a => (PollErrorReason.BadResponse, $"Graph's response could not be read: {FirstLine(a.Message)}"),
+        ODataError o => (PollErrorReason.FromStatus(o.ResponseStatusCode),
+            $"Graph answered {o.ResponseStatusCode} {o.Error?.Code}: {o.Error?.Message}"),
+        ApiException { ResponseStatusCode: 0 } a
+            => (PollErrorReason.BadResponse, $"Graph's response could not be read: {FirstLine(a.Message)}"),
         // The SDK's ServiceException (e.g. a failed $batch) carries Graph's error body in its inner exception.
-        ApiException a => (PollErrorReason.FromStatus(a.ResponseStatusCode), $"Graph answered {a.ResponseStatusCode}: {Bounded(a.InnerException?.Message ?? a.Message)}"),
-        AuthenticationFailedException or CredentialUnavailableException => (PollErrorReason.Auth, $"Token acquisition failed: {FirstLine(ex.Message)}"),
+        ApiException a => (PollErrorReason.FromStatus(a.ResponseStatusCode),
+            $"Graph answered {a.ResponseStatusCode}: {Bounded(a.InnerException?.Message ?? a.Message)}"),
+        AuthenticationFailedException or CredentialUnavailableException
+            => (PollErrorReason.Auth, $"Token acquisition failed: {FirstLine(ex.Message)}"),
         TokenDestinationRefusedException => (PollErrorReason.Auth, ex.Message),
-        TimeoutException or TaskCanceledException or OperationCanceledException => (PollErrorReason.Timeout, "The request or cycle timed out."),
+        TimeoutException or TaskCanceledException or OperationCanceledException
+            => (PollErrorReason.Timeout, "The request or cycle timed out."),
         HttpRequestException { StatusCode: { } code } => (PollErrorReason.FromStatus((int)code), $"HTTP {(int)code}."),
         HttpRequestException h => (PollErrorReason.Network, $"Network error: {FirstLine(h.Message)}"),
-        JsonException or FormatException or InvalidDataException => (PollErrorReason.BadResponse, $"Unreadable response: {FirstLine(ex.Message)}"),
+        JsonException or FormatException or InvalidDataException
+            => (PollErrorReason.BadResponse, $"Unreadable response: {FirstLine(ex.Message)}"),
         _ => (PollErrorReason.Internal, $"{ex.GetType().Name}: {FirstLine(ex.Message)}"),
     };
 

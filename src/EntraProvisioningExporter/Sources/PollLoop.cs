@@ -30,7 +30,8 @@ public interface IPolledSource
 /// and after a cycle past the app's limit (x-ms-throttle-limit-percentage above 1.0) the loop lets one tick pass before the
 /// next cycle: it polls at half the rate until Graph says the app is back under its limit.
 /// </summary>
-public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration runtime, TenantSnapshotStore health, ExporterSelfMetrics metrics,
+public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration runtime, TenantSnapshotStore health,
+    ExporterSelfMetrics metrics,
     TimeProvider time, ILogger logger, Graph.GraphThrottleMeter? throttle = null)
 {
     private bool slowedDown;
@@ -47,7 +48,8 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
             if (succeeded && reading is { } r && r.PastTheLimit != slowedDown)
             {
                 slowedDown = r.PastTheLimit;
-                LogThrottleHeadroom(logger, source.Source, source.TenantName, r.LimitRatio, slowedDown ? "polls at half the rate" : "polls at its interval again");
+                LogThrottleHeadroom(logger, source.Source, source.TenantName, r.LimitRatio,
+                    slowedDown ? "polls at half the rate" : "polls at its interval again");
             }
             if (slowedDown)
             {

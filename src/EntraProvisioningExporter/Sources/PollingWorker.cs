@@ -41,15 +41,19 @@ public sealed partial class PollingWorker(
     /// </summary>
     public static readonly IReadOnlyList<string> SharedSourceSettings =
     [
-        nameof(ExporterOptions.RequestTimeout), nameof(ExporterOptions.MaxConcurrentRequestsPerTenant), nameof(ExporterOptions.MaxBatchRetries),
+        nameof(ExporterOptions.RequestTimeout), nameof(ExporterOptions.MaxConcurrentRequestsPerTenant),
+            nameof(ExporterOptions.MaxBatchRetries),
         nameof(ExporterOptions.HttpMaxRetries), nameof(ExporterOptions.HttpRetryDelay), nameof(ExporterOptions.Logs),
     ];
 
-    /// <summary>The credentials the start-up check made (<see cref="TenantCredentials"/>), so start uses exactly what was checked.</summary>
+    /// <summary>
+    /// The credentials the start-up check made (<see cref="TenantCredentials"/>), so start uses exactly what was checked.
+    /// </summary>
     public void StartWith(IReadOnlyDictionary<string, Azure.Core.TokenCredential?> prepared) => startCredentials = prepared;
 
     /// <summary>A running tenant: its settings, sources and loops.</summary>
-    private sealed record TenantRun(TenantOptions Tenant, TenantSources Sources, IReadOnlyList<string> SourceNames, CancellationTokenSource Stop, Task Loops);
+    private sealed record TenantRun(TenantOptions Tenant, TenantSources Sources, IReadOnlyList<string> SourceNames,
+        CancellationTokenSource Stop, Task Loops);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -103,8 +107,10 @@ public sealed partial class PollingWorker(
             shared = sharedNow;
             var sharding = new TenantSharding(options);
             if (sharding.Count > 1)
-                LogShard(logger, sharding.Index, sharding.Count, sharding.Assigned.Count, sharding.Configured, string.Join(", ", sharding.Assigned.Select(t => t.DisplayName)));
-            var desired = sharding.Assigned.GroupBy(t => t.TenantId!, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+                LogShard(logger, sharding.Index, sharding.Count, sharding.Assigned.Count, sharding.Configured,
+                    string.Join(", ", sharding.Assigned.Select(t => t.DisplayName)));
+            var desired = sharding.Assigned.GroupBy(t => t.TenantId!, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
 
             foreach (var (id, run) in running.Where(r => !desired.ContainsKey(r.Key)).ToList())
             {
@@ -159,7 +165,8 @@ public sealed partial class PollingWorker(
             // Registered before the loop runs, so readiness waits for every source; every reason's series starts at 0.
             snapshots.Register(source.TenantId, source.Source);
             metrics.InitializePollErrors(source.TenantId, source.Source);
-            var loop = new PollLoop(source, runtime, snapshots, metrics, time, loopLogger, sources.Throttles.GetValueOrDefault(source.Source));
+            var loop = new PollLoop(source, runtime, snapshots, metrics, time, loopLogger,
+                sources.Throttles.GetValueOrDefault(source.Source));
             return Task.Run(() => loop.RunAsync(stop.Token), CancellationToken.None);
         }).ToList();
         running[tenant.TenantId!] = new TenantRun(tenant, sources, [.. polled.Select(p => p.Source)], stop, Task.WhenAll(loops));
@@ -183,7 +190,8 @@ public sealed partial class PollingWorker(
 
     /// <summary>Whether two settings of a tenant give the same sources: equal but for the credential's secret material.</summary>
     private static bool SameSources(TenantOptions a, TenantOptions b) =>
-        (a.Credential.Kind.Equals(CredentialKind.None, StringComparison.OrdinalIgnoreCase) == b.Credential.Kind.Equals(CredentialKind.None, StringComparison.OrdinalIgnoreCase))
+        (a.Credential.Kind.Equals(CredentialKind.None, StringComparison.OrdinalIgnoreCase) == b.Credential.Kind.Equals(CredentialKind.None,
+            StringComparison.OrdinalIgnoreCase))
         && Shape(a) == Shape(b);
 
     /// <summary>The tenant's settings as JSON with the credential left out (compared, never logged).</summary>

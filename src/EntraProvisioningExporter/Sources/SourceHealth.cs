@@ -13,10 +13,13 @@ public static class SourceNames
 }
 
 /// <summary>The health of one source of one tenant as of its last cycle, and how many cycles it finished. Immutable.</summary>
-public sealed record SourceHealth(string TenantId, string Source, bool Up, DateTimeOffset? LastSuccess, string? LastErrorReason, long Cycles)
+public sealed record SourceHealth(string TenantId, string Source, bool Up, DateTimeOffset? LastSuccess, string? LastErrorReason,
+    long Cycles)
 {
     public bool FirstCycleDone => Cycles > 0;
 
-    /// <summary>The last cycle's throttling headroom, for a source that talks to Graph; null for one that does not, or before its first cycle.</summary>
+    /// <summary>
+    /// The last cycle's throttling headroom, for a source that talks to Graph; null for one that does not, or before its first cycle.
+    /// </summary>
     public Graph.GraphThrottleReading? Throttle { get; init; }
 }

@@ -90,14 +90,17 @@ public sealed class TenantSnapshotStore
     public void ReportSuccess(string tenantId, string source, DateTimeOffset at, Graph.GraphThrottleReading? throttle = null) =>
         UpdateSource(tenantId, source, old => old is null
             ? new SourceHealth(tenantId, source, true, at, null, 1) { Throttle = throttle }
-            : old with { Up = true, LastSuccess = at, LastErrorReason = null, Cycles = old.Cycles + 1, Throttle = throttle ?? old.Throttle });
+            : old with { Up = true, LastSuccess = at, LastErrorReason = null, Cycles = old.Cycles + 1,
+                Throttle = throttle ?? old.Throttle });
 
     public void ReportFailure(string tenantId, string source, string reason, Graph.GraphThrottleReading? throttle = null) =>
         UpdateSource(tenantId, source, old => old is null
             ? new SourceHealth(tenantId, source, false, null, reason, 1) { Throttle = throttle }
             : old with { Up = false, LastErrorReason = reason, Cycles = old.Cycles + 1, Throttle = throttle ?? old.Throttle });
 
-    /// <summary>Forgets a tenant (removed from the configuration, or restarted): announced as an empty snapshot, so its series go.</summary>
+    /// <summary>
+    /// Forgets a tenant (removed from the configuration, or restarted): announced as an empty snapshot, so its series go.
+    /// </summary>
     public void Remove(string tenantId)
     {
         TenantSnapshot gone;

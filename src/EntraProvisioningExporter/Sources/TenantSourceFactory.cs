@@ -16,7 +16,8 @@ public delegate Azure.Core.TokenCredential? CredentialFactory(TenantOptions tena
 /// HTTP clients they use: disposed when the tenant is removed or rebuilt (after its loops have stopped), so its
 /// connections close rather than wait for the pool's idle timeout.
 /// </summary>
-public sealed record TenantSources(RotatingCredential? Credential, GraphJobSource Graph, IPolledSource Jobs, IPolledSource? Logs, IReadOnlyList<IDisposable> Owned) : IDisposable
+public sealed record TenantSources(RotatingCredential? Credential, GraphJobSource Graph, IPolledSource Jobs, IPolledSource? Logs,
+    IReadOnlyList<IDisposable> Owned) : IDisposable
 {
     /// <summary>The throttling meter of each source that talks to Graph, by source name.</summary>
     public IReadOnlyDictionary<string, GraphThrottleMeter> Throttles { get; init; } = new Dictionary<string, GraphThrottleMeter>();
@@ -39,7 +40,9 @@ public sealed class TenantSourceFactory(
     DroppedObjects drops,
     CredentialFactory credentials)
 {
-    /// <summary>The tenant's sources under the options in force, with its credential already made (<see cref="TenantCredentials"/>).</summary>
+    /// <summary>
+    /// The tenant's sources under the options in force, with its credential already made (<see cref="TenantCredentials"/>).
+    /// </summary>
     public TenantSources Create(TenantOptions tenant, Azure.Core.TokenCredential? tenantCredential)
     {
         var o = runtime.Options;
@@ -49,18 +52,21 @@ public sealed class TenantSourceFactory(
         {
             [SourceNames.GraphJobs] = new(new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphJobs)),
         };
-        var (client, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential, time, throttle: throttles[SourceNames.GraphJobs]);
+        var (client, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphJobs, credential, time,
+            throttle: throttles[SourceNames.GraphJobs]);
         owned.Add(http);
         var batch = new GraphBatchRunner(client, o.MaxConcurrentRequestsPerTenant, o.MaxBatchRetries, time);
         var graph = new GraphJobSource(tenant.TenantId!, client, batch, new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphJobs));
         var poller = new TenantJobPoller(tenant, runtime, graph, snapshots, time);
-        return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential, owned, throttles), owned) { Throttles = throttles };
+        return new TenantSources(credential, graph, poller, LogSource(tenant, o, credential, owned, throttles),
+            owned) { Throttles = throttles };
     }
 
     /// <summary>The credential the configuration asks for now (a rotation gives a new one), or null for none.</summary>
     public Azure.Core.TokenCredential? Credential(TenantOptions tenant) => credentials(tenant);
 
-    private IPolledSource? LogSource(TenantOptions tenant, ExporterOptions o, Azure.Core.TokenCredential? credential, List<IDisposable> owned,
+    private IPolledSource? LogSource(TenantOptions tenant, ExporterOptions o, Azure.Core.TokenCredential? credential,
+        List<IDisposable> owned,
         Dictionary<string, GraphThrottleMeter> throttles)
     {
         if (LogSourceKind.LogAnalytics.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
@@ -74,19 +80,23 @@ public sealed class TenantSourceFactory(
             var la = new LogsQueryClient(LogAnalyticsCloud.EndpointOf(tenant), credential, new LogsQueryClientOptions
             {
                 Scope = LogAnalyticsCloud.Scope(tenant.Cloud),
-                Retry = { MaxRetries = o.HttpMaxRetries, Delay = o.HttpRetryDelay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : o.HttpRetryDelay },
+                Retry = { MaxRetries = o.HttpMaxRetries,
+                    Delay = o.HttpRetryDelay <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : o.HttpRetryDelay },
                 Transport = new Azure.Core.Pipeline.HttpClientTransport(http),
             }, uri => LogAnalyticsCloud.MayReceiveToken(uri) || (tenant.AllowTokenToLoopback && GraphCloud.IsLoopback(uri)));
-            return new LogAnalyticsLogSource(tenant, o, la, snapshots, time, new SourceDrops(drops, tenant.TenantId!, SourceNames.LogAnalytics));
+            return new LogAnalyticsLogSource(tenant, o, la, snapshots, time,
+                new SourceDrops(drops, tenant.TenantId!, SourceNames.LogAnalytics));
         }
         if (LogSourceKind.Graph.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
             var budget = new RequestBudget(o.Logs.GraphRequestsPer10Seconds, time);
-            var throttle = throttles[SourceNames.GraphProvisioningLogs] = new GraphThrottleMeter(new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphProvisioningLogs));
+            var throttle = throttles[SourceNames.GraphProvisioningLogs] = new GraphThrottleMeter(new SourceDrops(drops, tenant.TenantId!,
+                SourceNames.GraphProvisioningLogs));
             var (logsClient, http) = GraphClientBuilder.Build(tenant, o, metrics, SourceNames.GraphProvisioningLogs, credential, time,
                 new RequestBudgetHandler(budget), throttle);
             owned.Add(http);
-            return new GraphLogSource(tenant, o, logsClient, budget, snapshots, time, new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphProvisioningLogs));
+            return new GraphLogSource(tenant, o, logsClient, budget, snapshots, time,
+                new SourceDrops(drops, tenant.TenantId!, SourceNames.GraphProvisioningLogs));
         }
         return null;
     }

@@ -29,17 +29,21 @@ public sealed class ConfiguredExporter : IAsyncDisposable
     public ManagedProcess Process { get; private set; } = null!;
 
     /// <summary>Writes the files (interval 20 s, the old token), starts the exporter and waits until it serves them.</summary>
-    /// <param name="kubelet">Lay the secrets out as the kubelet does a mounted Secret, and update them as it does (<see cref="WriteTokenAsync"/>).</param>
-    public static async Task<ConfiguredExporter> StartAsync(string build, IEnumerable<string>? arguments = null, string grace = "00:00:00", bool waitReady = true, bool kubelet = false)
+    /// <param name="kubelet">Lay the secrets out as the kubelet does a mounted Secret, and update them as it does (<see
+    /// cref="WriteTokenAsync"/>).</param>
+    public static async Task<ConfiguredExporter> StartAsync(string build, IEnumerable<string>? arguments = null, string grace = "00:00:00",
+        bool waitReady = true, bool kubelet = false)
     {
-        var exporter = new ConfiguredExporter(System.IO.Directory.CreateTempSubdirectory("entra-config-").FullName, Tools.FreePort()) { kubelet = kubelet };
+        var exporter = new ConfiguredExporter(System.IO.Directory.CreateTempSubdirectory("entra-config-").FullName,
+            Tools.FreePort()) { kubelet = kubelet };
         System.IO.Directory.CreateDirectory(exporter.Secrets);
         await exporter.WriteConfigAsync(20, grace);
         await exporter.WriteTokenAsync(OldToken);
         exporter.Process = StartUnprivileged(ExporterBuild.Named(build),
             ["--demo", "--urls", $"http://127.0.0.1:{exporter.Port}", "--ConfigFile", exporter.ConfigFile, "--SecretsDirectory", exporter.Secrets, .. arguments ?? []]);
         if (waitReady)
-            await Tools.Eventually(async () => await exporter.StateAsync() == (20, OldToken), TimeSpan.FromSeconds(90), "the exporter serving its files: " + exporter.Process.Describe());
+            await Tools.Eventually(async () => await exporter.StateAsync() == (20, OldToken), TimeSpan.FromSeconds(90),
+                "the exporter serving its files: " + exporter.Process.Describe());
         return exporter;
     }
 
@@ -48,14 +52,17 @@ public sealed class ConfiguredExporter : IAsyncDisposable
     {
         var (fileName, prefix) = build.Command;
         return IsRoot
-            ? ManagedProcess.Start(Tools.Require("setpriv"), ["--bounding-set", "-dac_override,-dac_read_search", "--", fileName, .. prefix, .. arguments])
+            ? ManagedProcess.Start(Tools.Require("setpriv"),
+                ["--bounding-set", "-dac_override,-dac_read_search", "--", fileName, .. prefix, .. arguments])
             : ManagedProcess.Start(fileName, [.. prefix, .. arguments]);
     }
 
-    private static bool IsRoot => File.ReadLines("/proc/self/status").Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
+    private static bool IsRoot => File.ReadLines("/proc/self/status")
+        .Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
 
     public Task WriteConfigAsync(int pollIntervalSeconds, string grace = "00:00:00") => File.WriteAllTextAsync(ConfigFile,
-        System.Text.Json.JsonSerializer.Serialize(new { Exporter = new { PollInterval = TimeSpan.FromSeconds(pollIntervalSeconds).ToString("c"), MetricsAuth = new { Mode = "Bearer", GracePeriod = grace } } }));
+        System.Text.Json.JsonSerializer.Serialize(new { Exporter = new { PollInterval = TimeSpan.FromSeconds(pollIntervalSeconds)
+            .ToString("c"), MetricsAuth = new { Mode = "Bearer", GracePeriod = grace } } }));
 
     private bool kubelet;
 
@@ -80,11 +87,14 @@ public sealed class ConfiguredExporter : IAsyncDisposable
         File.CreateSymbolicLink(Path.Combine(Secrets, "..data_tmp"), stamp);
         System.Diagnostics.Process.Start("mv", ["-T", Path.Combine(Secrets, "..data_tmp"), data])!.WaitForExit();
         foreach (var name in files.Keys)
-            if (new FileInfo(Path.Combine(Secrets, name)).LinkTarget is null) File.CreateSymbolicLink(Path.Combine(Secrets, name), Path.Combine("..data", name));
+            if (new FileInfo(Path.Combine(Secrets, name)).LinkTarget is null) File.CreateSymbolicLink(Path.Combine(Secrets, name),
+                Path.Combine("..data", name));
         if (previous is not null) System.IO.Directory.Delete(Path.Combine(Secrets, previous), recursive: true);
     }
 
-    /// <summary>The poll interval in force and the token /metrics accepts (the first of the two that does), or (0, "") when neither.</summary>
+    /// <summary>
+    /// The poll interval in force and the token /metrics accepts (the first of the two that does), or (0, "") when neither.
+    /// </summary>
     public async Task<(double Interval, string Token)> StateAsync()
     {
         foreach (var token in (string[])[OldToken, NewToken])
@@ -114,7 +124,8 @@ public sealed class ConfiguredExporter : IAsyncDisposable
             using var request = new HttpRequestMessage(HttpMethod.Get, "metrics") { Headers = { Authorization = new("Bearer", token) } };
             using var response = await Http.SendAsync(request);
             if (response.IsSuccessStatusCode)
-                return MetricsText.Parse(await response.Content.ReadAsStringAsync()).Named("entra_exporter_config_last_reload_successful").Single().Value;
+                return MetricsText.Parse(await response.Content.ReadAsStringAsync()).Named("entra_exporter_config_last_reload_successful")
+                    .Single().Value;
         }
         throw new InvalidOperationException("neither token is accepted");
     }
@@ -122,7 +133,9 @@ public sealed class ConfiguredExporter : IAsyncDisposable
     /// <summary>The log lines written so far (stdout; one line a log event).</summary>
     public IReadOnlyList<string> Lines => Process.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>Waits for a log line, after the first <paramref name="skip"/> lines, that contains every one of <paramref name="parts"/>.</summary>
+    /// <summary>
+    /// Waits for a log line, after the first <paramref name="skip"/> lines, that contains every one of <paramref name="parts"/>.
+    /// </summary>
     public Task<string> WaitForLineAsync(int skip, params string[] parts) => WaitForLineAsync(skip, TimeSpan.FromSeconds(30), parts);
 
     public async Task<string> WaitForLineAsync(int skip, TimeSpan timeout, params string[] parts)
@@ -153,7 +166,8 @@ public sealed class ConfiguredExporter : IAsyncDisposable
         int Count(string what)
         {
             var n = 0;
-            for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal)) n++;
+            for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length,
+                StringComparison.Ordinal)) n++;
             return n;
         }
         return Count("Configuration reload accepted after") + Count("Configuration reload refused after");
@@ -183,7 +197,8 @@ public sealed class ConfiguredExporter : IAsyncDisposable
 
     /// <summary>/proc/PID/fd and /proc/PID/task: open file descriptors and threads.</summary>
     public (int Descriptors, int Threads) Resources() =>
-        (System.IO.Directory.GetFileSystemEntries($"/proc/{Process.Id}/fd").Length, System.IO.Directory.GetDirectories($"/proc/{Process.Id}/task").Length);
+        (System.IO.Directory.GetFileSystemEntries($"/proc/{Process.Id}/fd").Length,
+            System.IO.Directory.GetDirectories($"/proc/{Process.Id}/task").Length);
 
     public async ValueTask DisposeAsync()
     {

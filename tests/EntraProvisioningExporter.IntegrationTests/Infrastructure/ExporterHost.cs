@@ -20,16 +20,19 @@ public sealed class ExporterHost : IAsyncDisposable
     public Uri Address { get; }
     public HttpClient Http { get; }
 
-    public static async Task<ExporterHost> StartAsync(IEnumerable<string> args, TimeProvider? time = null, Action<WebApplicationBuilder>? configure = null)
+    public static async Task<ExporterHost> StartAsync(IEnumerable<string> args, TimeProvider? time = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
-        var app = await ExporterApplication.BuildAsync([.. args, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], new ExporterHostOptions { Time = time, Configure = configure });
+        var app = await ExporterApplication.BuildAsync([.. args, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"],
+            new ExporterHostOptions { Time = time, Configure = configure });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ExporterHost(app, new Uri(address));
     }
 
     public async Task WaitReadyAsync(TimeSpan? timeout = null) =>
-        await Tools.Eventually(async () => (await Http.GetAsync("/readyz")).IsSuccessStatusCode, timeout ?? TimeSpan.FromSeconds(60), "/readyz to report ready");
+        await Tools.Eventually(async () => (await Http.GetAsync("/readyz")).IsSuccessStatusCode, timeout ?? TimeSpan.FromSeconds(60),
+            "/readyz to report ready");
 
     public Task<string> MetricsAsync() => Http.GetStringAsync("/metrics");
 

@@ -9,7 +9,8 @@ public sealed record KqlQuery(string Name, string Query, string? ValueColumn = n
 /// <summary>What Microsoft's Kusto language service said of one query.</summary>
 public sealed record KqlResult(string Name, bool Valid, IReadOnlyList<string> Problems, IReadOnlyList<string> Columns)
 {
-    public override string ToString() => $"{Name}: {(Valid ? "valid" : "INVALID")} {string.Join("; ", Problems)} -> ({string.Join(", ", Columns)})";
+    public override string ToString()
+        => $"{Name}: {(Valid ? "valid" : "INVALID")} {string.Join("; ", Problems)} -> ({string.Join(", ", Columns)})";
 }
 
 /// <summary>
@@ -43,8 +44,10 @@ public static class KqlCheck
             return report.RootElement.GetProperty("results").EnumerateArray().Select(r => new KqlResult(
                 r.GetProperty("name").GetString()!,
                 r.GetProperty("valid").GetBoolean(),
-                r.GetProperty("problems").EnumerateArray().Select(p => $"{p.GetProperty("severity").GetString()} {p.GetProperty("code").GetString()}: {p.GetProperty("message").GetString()}").ToList(),
-                r.GetProperty("columns").EnumerateArray().Select(c => $"{c.GetProperty("name").GetString()}:{c.GetProperty("type").GetString()}").ToList())).ToList();
+                r.GetProperty("problems").EnumerateArray()
+                    .Select(p => $"{p.GetProperty("severity").GetString()} {p.GetProperty("code").GetString()}: {p.GetProperty("message").GetString()}").ToList(),
+                r.GetProperty("columns").EnumerateArray()
+                    .Select(c => $"{c.GetProperty("name").GetString()}:{c.GetProperty("type").GetString()}").ToList())).ToList();
         }
         finally
         {

@@ -4,7 +4,9 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace EntraProvisioningExporter.IntegrationTests.Infrastructure;
 
-/// <summary>A self-signed certificate for 127.0.0.1, valid from five minutes ago for a day: what a test's HTTPS endpoint presents.</summary>
+/// <summary>
+/// A self-signed certificate for 127.0.0.1, valid from five minutes ago for a day: what a test's HTTPS endpoint presents.
+/// </summary>
 public static class LoopbackCertificate
 {
     public static X509Certificate2 Create(string subject = "CN=127.0.0.1")

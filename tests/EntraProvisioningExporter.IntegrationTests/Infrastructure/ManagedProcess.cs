@@ -12,7 +12,8 @@ public sealed class ManagedProcess : IAsyncDisposable
 
     private ManagedProcess(Process process) => this.process = process;
 
-    public static ManagedProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    public static ManagedProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null,
+        string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -39,7 +40,8 @@ public sealed class ManagedProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the exporter: the IL build on the JIT by default, or the native AOT binary the image ships.</summary>
-    public static ManagedProcess StartExporter(IEnumerable<string> arguments, IDictionary<string, string>? environment = null, ExporterBuild? build = null)
+    public static ManagedProcess StartExporter(IEnumerable<string> arguments, IDictionary<string, string>? environment = null,
+        ExporterBuild? build = null)
     {
         var (fileName, prefix) = (build ?? ExporterBuild.Jit).Command;
         return Start(fileName, [.. prefix, .. arguments], environment);
@@ -58,7 +60,8 @@ public sealed class ManagedProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
-    public string Describe() => $"exit={(process.HasExited ? process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "running")}\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
+    public string Describe()
+        => $"exit={(process.HasExited ? process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "running")}\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
 
     public async ValueTask DisposeAsync()
     {

@@ -7,7 +7,8 @@ public static class Monitoring
 {
     public static string RulesFile => Repo.Path("charts", "entra-provisioning-exporter", "files", "prometheus", "alerts.yaml");
     /// <summary>The promtool unit tests of the rules: one file per evaluation interval.</summary>
-    public static IReadOnlyList<string> RuleTestFiles => [Repo.Path("tests", "prometheus", "alerts.test.yaml"), Repo.Path("tests", "prometheus", "baseline.test.yaml")];
+    public static IReadOnlyList<string> RuleTestFiles
+        => [Repo.Path("tests", "prometheus", "alerts.test.yaml"), Repo.Path("tests", "prometheus", "baseline.test.yaml")];
     public static string DashboardFile => Repo.Path("charts", "entra-provisioning-exporter", "files", "grafana", "entra-provisioning.json");
 
     public static YamlMappingNode LoadYaml(string path)
@@ -19,7 +20,8 @@ public static class Monitoring
     }
 
     /// <summary>Every alerting rule: name, expression, labels, annotations.</summary>
-    public static IReadOnlyList<(string Alert, string Expr, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations)> Alerts()
+    public static IReadOnlyList<(string Alert, string Expr, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string,
+        string> Annotations)> Alerts()
     {
         var root = LoadYaml(RulesFile);
         return ((YamlSequenceNode)root["groups"]).Cast<YamlMappingNode>()
@@ -38,7 +40,9 @@ public static class Monitoring
             .Select(r => ((YamlScalarNode)r["record"]).Value!)
             .ToList();
 
-    /// <summary>Every rule group: its name, its own evaluation interval (null: the global one), and each rule's name and expression.</summary>
+    /// <summary>
+    /// Every rule group: its name, its own evaluation interval (null: the global one), and each rule's name and expression.
+    /// </summary>
     public static IReadOnlyList<(string Name, string? Interval, IReadOnlyList<(string Name, bool Recorded, string Expr)> Rules)> Groups() =>
         ((YamlSequenceNode)LoadYaml(RulesFile)["groups"]).Cast<YamlMappingNode>()
             .Select(g => (((YamlScalarNode)g["name"]).Value!,
@@ -57,14 +61,16 @@ public static class Monitoring
 
     /// <summary>GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to hyphens.</summary>
     public static string Slug(string heading) =>
-        new string(heading.Trim().ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_').ToArray()).Replace(' ', '-');
+        new string(heading.Trim().ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_').ToArray())
+            .Replace(' ', '-');
 }
 
 /// <summary>A real Alertmanager (the Debian package, 0.25) on loopback, clustering off.</summary>
 public sealed class AlertmanagerServer : ToolServer
 {
     public static Task<AlertmanagerServer> StartAsync(string configYaml) =>
-        StartAsync(new AlertmanagerServer(), ["alertmanager", "prometheus-alertmanager"], "alertmanager.yml", configYaml, null, (dir, port) =>
+        StartAsync(new AlertmanagerServer(), ["alertmanager", "prometheus-alertmanager"], "alertmanager.yml", configYaml, null,
+            (dir, port) =>
         [
             $"--config.file={Path.Combine(dir, "alertmanager.yml")}",
             $"--storage.path={Path.Combine(dir, "data")}",
@@ -74,7 +80,8 @@ public sealed class AlertmanagerServer : ToolServer
         ], "Alertmanager");
 
     /// <summary>The alerts Alertmanager holds (API v2).</summary>
-    public async Task<IReadOnlyList<(Dictionary<string, string> Labels, Dictionary<string, string> Annotations, string State)>> AlertsAsync()
+    public async Task<IReadOnlyList<(Dictionary<string, string> Labels, Dictionary<string, string> Annotations,
+        string State)>> AlertsAsync()
     {
         var json = await Http.GetStringAsync("api/v2/alerts");
         using var doc = System.Text.Json.JsonDocument.Parse(json);

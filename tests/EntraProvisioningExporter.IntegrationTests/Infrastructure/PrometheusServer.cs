@@ -25,7 +25,8 @@ public sealed class PrometheusServer : ToolServer
             throw new InvalidOperationException($"Query failed: {promql}: {response}");
         var data = response.GetProperty("data");
         if (data.GetProperty("resultType").GetString() == "scalar")
-            return [(new Dictionary<string, string>(), double.Parse(data.GetProperty("result")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture))];
+            return [(new Dictionary<string, string>(),
+                double.Parse(data.GetProperty("result")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture))];
         return data.GetProperty("result").EnumerateArray().Select(r => (
             r.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""),
             double.Parse(r.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture))).ToList();

@@ -17,5 +17,6 @@ public static class Repo
     /// <summary>Debug or Release, as this test assembly was built.</summary>
     public static string Configuration { get; } = AppContext.BaseDirectory.Contains($"{System.IO.Path.DirectorySeparatorChar}Release{System.IO.Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    public static string ExporterDll => Path("src", "EntraProvisioningExporter", "bin", Configuration, "net10.0", "EntraProvisioningExporter.dll");
+    public static string ExporterDll
+        => Path("src", "EntraProvisioningExporter", "bin", Configuration, "net10.0", "EntraProvisioningExporter.dll");
 }

@@ -13,7 +13,8 @@ public sealed class SimulatedTenantRun : IAsyncDisposable
 
     public sealed record Tenant(string TenantId, string WorkspaceId, string SimulatorUrl);
 
-    public static async Task<SimulatedTenantRun> StartAsync(ExporterBuild build, Func<Tenant, string[]> settings, IDictionary<string, string>? environment = null, FaultRule? fault = null)
+    public static async Task<SimulatedTenantRun> StartAsync(ExporterBuild build, Func<Tenant, string[]> settings, IDictionary<string,
+        string>? environment = null, FaultRule? fault = null)
     {
         // Real time: the exporter runs as a separate process (JIT or AOT), which cannot share a fake clock.
         var time = new AcceleratedTimeProvider(DateTimeOffset.UtcNow, 1);
@@ -30,7 +31,8 @@ public sealed class SimulatedTenantRun : IAsyncDisposable
             "--Exporter:Tenants:0:GraphEndpoint", $"{tenant.SimulatorUrl}/v1.0",
             .. settings(tenant),
         ], environment, build);
-        return new SimulatedTenantRun { Simulator = simulator, Exporter = exporter, Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") } };
+        return new SimulatedTenantRun { Simulator = simulator, Exporter = exporter,
+            Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") } };
     }
 
     public async ValueTask DisposeAsync()

@@ -12,7 +12,8 @@ public abstract class ToolServer : IAsyncDisposable
     public Uri Address { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
-    protected static async Task<T> StartAsync<T>(T server, string[] binaries, string configName, string configYaml, IDictionary<string, string>? files, Func<string, int, IEnumerable<string>> arguments, string description)
+    protected static async Task<T> StartAsync<T>(T server, string[] binaries, string configName, string configYaml, IDictionary<string,
+        string>? files, Func<string, int, IEnumerable<string>> arguments, string description)
         where T : ToolServer
     {
         var binary = Tools.Require(binaries);

@@ -10,7 +10,8 @@ public static class Tools
     public static string Require(params string[] names)
     {
         foreach (var name in names)
-            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "")
+                .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             {
                 var candidate = System.IO.Path.Combine(dir, name);
                 if (File.Exists(candidate)) return candidate;
@@ -36,12 +37,14 @@ public static class Tools
             {
                 if (await condition()) return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TaskCanceledException or System.Text.Json.JsonException)
+            catch (Exception ex) when (ex
+                is HttpRequestException or InvalidOperationException or TaskCanceledException or System.Text.Json.JsonException)
             {
                 last = ex;
             }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"Timed out after {timeout.TotalSeconds}s waiting for: {description}" + (last is null ? "" : $" (last error: {last.Message})"));
+        throw new TimeoutException($"Timed out after {timeout.TotalSeconds}s waiting for: {description}"
+            + (last is null ? "" : $" (last error: {last.Message})"));
     }
 }

@@ -10,12 +10,14 @@ public static class Yaml
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(yaml));
-        return stream.Documents.Where(d => d.RootNode is YamlMappingNode m && m.Children.Count > 0).Select(d => (JsonObject)ToJson(d.RootNode)!).ToList();
+        return stream.Documents.Where(d => d.RootNode is YamlMappingNode m && m.Children.Count > 0)
+            .Select(d => (JsonObject)ToJson(d.RootNode)!).ToList();
     }
 
     public static JsonNode? ToJson(YamlNode node) => node switch
     {
-        YamlMappingNode m => new JsonObject(m.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value!, ToJson(kv.Value)))),
+        YamlMappingNode m
+            => new JsonObject(m.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value!, ToJson(kv.Value)))),
         YamlSequenceNode s => new JsonArray(s.Children.Select(ToJson).ToArray()),
         YamlScalarNode { Value: null or "~" or "null" } sc when sc.Style == YamlDotNet.Core.ScalarStyle.Plain => null,
         YamlScalarNode sc => JsonValue.Create(sc.Value),

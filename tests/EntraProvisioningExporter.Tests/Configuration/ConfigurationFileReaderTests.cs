@@ -18,7 +18,8 @@ public sealed class ConfigurationFileReaderTests : IDisposable
     [Fact]
     public void A_JSON_file_reads_as_configuration_keys()
     {
-        File.WriteAllText(PathOf("a.json"), "\uFEFF{\"Exporter\": {\"PollInterval\": \"00:00:30\", \"Tenants\": [{\"TenantId\": \"x\"}],},}");
+        File.WriteAllText(PathOf("a.json"),
+            "\uFEFF{\"Exporter\": {\"PollInterval\": \"00:00:30\", \"Tenants\": [{\"TenantId\": \"x\"}],},}");
         var settings = ConfigurationFileReader.ReadJson(PathOf("a.json"));
         Assert.Equal("00:00:30", settings["Exporter:PollInterval"]);
         Assert.Equal("x", settings["Exporter:Tenants:0:TenantId"]);
@@ -52,10 +53,12 @@ public sealed class ConfigurationFileReaderTests : IDisposable
         Directory.CreateDirectory(PathOf("dir"));
         Assert.Equal("not a regular file (a directory)", Reason(() => ConfigurationFileReader.ReadBytes(PathOf("dir"))));
         File.CreateSymbolicLink(PathOf("dangling"), PathOf("gone"));
-        Assert.Equal($"a dangling symbolic link (to {PathOf("gone")}, which does not exist)", Reason(() => ConfigurationFileReader.ReadBytes(PathOf("dangling"))));
+        Assert.Equal($"a dangling symbolic link (to {PathOf("gone")}, which does not exist)",
+            Reason(() => ConfigurationFileReader.ReadBytes(PathOf("dangling"))));
         File.CreateSymbolicLink(PathOf("a"), PathOf("b"));
         File.CreateSymbolicLink(PathOf("b"), PathOf("a"));
-        Assert.Equal("a symbolic link that loops (too many levels of symbolic links)", Reason(() => ConfigurationFileReader.ReadBytes(PathOf("a"))));
+        Assert.Equal("a symbolic link that loops (too many levels of symbolic links)",
+            Reason(() => ConfigurationFileReader.ReadBytes(PathOf("a"))));
     }
 
     [Fact]
@@ -69,7 +72,8 @@ public sealed class ConfigurationFileReaderTests : IDisposable
     [Fact]
     public void A_device_that_never_ends_is_refused_past_the_size_limit()
     {
-        Assert.Equal("larger than 16 MiB, which no configuration file is (a device?)", Reason(() => ConfigurationFileReader.ReadBytes("/dev/zero")));
+        Assert.Equal("larger than 16 MiB, which no configuration file is (a device?)",
+            Reason(() => ConfigurationFileReader.ReadBytes("/dev/zero")));
     }
 
     [Fact]
@@ -80,7 +84,8 @@ public sealed class ConfigurationFileReaderTests : IDisposable
         File.WriteAllText(PathOf("file"), "x");
         Assert.Equal("not a directory", ConfigurationFileReader.DirectoryProblem(PathOf("file"), out missing));
         Directory.CreateSymbolicLink(PathOf("dangling"), PathOf("gone"));
-        Assert.Equal($"a dangling symbolic link (to {PathOf("gone")}, which does not exist)", ConfigurationFileReader.DirectoryProblem(PathOf("dangling"), out missing));
+        Assert.Equal($"a dangling symbolic link (to {PathOf("gone")}, which does not exist)",
+            ConfigurationFileReader.DirectoryProblem(PathOf("dangling"), out missing));
         Directory.CreateDirectory(PathOf("dir/..data"));
         File.WriteAllText(PathOf("dir/Exporter__PollInterval"), "00:01:00");
         Assert.Null(ConfigurationFileReader.DirectoryProblem(PathOf("dir"), out missing));

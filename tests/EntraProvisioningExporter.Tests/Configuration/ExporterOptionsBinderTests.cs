@@ -9,8 +9,10 @@ public class ExporterOptionsBinderTests
 {
     private const string A = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", B = "11111111-2222-3333-4444-555555555555";
 
-    private static (ExporterOptions? Options, IReadOnlyList<string> Problems) Bind(Dictionary<string, string?> settings, Dictionary<string, string>? secretFiles = null) =>
-        ExporterOptionsBinder.Bind(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), [new ExporterOptionsValidator()], secretFiles ?? []);
+    private static (ExporterOptions? Options, IReadOnlyList<string> Problems) Bind(Dictionary<string, string?> settings, Dictionary<string,
+        string>? secretFiles = null) =>
+        ExporterOptionsBinder.Bind(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), [new ExporterOptionsValidator()],
+            secretFiles ?? []);
 
     [Fact]
     public void Tenants_numbered_from_0_without_gaps_bind()
@@ -24,7 +26,8 @@ public class ExporterOptionsBinderTests
     public void A_secret_for_a_tenant_index_that_does_not_exist_is_named_by_its_own_index_and_its_file()
     {
         var (options, problems) = Bind(
-            new() { ["Exporter:Tenants:0:TenantId"] = A, ["Exporter:Tenants:1:TenantId"] = B, ["Exporter:Tenants:5:Credential:ClientSecret"] = "five" },
+            new() { ["Exporter:Tenants:0:TenantId"] = A, ["Exporter:Tenants:1:TenantId"] = B,
+                ["Exporter:Tenants:5:Credential:ClientSecret"] = "five" },
             new() { ["Exporter:Tenants:5:Credential:ClientSecret"] = "/secrets/Exporter__Tenants__5__Credential__ClientSecret" });
         Assert.Null(options);
         var problem = Assert.Single(problems);
@@ -61,7 +64,8 @@ public class ExporterOptionsBinderTests
     [Fact]
     public void Validation_problems_are_all_listed_with_their_keys()
     {
-        var (_, problems) = Bind(new() { ["Exporter:PollInterval"] = "-00:00:05", ["Exporter:Tenants:0:TenantId"] = "contoso", ["Exporter:MetricsAuth:GracePeriod"] = "02:00:00" });
+        var (_, problems) = Bind(new() { ["Exporter:PollInterval"] = "-00:00:05", ["Exporter:Tenants:0:TenantId"] = "contoso",
+            ["Exporter:MetricsAuth:GracePeriod"] = "02:00:00" });
         Assert.Contains(problems, p => p.StartsWith("Exporter:PollInterval: must be a positive duration", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Exporter:Tenants:0:TenantId: 'contoso' is not a GUID", StringComparison.Ordinal));
         Assert.Contains("Exporter:MetricsAuth:GracePeriod: must be between 00:00:00 and 01:00:00; got 02:00:00.", problems);

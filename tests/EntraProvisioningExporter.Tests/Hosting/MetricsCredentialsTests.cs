@@ -10,11 +10,14 @@ public class MetricsCredentialsTests
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private static MetricsAuthOptions Bearer(string token, int graceMinutes = 5) => new() { Mode = "Bearer", BearerToken = token, GracePeriod = TimeSpan.FromMinutes(graceMinutes) };
+    private static MetricsAuthOptions Bearer(string token, int graceMinutes = 5)
+        => new() { Mode = "Bearer", BearerToken = token, GracePeriod = TimeSpan.FromMinutes(graceMinutes) };
 
-    private static MetricsAuthOptions Basic(string password) => new() { Mode = "Basic", Username = "prometheus", Password = password, GracePeriod = TimeSpan.FromMinutes(5) };
+    private static MetricsAuthOptions Basic(string password)
+        => new() { Mode = "Basic", Username = "prometheus", Password = password, GracePeriod = TimeSpan.FromMinutes(5) };
 
-    private static string BasicHeader(string password) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"prometheus:{password}"));
+    private static string BasicHeader(string password) => "Basic "
+        + Convert.ToBase64String(Encoding.UTF8.GetBytes($"prometheus:{password}"));
 
     [Fact]
     public void A_rotated_token_is_accepted_at_once_and_the_old_one_until_its_grace_period_ends()

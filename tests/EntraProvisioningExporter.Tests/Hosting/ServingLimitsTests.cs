@@ -2,7 +2,9 @@ using EntraProvisioningExporter.Hosting;
 
 namespace EntraProvisioningExporter.Tests.Hosting;
 
-/// <summary>The connection limit stays below the open-file limit (that the exporter raises is shown on the process, HostileClientsTests).</summary>
+/// <summary>
+/// The connection limit stays below the open-file limit (that the exporter raises is shown on the process, HostileClientsTests).
+/// </summary>
 public class ServingLimitsTests
 {
     [Theory]

@@ -20,9 +20,11 @@ public class StatusPageRenderTests
         };
         JobState Ran(string id, TimeSpan ago, long escrowed = 0) => MetricsHarness.Job(id) with
         {
-            LastExecution = new ExecutionState { State = "Succeeded", TimeBegan = now - ago - TimeSpan.FromMinutes(2), TimeEnded = now - ago, CountEscrowed = escrowed, CountExported = 10_000 - escrowed },
+            LastExecution = new ExecutionState { State = "Succeeded", TimeBegan = now - ago - TimeSpan.FromMinutes(2),
+                TimeEnded = now - ago, CountEscrowed = escrowed, CountExported = 10_000 - escrowed },
         };
-        h.Publish(Ran("idle-2h", TimeSpan.FromHours(2)), Quarantined("q-10d", 10), Ran("escrow-90", TimeSpan.FromMinutes(5), escrowed: 3_600),
+        h.Publish(Ran("idle-2h", TimeSpan.FromHours(2)), Quarantined("q-10d", 10),
+            Ran("escrow-90", TimeSpan.FromMinutes(5), escrowed: 3_600),
             Quarantined("q-25d", 25), Ran("idle-5m", TimeSpan.FromMinutes(5)), Ran("escrow-50", TimeSpan.FromMinutes(5), escrowed: 2_000));
         Assert.Equal(["q-25d", "q-10d", "escrow-90", "escrow-50", "idle-2h", "idle-5m"], Page(h).Rows().Select(r => r.Job.JobId));
     }
@@ -36,7 +38,8 @@ public class StatusPageRenderTests
         var jobsTable = Regex.Match(html, "<table id=\"jobs\">.*?</table>", RegexOptions.Singleline).Value;
         Assert.Equal(StatusPage.DefaultRows + 1, Regex.Matches(jobsTable, "<tr>").Count);
         Assert.Contains("Showing 100 of 10000 jobs", html, StringComparison.Ordinal);
-        Assert.Contains("title=\"scim.7777.a\"", Regex.Matches(jobsTable, "<tr>.*?</tr>", RegexOptions.Singleline)[1].Value, StringComparison.Ordinal);
+        Assert.Contains("title=\"scim.7777.a\"", Regex.Matches(jobsTable, "<tr>.*?</tr>", RegexOptions.Singleline)[1].Value,
+            StringComparison.Ordinal);
         Assert.True(html.Length < 64 * 1024, $"{html.Length} characters");
         // More rows on request, never more than the cap.
         Assert.Equal(StatusPage.MaxRows + 1, Regex.Matches(Page(h).Render(50_000), "<tr>").Count - 1); // minus the sources header row

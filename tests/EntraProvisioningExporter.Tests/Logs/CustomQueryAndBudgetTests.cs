@@ -19,7 +19,8 @@ public class CustomQueryAndBudgetTests
         var q = new CustomQueryOptions { Name = "contoso_failures", Query = "…", ValueColumn = "Failures", LabelColumns = ["App", "Code"] };
         var result = CustomQueryMapper.Map("t1", q, Table(Columns, "[\"Slack\",\"E1\",3]", "[\"Box\",null,5]"));
         Assert.Equal(0, result.DroppedSeries);
-        Assert.Equal([[new("tenant_id", "t1"), new("App", "Slack"), new("Code", "E1")], [new("tenant_id", "t1"), new("App", "Box"), new("Code", "")]],
+        Assert.Equal([[new("tenant_id", "t1"), new("App", "Slack"), new("Code", "E1")],
+            [new("tenant_id", "t1"), new("App", "Box"), new("Code", "")]],
             result.Samples.Select(s => s.Labels));
         Assert.Equal([3.0, 5.0], result.Samples.Select(s => s.Value));
     }
@@ -28,7 +29,8 @@ public class CustomQueryAndBudgetTests
     public void Series_are_bounded_and_duplicates_and_empty_values_dropped_and_counted()
     {
         var q = new CustomQueryOptions { Name = "x", Query = "…", ValueColumn = "Failures", LabelColumns = ["App"], MaxSeries = 2 };
-        var result = CustomQueryMapper.Map("t1", q, Table(Columns, "[\"A\",\"\",1]", "[\"A\",\"\",2]", "[\"B\",\"\",null]", "[\"C\",\"\",3]", "[\"D\",\"\",4]"));
+        var result = CustomQueryMapper.Map("t1", q,
+            Table(Columns, "[\"A\",\"\",1]", "[\"A\",\"\",2]", "[\"B\",\"\",null]", "[\"C\",\"\",3]", "[\"D\",\"\",4]"));
         Assert.Equal([1.0, 3.0], result.Samples.Select(s => s.Value));
         Assert.Equal(3, result.DroppedSeries);
     }

@@ -18,7 +18,8 @@ public sealed class LogAggregatesWantedTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly string[] WindowFamilies = ["entra_provisioning_window_*", "entra_provisioning_last_event_*"];
-    private static readonly string[] CycleFamilies = ["entra_provisioning_current_cycle_*", "entra_provisioning_job_delete_threshold_proximity"];
+    private static readonly string[] CycleFamilies = ["entra_provisioning_current_cycle_*",
+        "entra_provisioning_job_delete_threshold_proximity"];
     private static readonly string[] EventFamilies =
         [.. EntraProvisioningExporter.Metrics.Families.LogEventFamilies.All(new())
             .Concat(EntraProvisioningExporter.Metrics.Families.LogEventDetailFamilies.All(new())).Select(f => f.Name)];
@@ -67,13 +68,15 @@ public sealed class LogAggregatesWantedTests : IAsyncLifetime
         var options = Excluding(excluded);
         var sent = new ConcurrentQueue<string>();
         var transport = new HttpClientTransport(new HttpClient(new Recording(sent) { InnerHandler = new HttpClientHandler() }));
-        var client = new LogsQueryClient(simulator.LogAnalyticsEndpoint(tenant.TenantId), credential: null, new LogsQueryClientOptions { Transport = transport });
+        var client = new LogsQueryClient(simulator.LogAnalyticsEndpoint(tenant.TenantId), credential: null,
+            new LogsQueryClientOptions { Transport = transport });
         var tenantOptions = new TenantOptions
         {
             TenantId = tenant.TenantId,
             Logs = new TenantLogOptions { Source = LogSourceKind.LogAnalytics, WorkspaceId = tenant.WorkspaceId },
         };
-        var drops = new SourceDrops(new DroppedObjects(new ExporterSelfMetrics([]), NullLogger<DroppedObjects>.Instance), tenant.TenantId, SourceNames.LogAnalytics);
+        var drops = new SourceDrops(new DroppedObjects(new ExporterSelfMetrics([]), NullLogger<DroppedObjects>.Instance), tenant.TenantId,
+            SourceNames.LogAnalytics);
         var source = new LogAnalyticsLogSource(tenantOptions, options, client, new TenantSnapshotStore(), time, drops);
         time.Advance(TimeSpan.FromMinutes(10)); // past the ingestion settle, so the event counts have a range to read
 
@@ -96,7 +99,8 @@ public sealed class LogAggregatesWantedTests : IAsyncLifetime
             Logs = new TenantLogOptions { Source = LogSourceKind.Graph },
         };
         var budget = new RequestBudget(options.Logs.GraphRequestsPer10Seconds, time);
-        var (client, http) = EntraProvisioningExporter.Sources.Graph.GraphClientBuilder.Build(tenantOptions, options, new ExporterSelfMetrics([]), SourceNames.GraphProvisioningLogs,
+        var (client, http) = EntraProvisioningExporter.Sources.Graph.GraphClientBuilder.Build(tenantOptions, options,
+            new ExporterSelfMetrics([]), SourceNames.GraphProvisioningLogs,
             credential: null, time, new RequestBudgetHandler(budget));
         using var _ = http;
         var drops = new SourceDrops(new DroppedObjects(new ExporterSelfMetrics([]), NullLogger<DroppedObjects>.Instance), tenant.TenantId,

@@ -66,7 +66,8 @@ public class LogCountersTests
         c.Stage(Job, "update", "failure", "common", 50);
         c.Stage(Job, "update", "failure", "middle", 10);
         c.Commit();
-        Assert.Equal([("common", 50L), ("middle", 10L), ("other", 1L)], c.Errors().OrderByDescending(e => e.Count).Select(e => (e.ErrorCode, e.Count)));
+        Assert.Equal([("common", 50L), ("middle", 10L), ("other", 1L)],
+            c.Errors().OrderByDescending(e => e.Count).Select(e => (e.ErrorCode, e.Count)));
 
         // A new, even more frequent code cannot take an admitted code's series: it counts as other.
         c.Stage(Job, "update", "failure", "new", 500);
@@ -122,7 +123,8 @@ public class LogCountersTests
     [InlineData("teleport", "other")]
     [InlineData("", null)]
     [InlineData(null, null)]
-    public void Step_types_normalise_to_the_documented_enum_or_other(string? raw, string? expected) => Assert.Equal(expected, LogNormalization.Step(raw));
+    public void Step_types_normalise_to_the_documented_enum_or_other(string? raw, string? expected)
+        => Assert.Equal(expected, LogNormalization.Step(raw));
 
     [Theory]
     [InlineData("system", "system")]
@@ -138,7 +140,8 @@ public class LogCountersTests
     [InlineData("GROUP", "group")]
     [InlineData("urn:ietf:params:scim:schemas:core:2.0:User", "other")]
     [InlineData(null, "other")]
-    public void Identity_types_normalise_case_insensitively(string? raw, string expected) => Assert.Equal(expected, LogNormalization.Identity(raw));
+    public void Identity_types_normalise_case_insensitively(string? raw, string expected)
+        => Assert.Equal(expected, LogNormalization.Identity(raw));
 
     [Theory]
     [InlineData(0L, true)]
@@ -155,7 +158,8 @@ public class LogCountersTests
     [InlineData(1000L, 2)]
     [InlineData(600_000L, 7)]
     [InlineData(600_001L, 8)]
-    public void A_duration_falls_in_the_first_bucket_whose_bound_it_does_not_pass(long ms, int bucket) => Assert.Equal(bucket, EventDurations.Bucket(ms));
+    public void A_duration_falls_in_the_first_bucket_whose_bound_it_does_not_pass(long ms, int bucket)
+        => Assert.Equal(bucket, EventDurations.Bucket(ms));
 
     [Theory]
     [InlineData(0, 2L, 200.0, true)]
@@ -198,8 +202,10 @@ public class LogCountersTests
         Assert.Equal([4L, 0, 0, 3, 0, 0, 0, 0, 0], update.Counts);
         Assert.Equal(0.4, update.Seconds[0], 9);
         Assert.Equal(4.5, update.Seconds[3], 9);
-        var snapshot = c.Details(new TenantLogSnapshot("t", "graph_provisioning_logs", [], [], [], default, 0, new Dictionary<string, CustomQueryResult>()));
-        Assert.Equal((1, 2, 2, 1, 1), (snapshot.StepFailures.Count, snapshot.Initiators.Count, snapshot.IdentityTypes.Count, snapshot.Durations.Count,
+        var snapshot = c.Details(new TenantLogSnapshot("t", "graph_provisioning_logs", [], [], [], default, 0, new Dictionary<string,
+            CustomQueryResult>()));
+        Assert.Equal((1, 2, 2, 1, 1),
+            (snapshot.StepFailures.Count, snapshot.Initiators.Count, snapshot.IdentityTypes.Count, snapshot.Durations.Count,
             snapshot.DurationHistograms.Count));
     }
 

@@ -94,7 +94,8 @@ public class LogsQueryParsingTests
     [Fact]
     public void Time_range_is_an_ISO_8601_interval()
     {
-        var range = new QueryTimeRange(new DateTimeOffset(2026, 3, 1, 11, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.FromHours(1)));
+        var range = new QueryTimeRange(new DateTimeOffset(2026, 3, 1, 11, 0, 0, TimeSpan.Zero),
+            new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.FromHours(1)));
         Assert.Equal("2026-03-01T11:00:00.0000000Z/2026-03-01T11:00:00.0000000Z", range.ToIsoString());
     }
 

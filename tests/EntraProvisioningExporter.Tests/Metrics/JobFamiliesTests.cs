@@ -15,7 +15,8 @@ public class JobFamiliesTests
         Assert.Equal(5, series.Count);
         Assert.Equal(1, series.Single(s => s.Labels["code"] == "Quarantine").Value);
         Assert.All(series.Where(s => s.Labels["code"] != "Quarantine"), s => Assert.Equal(0, s.Value));
-        Assert.All(series, s => Assert.Equal(["code", "job_id", "service_principal_id", "tenant_id"], s.Labels.Keys.Order(StringComparer.Ordinal)));
+        Assert.All(series,
+            s => Assert.Equal(["code", "job_id", "service_principal_id", "tenant_id"], s.Labels.Keys.Order(StringComparer.Ordinal)));
     }
 
     [Fact]
@@ -56,8 +57,10 @@ public class JobFamiliesTests
         Assert.Equal(1, h.Value("entra_provisioning_job_quarantine_reason", "q", ("reason", "EncounteredSomethingNew")));
         Assert.Null(h.Value("entra_provisioning_job_quarantine_start_timestamp_seconds", "q")); // "" currentBegan: absent
         Assert.Equal(seriesBegan.ToUnixTimeSeconds(), h.Value("entra_provisioning_job_quarantine_series_start_timestamp_seconds", "q"));
-        Assert.Equal(seriesBegan.AddDays(10).ToUnixTimeSeconds(), h.Value("entra_provisioning_job_quarantine_disable_timestamp_seconds", "q"));
-        Assert.Equal(seriesBegan.AddHours(6).ToUnixTimeSeconds(), h.Value("entra_provisioning_job_quarantine_next_attempt_timestamp_seconds", "q"));
+        Assert.Equal(seriesBegan.AddDays(10).ToUnixTimeSeconds(),
+            h.Value("entra_provisioning_job_quarantine_disable_timestamp_seconds", "q"));
+        Assert.Equal(seriesBegan.AddHours(6).ToUnixTimeSeconds(),
+            h.Value("entra_provisioning_job_quarantine_next_attempt_timestamp_seconds", "q"));
         Assert.Equal(3, h.Value("entra_provisioning_job_quarantine_series_occurrences", "q"));
         Assert.DoesNotContain(h.Series("entra_provisioning_job_quarantine_reason"), s => s.Labels["job_id"] == "ok");
     }
@@ -76,7 +79,8 @@ public class JobFamiliesTests
     {
         var h = new MetricsHarness();
         var ended = MetricsHarness.Now.AddMinutes(-10);
-        h.Publish(MetricsHarness.Job() with { LastExecution = new ExecutionState { State = "Succeeded", TimeBegan = ended.AddMinutes(-2), TimeEnded = ended } });
+        h.Publish(MetricsHarness.Job()
+            with { LastExecution = new ExecutionState { State = "Succeeded", TimeBegan = ended.AddMinutes(-2), TimeEnded = ended } });
         Assert.Equal(600, h.Value("entra_provisioning_job_last_activity_age_seconds", "scim.1.a"));
         h.Time.Advance(TimeSpan.FromSeconds(90));
         Assert.Equal(690, h.Value("entra_provisioning_job_last_activity_age_seconds", "scim.1.a"));
@@ -86,7 +90,8 @@ public class JobFamiliesTests
     public void A_running_execution_counts_its_age_from_its_start()
     {
         var h = new MetricsHarness();
-        h.Publish(MetricsHarness.Job() with { LastExecution = new ExecutionState { State = "Succeeded", TimeBegan = MetricsHarness.Now.AddMinutes(-3) } });
+        h.Publish(MetricsHarness.Job()
+            with { LastExecution = new ExecutionState { State = "Succeeded", TimeBegan = MetricsHarness.Now.AddMinutes(-3) } });
         Assert.Equal(180, h.Value("entra_provisioning_job_last_activity_age_seconds", "scim.1.a"));
     }
 
@@ -117,7 +122,8 @@ public class JobFamiliesTests
         var h = new MetricsHarness();
         h.Publish(MetricsHarness.Job() with
         {
-            LastExecution = new ExecutionState { State = "EntryLevelErrors", CountEscrowed = 3000, CountEscrowedRaw = 3300, CountExported = 7000, CountExports = 10000 },
+            LastExecution = new ExecutionState { State = "EntryLevelErrors", CountEscrowed = 3000, CountEscrowedRaw = 3300,
+                CountExported = 7000, CountExports = 10000 },
             SynchronizedEntries = [new("user", 12), new("group", 3)],
         });
         Assert.Equal(3000, h.Value("entra_provisioning_job_last_execution_escrowed_entries", "scim.1.a"));
@@ -127,7 +133,8 @@ public class JobFamiliesTests
         Assert.Equal(1, h.Value("entra_provisioning_job_last_execution_state", "scim.1.a", ("state", "EntryLevelErrors")));
         Assert.Equal(0.3, h.Value("entra_provisioning_job_escrow_failure_ratio", "scim.1.a")!.Value, 9);
         Assert.Equal(0.75, h.Value("entra_provisioning_job_escrow_threshold_proximity", "scim.1.a", ("threshold", "proportion"))!.Value, 9);
-        Assert.Equal(0.055, h.Value("entra_provisioning_job_escrow_threshold_proximity", "scim.1.a", ("threshold", "total_failures"))!.Value, 9);
+        Assert.Equal(0.055,
+            h.Value("entra_provisioning_job_escrow_threshold_proximity", "scim.1.a", ("threshold", "total_failures"))!.Value, 9);
         Assert.Equal(3, h.Value("entra_provisioning_job_synchronized_entries", "scim.1.a", ("object_type", "group")));
     }
 
@@ -141,7 +148,8 @@ public class JobFamiliesTests
         Assert.Contains("Polled from Microsoft Graph each poll interval (entra_exporter_poll_interval_seconds) and cached between polls",
             help, StringComparison.Ordinal);
         Assert.DoesNotContain("45", help, StringComparison.Ordinal);
-        Assert.DoesNotContain("0.4", MetricsText.Help(text, "entra_provisioning_job_escrow_threshold_proximity")!, StringComparison.Ordinal);
+        Assert.DoesNotContain("0.4", MetricsText.Help(text, "entra_provisioning_job_escrow_threshold_proximity")!,
+            StringComparison.Ordinal);
         // An age is not cached: it moves with the clock between polls.
         var age = MetricsText.Help(text, "entra_provisioning_job_last_activity_age_seconds")!;
         Assert.Contains("Computed at scrape time", age, StringComparison.Ordinal);
@@ -156,17 +164,21 @@ public class JobFamiliesTests
         h.Publish(MetricsHarness.Job("q", "Quarantine") with
         {
             Quarantine = new QuarantineState("EncounteredQuarantineException", null, seriesBegan, null, 1, "X"),
-            LastExecution = new ExecutionState { State = "EntryLevelErrors", CountEscrowed = 1000, CountEscrowedRaw = 1000, CountExported = 9000, CountExports = 10000 },
+            LastExecution = new ExecutionState { State = "EntryLevelErrors", CountEscrowed = 1000, CountEscrowedRaw = 1000,
+                CountExported = 9000, CountExports = 10000 },
         });
         Assert.Equal(0.25, h.Value("entra_provisioning_job_escrow_threshold_proximity", "q", ("threshold", "proportion"))!.Value, 9);
-        Assert.Equal(seriesBegan.AddDays(28).ToUnixTimeSeconds(), h.Value("entra_provisioning_job_quarantine_disable_timestamp_seconds", "q"));
+        Assert.Equal(seriesBegan.AddDays(28).ToUnixTimeSeconds(),
+            h.Value("entra_provisioning_job_quarantine_disable_timestamp_seconds", "q"));
 
-        var reloaded = new ExporterOptions { Quarantine = new QuarantineOptions { FailureProportion = 0.2, DisableAfter = TimeSpan.FromDays(7) } };
+        var reloaded = new ExporterOptions { Quarantine = new QuarantineOptions { FailureProportion = 0.2,
+            DisableAfter = TimeSpan.FromDays(7) } };
         h.Runtime.Accept(reloaded, h.Runtime.Info);
 
         // No new publication: the series follow the accepted thresholds, as the status page (which reads them) does.
         Assert.Equal(0.5, h.Value("entra_provisioning_job_escrow_threshold_proximity", "q", ("threshold", "proportion"))!.Value, 9);
-        Assert.Equal(seriesBegan.AddDays(7).ToUnixTimeSeconds(), h.Value("entra_provisioning_job_quarantine_disable_timestamp_seconds", "q"));
+        Assert.Equal(seriesBegan.AddDays(7).ToUnixTimeSeconds(),
+            h.Value("entra_provisioning_job_quarantine_disable_timestamp_seconds", "q"));
     }
 
     [Fact]
@@ -179,10 +191,12 @@ public class JobFamiliesTests
         Assert.Empty(h.Series("entra_exporter_source_last_success_timestamp_seconds"));
         h.Snapshots.ReportSuccess("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", "graph_jobs", MetricsHarness.Now);
         Assert.Equal(1, Assert.Single(h.Series("entra_exporter_source_up")).Value);
-        Assert.Equal(MetricsHarness.Now.ToUnixTimeSeconds(), Assert.Single(h.Series("entra_exporter_source_last_success_timestamp_seconds")).Value);
+        Assert.Equal(MetricsHarness.Now.ToUnixTimeSeconds(),
+            Assert.Single(h.Series("entra_exporter_source_last_success_timestamp_seconds")).Value);
         h.Snapshots.ReportFailure("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", "graph_jobs", "throttled");
         Assert.Equal(0, Assert.Single(h.Series("entra_exporter_source_up")).Value);
-        Assert.Equal(MetricsHarness.Now.ToUnixTimeSeconds(), Assert.Single(h.Series("entra_exporter_source_last_success_timestamp_seconds")).Value); // last good time stays
+        Assert.Equal(MetricsHarness.Now.ToUnixTimeSeconds(),
+            Assert.Single(h.Series("entra_exporter_source_last_success_timestamp_seconds")).Value); // last good time stays
         Assert.Equal(2, Assert.Single(h.Series("entra_exporter_discovered_jobs")).Value);
     }
 
@@ -200,15 +214,19 @@ public class JobFamiliesTests
     public void The_quarantine_error_is_one_series_while_quarantined_with_its_code_and_tenant_actionable()
     {
         var h = new MetricsHarness();
-        var q = MetricsHarness.Job("q", "Quarantine") with { Quarantine = new QuarantineState("EncounteredQuarantineException", null, null, null, 1, "ScimBadGateway", false) };
-        var unknownActionable = MetricsHarness.Job("u", "Quarantine") with { Quarantine = new QuarantineState("Unknown", null, null, null, 1, "X") };
-        var noCode = MetricsHarness.Job("n", "Quarantine") with { Quarantine = new QuarantineState("TooManyDeletes", null, null, null, 1, null) };
+        var q = MetricsHarness.Job("q", "Quarantine")
+            with { Quarantine = new QuarantineState("EncounteredQuarantineException", null, null, null, 1, "ScimBadGateway", false) };
+        var unknownActionable = MetricsHarness.Job("u", "Quarantine")
+            with { Quarantine = new QuarantineState("Unknown", null, null, null, 1, "X") };
+        var noCode = MetricsHarness.Job("n", "Quarantine")
+            with { Quarantine = new QuarantineState("TooManyDeletes", null, null, null, 1, null) };
         // Graph may leave a lifted quarantine's details behind: only a quarantined job has the series.
         var lifted = MetricsHarness.Job("a") with { Quarantine = new QuarantineState("Unknown", null, null, null, 1, "Old", true) };
         h.Publish(q, unknownActionable, noCode, lifted);
         var series = h.Series("entra_provisioning_job_quarantine_error");
         Assert.Equal(2, series.Count);
-        Assert.Equal(1, h.Value("entra_provisioning_job_quarantine_error", "q", ("code", "ScimBadGateway"), ("tenant_actionable", "false")));
+        Assert.Equal(1,
+            h.Value("entra_provisioning_job_quarantine_error", "q", ("code", "ScimBadGateway"), ("tenant_actionable", "false")));
         Assert.Equal(1, h.Value("entra_provisioning_job_quarantine_error", "u", ("code", "X"), ("tenant_actionable", "unknown")));
     }
 
@@ -216,14 +234,16 @@ public class JobFamiliesTests
     public void The_last_run_error_is_one_series_while_the_last_run_has_an_error_code()
     {
         var h = new MetricsHarness();
-        static ExecutionState Run(string? code, bool? actionable) => new() { State = "Failed", ErrorCode = code, ErrorTenantActionable = actionable };
+        static ExecutionState Run(string? code, bool? actionable)
+            => new() { State = "Failed", ErrorCode = code, ErrorTenantActionable = actionable };
         var failing = MetricsHarness.Job("f") with { LastExecution = Run("ScimBadGateway", false) };
         var unknownActionable = MetricsHarness.Job("u") with { LastExecution = Run("X", null) };
         var noCode = MetricsHarness.Job("n") with { LastExecution = Run(null, null) };
         var neverRan = MetricsHarness.Job("r");
         h.Publish(failing, unknownActionable, noCode, neverRan);
         Assert.Equal(2, h.Series("entra_provisioning_job_last_execution_error").Count);
-        Assert.Equal(1, h.Value("entra_provisioning_job_last_execution_error", "f", ("code", "ScimBadGateway"), ("tenant_actionable", "false")));
+        Assert.Equal(1,
+            h.Value("entra_provisioning_job_last_execution_error", "f", ("code", "ScimBadGateway"), ("tenant_actionable", "false")));
         Assert.Equal(1, h.Value("entra_provisioning_job_last_execution_error", "u", ("code", "X"), ("tenant_actionable", "unknown")));
         // The run succeeds: the series goes with the error.
         h.Publish(failing with { LastExecution = new ExecutionState { State = "Succeeded" } }, unknownActionable, noCode, neverRan);
@@ -246,10 +266,12 @@ public class JobFamiliesTests
         Assert.Equal(7, h.Value("entra_provisioning_job_progress_completed_units", "c", ("units", "groups")));
         Assert.Equal(3024, h.Value("entra_provisioning_job_progress_total_units", "c", ("units", "pages")));
         Assert.Null(h.Value("entra_provisioning_job_progress_total_units", "c", ("units", "groups"))); // absent, not 0
-        Assert.Equal(observed.ToUnixTimeSeconds(), h.Value("entra_provisioning_job_progress_observation_timestamp_seconds", "c", ("units", "pages")));
+        Assert.Equal(observed.ToUnixTimeSeconds(),
+            h.Value("entra_provisioning_job_progress_observation_timestamp_seconds", "c", ("units", "pages")));
         Assert.Equal(0, h.Value("entra_provisioning_job_steady_state_reached", "c"));
         Assert.Equal(1, h.Value("entra_provisioning_job_steady_state_reached", "d"));
-        Assert.Equal(observed.AddDays(-3).ToUnixTimeSeconds(), h.Value("entra_provisioning_job_steady_state_first_achieved_timestamp_seconds", "d"));
+        Assert.Equal(observed.AddDays(-3).ToUnixTimeSeconds(),
+            h.Value("entra_provisioning_job_steady_state_first_achieved_timestamp_seconds", "d"));
         // A job with no status and no progress has none of these series.
         Assert.DoesNotContain(h.Series("entra_provisioning_job_steady_state_reached"), s => s.Labels["job_id"] == "x");
         Assert.DoesNotContain(h.Series("entra_provisioning_job_progress_completed_units"), s => s.Labels["job_id"] != "c");
@@ -263,7 +285,8 @@ public class JobFamiliesTests
         var idle = MetricsHarness.Job("idle") with { DeleteThreshold = 500 };
         var zero = MetricsHarness.Job("zero") with { DeleteThreshold = 0 };
         var none = MetricsHarness.Job("none");
-        var tripped = MetricsHarness.Job("tripped", "Quarantine") with { Quarantine = new QuarantineState("TooManyDeletes", null, null, null, 1, null) };
+        var tripped = MetricsHarness.Job("tripped", "Quarantine")
+            with { Quarantine = new QuarantineState("TooManyDeletes", null, null, null, 1, null) };
         h.Publish(near, idle, zero, none, tripped);
 
         // Before any log snapshot: the threshold is known, the proximity is not (except a TooManyDeletes quarantine).
@@ -274,8 +297,10 @@ public class JobFamiliesTests
         Assert.Equal(1, h.Value("entra_provisioning_job_delete_threshold_proximity", "tripped"));
 
         var started = MetricsHarness.Now.AddMinutes(-30);
-        JobCycle Cycle(JobState job, long deletes, long disables, long staged) => new(MetricsHarness.Key(job), "c-" + job.JobId, started, MetricsHarness.Now, deletes, disables, staged);
-        h.PublishLogs(MetricsHarness.LogSnapshot() with { Cycles = [Cycle(near, 300, 120, 40), Cycle(zero, 5, 0, 0), Cycle(tripped, 10, 0, 600)] });
+        JobCycle Cycle(JobState job, long deletes, long disables, long staged)
+            => new(MetricsHarness.Key(job), "c-" + job.JobId, started, MetricsHarness.Now, deletes, disables, staged);
+        h.PublishLogs(MetricsHarness.LogSnapshot()
+            with { Cycles = [Cycle(near, 300, 120, 40), Cycle(zero, 5, 0, 0), Cycle(tripped, 10, 0, 600)] });
 
         Assert.Equal(420.0 / 500, h.Value("entra_provisioning_job_delete_threshold_proximity", "near"));
         Assert.Equal(0, h.Value("entra_provisioning_job_delete_threshold_proximity", "idle")); // no cycle in the window: nothing deleted

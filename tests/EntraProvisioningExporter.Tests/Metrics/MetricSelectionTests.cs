@@ -34,12 +34,14 @@ public class MetricSelectionTests
     [Fact]
     public void Exclude_drops_what_it_matches_and_include_keeps_only_that()
     {
-        var exclude = MetricSelection.Of(new ExporterOptions { Metrics = { Exclude = ["entra_provisioning_job_last_execution_*", "process_*"] } });
+        var exclude = MetricSelection.Of(new ExporterOptions { Metrics = { Exclude = ["entra_provisioning_job_last_execution_*",
+            "process_*"] } });
         Assert.False(exclude.Includes("entra_provisioning_job_last_execution_imported_entries"));
         Assert.False(exclude.Includes("process_cpu_seconds_total"));
         Assert.True(exclude.Includes("entra_provisioning_job_status"));
         Assert.True(exclude.Includes("dotnet_total_memory_bytes"));
-        var include = MetricSelection.Of(new ExporterOptions { Metrics = { Include = ["entra_provisioning_job_status", "entra_exporter_*"] } });
+        var include = MetricSelection.Of(new ExporterOptions { Metrics = { Include = ["entra_provisioning_job_status",
+            "entra_exporter_*"] } });
         Assert.True(include.Includes("entra_provisioning_job_status"));
         Assert.True(include.Includes("entra_exporter_source_up"));
         Assert.False(include.Includes("entra_provisioning_job_quarantined"));
@@ -65,14 +67,16 @@ public class MetricSelectionTests
     [Fact]
     public void Patterns_that_match_families_pass()
     {
-        Assert.Empty(Errors(m => m.Exclude.AddRange(["entra_provisioning_job_last_execution_*", "process_*", "dotnet_collection_count_total"])));
+        Assert.Empty(Errors(m => m.Exclude.AddRange(["entra_provisioning_job_last_execution_*", "process_*",
+            "dotnet_collection_count_total"])));
         Assert.Empty(Errors(m => m.Include.AddRange(["entra_provisioning_job_status", "entra_exporter_source_up"])));
     }
 
     [Fact]
     public void A_misspelt_family_is_an_error_with_its_key_and_the_closest_names()
     {
-        var errors = Errors(m => m.Exclude.AddRange(["entra_provisioning_job_status", "entra_provisioning_job_staus", "process_cpu_second_total"]));
+        var errors = Errors(m => m.Exclude.AddRange(["entra_provisioning_job_status", "entra_provisioning_job_staus",
+            "process_cpu_second_total"]));
         Assert.Equal(2, errors.Count);
         Assert.StartsWith("Exporter:Metrics:Exclude:1: 'entra_provisioning_job_staus' matches no metric family; closest: entra_provisioning_job_status,", errors[0]);
         Assert.StartsWith("Exporter:Metrics:Exclude:2: 'process_cpu_second_total' matches no metric family; closest: process_cpu_seconds_total,", errors[1]);
@@ -89,7 +93,8 @@ public class MetricSelectionTests
         Assert.Equal(3, errors.Count);
         Assert.StartsWith("Exporter:Metrics: set Include or Exclude, not both", errors[0]);
         Assert.StartsWith("Exporter:Metrics:Exclude:0: is empty", errors[1]);
-        Assert.StartsWith("Exporter:Metrics:Exclude:1: 'entra_provisioning_job_{status}' is not a family name or a glob pattern", errors[2]);
+        Assert.StartsWith("Exporter:Metrics:Exclude:1: 'entra_provisioning_job_{status}' is not a family name or a glob pattern",
+            errors[2]);
     }
 
     [Theory]
@@ -102,10 +107,12 @@ public class MetricSelectionTests
         (which == "Include" ? options.Metrics.Include : options.Metrics.Exclude).Add(pattern);
         var result = new ExporterOptionsValidator().Validate(null, options);
         Assert.True(result.Failed);
-        Assert.Contains(result.Failures!, f => f.StartsWith("Exporter:Metrics: leaves out every entra_provisioning_* family", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!,
+            f => f.StartsWith("Exporter:Metrics: leaves out every entra_provisioning_* family", StringComparison.Ordinal));
         // One provisioning family kept is enough.
         var one = new ExporterOptions { Metrics = { Include = ["entra_provisioning_job_status"] } };
-        Assert.DoesNotContain(new ExporterOptionsValidator().Validate(null, one).Failures ?? [], f => f.Contains("leaves out every", StringComparison.Ordinal));
+        Assert.DoesNotContain(new ExporterOptionsValidator().Validate(null, one).Failures ?? [],
+            f => f.Contains("leaves out every", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -134,7 +141,8 @@ public class MetricSelectionTests
     {
         var all = MetricTable.BuildAll(new ExporterOptions());
         var lean = MetricTable.Build(new ExporterOptions { Metrics = { Exclude = ["entra_provisioning_job_last_execution_*"] } });
-        var expected = all.Families.Select(f => f.Name).Where(n => !n.StartsWith("entra_provisioning_job_last_execution_", StringComparison.Ordinal));
+        var expected = all.Families.Select(f => f.Name)
+            .Where(n => !n.StartsWith("entra_provisioning_job_last_execution_", StringComparison.Ordinal));
         Assert.Equal(expected, lean.Families.Select(f => f.Name));
         Assert.Equal(all.Families.Count - expected.Count(), lean.Excluded.Count);
         Assert.True(lean.Excluded.Count >= 12, "the pattern matched too few families: " + string.Join(", ", lean.Excluded));
@@ -167,7 +175,8 @@ public class MetricSelectionTests
         var all = MetricsText.Parse(new MetricsHarness().Scrape()).Select(s => s.Name).ToHashSet();
         foreach (var name in ProcessMetrics.Names)
             Assert.Contains(name, all);
-        var without = MetricsText.Parse(new MetricsHarness(new ExporterOptions { Metrics = { Exclude = ["process_num_threads"] } }).Scrape()).Select(s => s.Name).ToHashSet();
+        var without = MetricsText.Parse(new MetricsHarness(new ExporterOptions { Metrics = { Exclude = ["process_num_threads"] } })
+            .Scrape()).Select(s => s.Name).ToHashSet();
         Assert.DoesNotContain("process_num_threads", without);
         Assert.Contains("process_open_handles", without);
     }

@@ -25,7 +25,9 @@ public partial class MetricTableTests
             Assert.Matches(SnakeCase(), f.Name);
             Assert.StartsWith("entra_", f.Name, StringComparison.Ordinal);
             Assert.Equal(f.Kind == MetricKind.Counter, f.Name.EndsWith("_total", StringComparison.Ordinal));
-            Assert.False(f.Kind != MetricKind.Histogram && (f.Name.EndsWith("_count", StringComparison.Ordinal) || f.Name.EndsWith("_sum", StringComparison.Ordinal) || f.Name.EndsWith("_bucket", StringComparison.Ordinal)), f.Name);
+            Assert.False(f.Kind != MetricKind.Histogram
+                && (f.Name.EndsWith("_count", StringComparison.Ordinal) || f.Name.EndsWith("_sum", StringComparison.Ordinal)
+                || f.Name.EndsWith("_bucket", StringComparison.Ordinal)), f.Name);
             Assert.All(f.LabelNames, l => Assert.Matches(SnakeCase(), l));
             Assert.Equal(f.LabelNames.Count, f.LabelNames.Distinct().Count());
             Assert.False(string.IsNullOrWhiteSpace(f.Help), f.Name);
@@ -35,7 +37,8 @@ public partial class MetricTableTests
         // Every age has its timestamp beside it.
         foreach (var age in table.Families.OfType<TenantFamily>().Where(f => f.IsAge))
         {
-            var stem = age.Name.EndsWith("_age_seconds", StringComparison.Ordinal) ? age.Name[..^"_age_seconds".Length] : age.Name[..^"_lag_seconds".Length];
+            var stem = age.Name.EndsWith("_age_seconds", StringComparison.Ordinal) ? age.Name[..^"_age_seconds".Length]
+                : age.Name[..^"_lag_seconds".Length];
             Assert.Contains(table.Families, f => f.Name == stem + "_timestamp_seconds");
         }
     }
@@ -52,11 +55,13 @@ public partial class MetricTableTests
         var jobs = Enumerable.Range(0, options.MaxJobs).Select(i => MetricsHarness.Job($"j{i}", "SomethingNew") with
         {
             ScheduleState = "Unheard",
-            LastExecution = new ExecutionState { State = "AlsoNew", TimeBegan = began, TimeEnded = began, CountEscrowed = 5, CountEscrowedRaw = 6, CountExported = 7 },
+            LastExecution = new ExecutionState { State = "AlsoNew", TimeBegan = began, TimeEnded = began, CountEscrowed = 5,
+                CountEscrowedRaw = 6, CountExported = 7 },
             SynchronizedEntries = [new("user", 1), new("group", 2), new("device", 3), new("contact", 4)],
         }).ToArray();
         h.Publish(jobs);
-        var codes = Enumerable.Range(0, options.Logs.MaxErrorCodesPerJob + 1).Select(c => c == 0 ? LogNormalization.OtherErrorCode : $"E{c}").ToList();
+        var codes = Enumerable.Range(0, options.Logs.MaxErrorCodesPerJob + 1)
+            .Select(c => c == 0 ? LogNormalization.OtherErrorCode : $"E{c}").ToList();
         h.PublishLogs(new TenantLogSnapshot(MetricsHarness.TenantId, SourceNames.LogAnalytics,
             [.. jobs.SelectMany(j => LogNormalization.Actions.SelectMany(a => LogNormalization.Statuses.Append(LogNormalization.UnknownStatus).Select(s => new EventCounter(MetricsHarness.Key(j), a, s, 1))))],
             [.. jobs.SelectMany(j => codes.Select(c => new ErrorCounter(MetricsHarness.Key(j), c, 1)))],
@@ -66,14 +71,18 @@ public partial class MetricTableTests
         foreach (var family in h.Table.Families.OfType<TenantFamily>())
         {
             var count = samples.Count(s => s.Name == family.Name);
-            Assert.True(count <= family.Series.At(options.MaxJobs), $"{family.Name}: {count} series, bound {family.Series.At(options.MaxJobs)}");
+            Assert.True(count <= family.Series.At(options.MaxJobs),
+                $"{family.Name}: {count} series, bound {family.Series.At(options.MaxJobs)}");
         }
         Assert.Equal(options.MaxJobs * 30, samples.Count(s => s.Name == "entra_provisioning_events_total"));
 
         // OTLP's SDK is given exactly these bounds.
-        using var otlp = new OtlpExposition(h.Table, h.Snapshots, new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time, options);
+        using var otlp = new OtlpExposition(h.Table, h.Snapshots,
+            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time,
+            options);
         var limits = new Dictionary<string, int?>();
-        using var listener = new MeterListener { InstrumentPublished = (i, _) => { if (otlp.CardinalityLimitOf(i) is { } limit) limits[i.Name] = limit; } };
+        using var listener = new MeterListener { InstrumentPublished = (i,
+            _) => { if (otlp.CardinalityLimitOf(i) is { } limit) limits[i.Name] = limit; } };
         listener.Start();
         Assert.All(h.Table.Families, f => Assert.Equal(f.Series.At(options.MaxJobs), limits[f.Name]));
     }

@@ -53,7 +53,8 @@ internal sealed class MetricsHarness
         MetricsText.Parse(Scrape()).Named(name).Select(s => (s.Labels, s.Value)).ToList();
 
     public double? Value(string name, string jobId, params (string Key, string Value)[] labels) =>
-        Series(name).Where(s => s.Labels.GetValueOrDefault("job_id") == jobId && labels.All(l => s.Labels.GetValueOrDefault(l.Key) == l.Value))
+        Series(name).Where(s => s.Labels.GetValueOrDefault("job_id") == jobId
+            && labels.All(l => s.Labels.GetValueOrDefault(l.Key) == l.Value))
             .Select(s => (double?)s.Value).SingleOrDefault();
 
     public static JobState Job(string id = "scim.1.a", string code = "Active") => new()

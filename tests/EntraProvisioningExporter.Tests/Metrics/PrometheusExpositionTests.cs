@@ -16,7 +16,8 @@ public class PrometheusExpositionTests
     {
         var h = new MetricsHarness();
         var began = MetricsHarness.Now.AddDays(-1);
-        h.Publish(MetricsHarness.Job("q", "Quarantine") with { Quarantine = new QuarantineState("TooManyDeletes", began, began, null, 1, null) });
+        h.Publish(MetricsHarness.Job("q", "Quarantine")
+            with { Quarantine = new QuarantineState("TooManyDeletes", began, began, null, 1, null) });
         Assert.Equal(1, h.Value("entra_provisioning_job_quarantine_reason", "q", ("reason", "TooManyDeletes")));
         Assert.NotNull(h.Value("entra_provisioning_job_quarantine_start_timestamp_seconds", "q"));
 
@@ -42,10 +43,12 @@ public class PrometheusExpositionTests
         Assert.Equal(1, status.Single(s => s.Labels["code"] == "Backoff").Value);
         Assert.DoesNotContain(status, s => s.Labels["code"] == "Throttled");
         // Six object types, though a job is expected to have at most four.
-        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"type{i}"), h.Series("entra_provisioning_job_synchronized_entries").Select(s => s.Labels["object_type"]).Order(StringComparer.Ordinal));
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"type{i}"),
+            h.Series("entra_provisioning_job_synchronized_entries").Select(s => s.Labels["object_type"]).Order(StringComparer.Ordinal));
 
         h.Publish(MetricsHarness.Job("a") with { SynchronizedEntries = [new("type5", 50), new("group", 2)] });
-        Assert.Equal(["group", "type5"], h.Series("entra_provisioning_job_synchronized_entries").Select(s => s.Labels["object_type"]).Order(StringComparer.Ordinal));
+        Assert.Equal(["group", "type5"],
+            h.Series("entra_provisioning_job_synchronized_entries").Select(s => s.Labels["object_type"]).Order(StringComparer.Ordinal));
         Assert.Equal(50, h.Value("entra_provisioning_job_synchronized_entries", "a", ("object_type", "type5")));
         Assert.Equal("Contoso SCIM App", Assert.Single(h.Series("entra_provisioning_job_info")).Labels["app_name"]);
         Assert.Equal(5, h.Series("entra_provisioning_job_status").Count);
@@ -102,8 +105,10 @@ public class PrometheusExpositionTests
     public void Ages_move_with_the_clock_between_publications_and_their_timestamps_do_not()
     {
         var h = new MetricsHarness();
-        h.Publish(MetricsHarness.Job() with { LastExecution = new ExecutionState { State = "Succeeded", TimeBegan = Ended.AddMinutes(-2), TimeEnded = Ended } });
-        h.PublishLogs(MetricsHarness.LogSnapshot(windows: [new JobWindow(MetricsHarness.Key(MetricsHarness.Job()), 1, 0, 0, 0, Ended.AddMinutes(-5))],
+        h.Publish(MetricsHarness.Job()
+            with { LastExecution = new ExecutionState { State = "Succeeded", TimeBegan = Ended.AddMinutes(-2), TimeEnded = Ended } });
+        h.PublishLogs(MetricsHarness.LogSnapshot(windows: [new JobWindow(MetricsHarness.Key(MetricsHarness.Job()), 1, 0, 0, 0,
+            Ended.AddMinutes(-5))],
             cursor: MetricsHarness.Now.AddMinutes(-1)));
         Assert.Equal(600, h.Value("entra_provisioning_job_last_activity_age_seconds", "scim.1.a"));
         Assert.Equal(900, h.Value("entra_provisioning_last_event_age_seconds", "scim.1.a"));
@@ -114,7 +119,8 @@ public class PrometheusExpositionTests
         Assert.Equal(990, h.Value("entra_provisioning_last_event_age_seconds", "scim.1.a"));
         Assert.Equal(150, Assert.Single(h.Series("entra_exporter_log_cursor_lag_seconds")).Value);
         Assert.Equal(Ended.ToUnixTimeSeconds(), h.Value("entra_provisioning_job_last_activity_timestamp_seconds", "scim.1.a"));
-        Assert.Equal(MetricsHarness.Now.AddMinutes(-1).ToUnixTimeSeconds(), Assert.Single(h.Series("entra_exporter_log_cursor_timestamp_seconds")).Value);
+        Assert.Equal(MetricsHarness.Now.AddMinutes(-1).ToUnixTimeSeconds(),
+            Assert.Single(h.Series("entra_exporter_log_cursor_timestamp_seconds")).Value);
 
         // A job whose execution vanished loses its age with its timestamp.
         h.Publish(MetricsHarness.Job());
@@ -132,13 +138,16 @@ public class PrometheusExpositionTests
         var events = h.Series("entra_provisioning_events_total");
         Assert.Equal(LogEventFamilies.VisibleFromTheStart.Count, events.Count);
         Assert.All(events, e => Assert.Equal(0, e.Value));
-        Assert.Equal(LogNormalization.Actions.Order(StringComparer.Ordinal), events.Where(e => e.Labels["status"] == "failure").Select(e => e.Labels["action"]).Order(StringComparer.Ordinal));
-        Assert.Equal(["delete", "disable", "stageddelete"], events.Where(e => e.Labels["status"] == "success").Select(e => e.Labels["action"]).Order(StringComparer.Ordinal));
+        Assert.Equal(LogNormalization.Actions.Order(StringComparer.Ordinal),
+            events.Where(e => e.Labels["status"] == "failure").Select(e => e.Labels["action"]).Order(StringComparer.Ordinal));
+        Assert.Equal(["delete", "disable", "stageddelete"],
+            events.Where(e => e.Labels["status"] == "success").Select(e => e.Labels["action"]).Order(StringComparer.Ordinal));
 
         // Counted events replace their zero (one series each); the other zeros stay; a job only the logs know gets them too.
         var a = MetricsHarness.Key(MetricsHarness.Job("a"));
         var logged = new JobKey(MetricsHarness.TenantId, "sp-only-in-logs", "b");
-        h.PublishLogs(MetricsHarness.LogSnapshot(events: [new EventCounter(a, "update", "failure", 60), new EventCounter(a, "create", "success", 5), new EventCounter(logged, "create", "success", 1)]));
+        h.PublishLogs(MetricsHarness.LogSnapshot(events: [new EventCounter(a, "update", "failure", 60),
+            new EventCounter(a, "create", "success", 5), new EventCounter(logged, "create", "success", 1)]));
         events = h.Series("entra_provisioning_events_total");
         Assert.Equal(60, h.Value("entra_provisioning_events_total", "a", ("action", "update"), ("status", "failure")));
         Assert.Equal(5, h.Value("entra_provisioning_events_total", "a", ("action", "create"), ("status", "success")));
@@ -198,7 +207,8 @@ public class PrometheusExpositionTests
         h.Snapshots.ReportFailure(MetricsHarness.TenantId, SourceNames.GraphJobs, "throttled");
         Assert.Equal(0, Assert.Single(h.Series("entra_exporter_source_up")).Value);
         // The last good time stays.
-        Assert.Equal(MetricsHarness.Now.ToUnixTimeSeconds(), Assert.Single(h.Series("entra_exporter_source_last_success_timestamp_seconds")).Value);
+        Assert.Equal(MetricsHarness.Now.ToUnixTimeSeconds(),
+            Assert.Single(h.Series("entra_exporter_source_last_success_timestamp_seconds")).Value);
     }
 
     [Fact]
@@ -226,7 +236,8 @@ public class PrometheusExpositionTests
         var h = new MetricsHarness();
         h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         h.Publish(MetricsHarness.Job());
-        var served = h.Scrape().Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToList();
+        var served = h.Scrape().Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2])
+            .ToList();
         var ours = served.Where(n => n.StartsWith("entra_", StringComparison.Ordinal)).ToList();
         Assert.Equal(h.Table.Families.Select(f => f.Name), ours);
         Assert.Contains("process_resident_memory_bytes", served);
@@ -241,7 +252,9 @@ public class PrometheusExpositionTests
         options.Tenants.Add(new TenantOptions
         {
             TenantId = MetricsHarness.TenantId,
-            Logs = { Source = "LogAnalytics", CustomQueries = [new CustomQueryOptions { Name = "contoso_q", Help = "Line one\nsays \"hi\" \\ bye", Query = "T", ValueColumn = "V" }] },
+            Logs = { Source = "LogAnalytics",
+                CustomQueries = [new CustomQueryOptions { Name = "contoso_q", Help = "Line one\nsays \"hi\" \\ bye", Query = "T",
+                ValueColumn = "V" }] },
         });
         var h = new MetricsHarness(options);
         Assert.Equal(@"Line one\nsays 'hi' \\ bye", MetricsText.Help(h.Scrape(), "contoso_q"));

@@ -13,7 +13,8 @@ public class TenantHistogramTests
     private const string Family = "entra_provisioning_event_duration_seconds";
 
     private static TenantLogSnapshot Logs(params DurationHistogram[] histograms) =>
-        new(MetricsHarness.TenantId, SourceNames.LogAnalytics, [], [], [], MetricsHarness.Now, 0, new Dictionary<string, CustomQueryResult>())
+        new(MetricsHarness.TenantId, SourceNames.LogAnalytics, [], [], [], MetricsHarness.Now, 0, new Dictionary<string,
+            CustomQueryResult>())
         {
             DurationHistograms = histograms,
         };
@@ -28,7 +29,8 @@ public class TenantHistogramTests
     }
 
     private static Dictionary<string, double> Update(MetricsHarness h) =>
-        MetricsText.Parse(h.Scrape()).Where(s => s.Name.StartsWith(Family, StringComparison.Ordinal) && s.Labels.GetValueOrDefault("action") == "update")
+        MetricsText.Parse(h.Scrape())
+            .Where(s => s.Name.StartsWith(Family, StringComparison.Ordinal) && s.Labels.GetValueOrDefault("action") == "update")
             .ToDictionary(s => s.Name[Family.Length..] + (s.Labels.TryGetValue("le", out var le) ? le : ""), s => s.Value);
 
     [Fact]
@@ -92,7 +94,8 @@ public class TenantHistogramTests
         await h.Exposition.WriteTenantAsync(MetricsHarness.TenantId, stream, CancellationToken.None);
         var probe = MetricsText.Parse(System.Text.Encoding.UTF8.GetString(stream.ToArray()))
             .Where(s => s.Name.StartsWith(Family, StringComparison.Ordinal)).Select(Text).Order(StringComparer.Ordinal);
-        var metrics = MetricsText.Parse(h.Scrape()).Where(s => s.Name.StartsWith(Family, StringComparison.Ordinal)).Select(Text).Order(StringComparer.Ordinal);
+        var metrics = MetricsText.Parse(h.Scrape()).Where(s => s.Name.StartsWith(Family, StringComparison.Ordinal)).Select(Text)
+            .Order(StringComparer.Ordinal);
         Assert.Equal(metrics, probe);
     }
 
@@ -106,11 +109,13 @@ public class TenantHistogramTests
         h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         var options = new ExporterOptions();
         using var otlp = new OtlpExposition(h.Table, h.Snapshots,
-            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time, options);
+            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time,
+                options);
         var recorded = new List<(double Value, string Action)>();
         using var listener = new MeterListener
         {
-            InstrumentPublished = (i, l) => { if (i.Meter.Name == OtlpExposition.MeterName && i.Name == Family) l.EnableMeasurementEvents(i); },
+            InstrumentPublished = (i, l)
+                => { if (i.Meter.Name == OtlpExposition.MeterName && i.Name == Family) l.EnableMeasurementEvents(i); },
         };
         listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
             recorded.Add((value, (string)tags.ToArray().Single(t => t.Key == "action").Value!)));

@@ -31,10 +31,12 @@ public class TenantProbeTests
         }
         h.Self.CountPollError(Other, SourceNames.GraphJobs, PollErrorReason.Throttled);
         h.Self.CountHttpResponse(SourceNames.GraphJobs, 200);
-        h.Publish(MetricsHarness.Job("a") with { LastExecution = new() { State = "Succeeded", CountExported = 5, TimeEnded = MetricsHarness.Now.AddHours(-1) } },
+        h.Publish(MetricsHarness.Job("a")
+            with { LastExecution = new() { State = "Succeeded", CountExported = 5, TimeEnded = MetricsHarness.Now.AddHours(-1) } },
             MetricsHarness.Job("b", "Quarantine") with { AppName = "App \"quoted\" \\ back" });
         h.Publish(MetricsHarness.Job("c") with { TenantId = Other });
-        h.PublishLogs(MetricsHarness.LogSnapshot(events: [new EventCounter(MetricsHarness.Key(MetricsHarness.Job("a")), "update", "failure", 7)]));
+        h.PublishLogs(MetricsHarness.LogSnapshot(events: [new EventCounter(MetricsHarness.Key(MetricsHarness.Job("a")), "update", "failure",
+            7)]));
         h.Time.Advance(TimeSpan.FromSeconds(90));
         return h;
     }
@@ -47,7 +49,8 @@ public class TenantProbeTests
         foreach (var tenant in new[] { MetricsHarness.TenantId, Other })
         {
             var probed = MetricsText.Parse(Probe(h, tenant));
-            static string Key(MetricsText.Sample s) => s.Name + "{" + string.Join(",", s.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}")) + "} " + s.Value;
+            static string Key(MetricsText.Sample s) => s.Name + "{"
+                + string.Join(",", s.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}")) + "} " + s.Value;
             var expected = all.Where(s => s.Labels.GetValueOrDefault("tenant_id") == tenant).Select(Key).Order().ToList();
             Assert.True(expected.Count > 40, $"only {expected.Count} series for {tenant}");
             Assert.Equal(expected, probed.Select(Key).Order().ToList());
@@ -59,7 +62,8 @@ public class TenantProbeTests
         Assert.DoesNotContain(mine, s => s.Name == "entra_exporter_http_requests_total");
         var age = mine.First(s => s.Name == "entra_provisioning_job_last_activity_age_seconds");
         h.Time.Advance(TimeSpan.FromSeconds(30));
-        var later = MetricsText.Parse(Probe(h, MetricsHarness.TenantId)).Single(s => s.Name == age.Name && s.Labels.SequenceEqual(age.Labels));
+        var later = MetricsText.Parse(Probe(h, MetricsHarness.TenantId))
+            .Single(s => s.Name == age.Name && s.Labels.SequenceEqual(age.Labels));
         Assert.Equal(age.Value + 30, later.Value, 3);
     }
 
@@ -92,14 +96,17 @@ public class TenantProbeTests
     [Fact]
     public void Left_out_families_are_left_out_of_the_probe_too()
     {
-        var h = new MetricsHarness(new ExporterOptions { Metrics = { Exclude = ["entra_provisioning_job_last_execution_*", "entra_exporter_poll_duration_seconds"] } });
+        var h = new MetricsHarness(new ExporterOptions { Metrics = { Exclude = ["entra_provisioning_job_last_execution_*",
+            "entra_exporter_poll_duration_seconds"] } });
         h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
         h.Self.RecordPollDuration(MetricsHarness.TenantId, SourceNames.GraphJobs, 0.3);
         h.Publish(MetricsHarness.Job() with { LastExecution = new() { State = "Succeeded" } });
         var names = MetricsText.Parse(Probe(h, MetricsHarness.TenantId)).Select(s => s.Name).ToHashSet();
         Assert.Contains("entra_provisioning_job_status", names);
         Assert.Contains("entra_exporter_source_up", names);
-        Assert.DoesNotContain(names, n => n.StartsWith("entra_provisioning_job_last_execution_", StringComparison.Ordinal) || n.StartsWith("entra_exporter_poll_duration", StringComparison.Ordinal));
+        Assert.DoesNotContain(names,
+            n => n.StartsWith("entra_provisioning_job_last_execution_", StringComparison.Ordinal)
+            || n.StartsWith("entra_exporter_poll_duration", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace EntraProvisioningExporter.Tests.Sharding;
 public class TenantShardingTests
 {
     private static readonly IReadOnlyList<string> Tenants =
-        Enumerable.Range(0, 600).Select(i => new Guid(System.Security.Cryptography.MD5.HashData(BitConverter.GetBytes(i))).ToString()).ToList();
+        Enumerable.Range(0, 600).Select(i => new Guid(System.Security.Cryptography.MD5.HashData(BitConverter.GetBytes(i))).ToString())
+            .ToList();
 
     private static ExporterOptions Options(int count, int? index, IEnumerable<string>? tenants = null) => new()
     {
@@ -20,7 +21,8 @@ public class TenantShardingTests
     [InlineData(7)]
     public void Every_tenant_is_polled_by_exactly_one_shard(int count)
     {
-        var polled = Enumerable.Range(0, count).SelectMany(i => new TenantSharding(Options(count, i)).Assigned.Select(t => t.TenantId!)).ToList();
+        var polled = Enumerable.Range(0, count).SelectMany(i => new TenantSharding(Options(count, i)).Assigned.Select(t => t.TenantId!))
+            .ToList();
 
         Assert.Equal(Tenants.Count, polled.Count);
         Assert.Equal(Tenants.Order(), polled.Order());
@@ -39,8 +41,10 @@ public class TenantShardingTests
     public void The_split_is_pinned_so_replicas_of_different_versions_agree()
     {
         // Recomputed by hand from the documented rule (SHA-256 of "tenantid/shard", first 8 bytes big-endian, highest wins).
-        Assert.Equal(Expected("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", 3), TenantSharding.ShardOf("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", 3));
-        Assert.Equal(TenantSharding.ShardOf("6D3B9A1E-0C4F-4E8E-9B7A-1F2A3B4C5D6E", 3), TenantSharding.ShardOf("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", 3));
+        Assert.Equal(Expected("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", 3),
+            TenantSharding.ShardOf("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", 3));
+        Assert.Equal(TenantSharding.ShardOf("6D3B9A1E-0C4F-4E8E-9B7A-1F2A3B4C5D6E", 3),
+            TenantSharding.ShardOf("6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", 3));
         Assert.All(Tenants.Take(50), t => Assert.Equal(Expected(t, 5), TenantSharding.ShardOf(t, 5)));
     }
 

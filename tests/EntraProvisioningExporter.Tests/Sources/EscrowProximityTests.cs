@@ -8,7 +8,8 @@ public class EscrowProximityTests
     private static readonly QuarantineOptions Defaults = new();
 
     private static Dictionary<string, double> Compute(long? escrowed, long? exported, long? raw, QuarantineOptions? t = null) =>
-        EscrowProximity.Compute(new ExecutionState { State = "Succeeded", CountEscrowed = escrowed, CountExported = exported, CountEscrowedRaw = raw }, t ?? Defaults)
+        EscrowProximity.Compute(new ExecutionState { State = "Succeeded", CountEscrowed = escrowed, CountExported = exported,
+            CountEscrowedRaw = raw }, t ?? Defaults)
             .ToDictionary(x => x.Threshold, x => x.Value);
 
     [Fact]
@@ -16,7 +17,8 @@ public class EscrowProximityTests
     {
         var p = Compute(escrowed: 4000, exported: 6000, raw: 4000);
         Assert.Equal(1.0, p[EscrowProximity.Proportion], 9);
-        Assert.Equal(0.4, EscrowProximity.FailureRatio(new ExecutionState { State = "x", CountEscrowed = 4000, CountExported = 6000 })!.Value, 9);
+        Assert.Equal(0.4,
+            EscrowProximity.FailureRatio(new ExecutionState { State = "x", CountEscrowed = 4000, CountExported = 6000 })!.Value, 9);
     }
 
     [Fact]
@@ -38,7 +40,8 @@ public class EscrowProximityTests
     [Fact]
     public void Thresholds_are_configurable()
     {
-        var t = new QuarantineOptions { FailureProportion = 0.2, MinimumOperations = 100, NonReferenceFailures = 1000, TotalFailures = 2000 };
+        var t = new QuarantineOptions { FailureProportion = 0.2, MinimumOperations = 100, NonReferenceFailures = 1000,
+            TotalFailures = 2000 };
         var p = Compute(escrowed: 100, exported: 900, raw: 400, t);
         Assert.Equal(0.5, p[EscrowProximity.Proportion], 9);
         Assert.Equal(0.1, p[EscrowProximity.NonReferenceFailures], 9);

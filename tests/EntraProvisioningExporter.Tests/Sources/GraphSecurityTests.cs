@@ -57,7 +57,8 @@ public class GraphSecurityTests
         var tenant = new TenantOptions
         {
             TenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e",
-            Credential = new CredentialOptions { Kind = kind, ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", ClientSecret = "s", TokenFilePath = "/var/run/secrets/token" },
+            Credential = new CredentialOptions { Kind = kind, ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", ClientSecret = "s",
+                TokenFilePath = "/var/run/secrets/token" },
         };
         Assert.IsType(expected, TokenCredentialFactory.Create(tenant));
     }
@@ -74,13 +75,16 @@ public class GraphSecurityTests
     [Fact]
     public void The_no_credential_mode_builds_no_credential()
     {
-        Assert.Null(TokenCredentialFactory.Create(new TenantOptions { TenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", Credential = new CredentialOptions { Kind = "None" } }));
+        Assert.Null(TokenCredentialFactory.Create(new TenantOptions { TenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e",
+            Credential = new CredentialOptions { Kind = "None" } }));
     }
 
     public static TheoryData<Exception, string> Failures => new()
     {
         { new ODataError { ResponseStatusCode = 401 }, "auth" },
-        { new ODataError { ResponseStatusCode = 403, Error = new MainError { Code = "Authorization_RequestDenied", Message = "Insufficient privileges to complete the operation." } }, "forbidden" },
+        { new ODataError { ResponseStatusCode = 403,
+            Error = new MainError { Code = "Authorization_RequestDenied",
+            Message = "Insufficient privileges to complete the operation." } }, "forbidden" },
         { new ODataError { ResponseStatusCode = 429 }, "throttled" },
         { new ODataError { ResponseStatusCode = 503 }, "server_error" },
         { new ODataError { ResponseStatusCode = 400 }, "client_error" },
@@ -110,7 +114,9 @@ public class GraphSecurityTests
     [Fact]
     public void A_403_detail_carries_Graphs_own_words_about_the_missing_permission()
     {
-        var (_, detail) = PollErrorClassifier.Classify(new ODataError { ResponseStatusCode = 403, Error = new MainError { Code = "Authorization_RequestDenied", Message = "Insufficient privileges to complete the operation." } });
+        var (_, detail) = PollErrorClassifier.Classify(new ODataError { ResponseStatusCode = 403,
+            Error = new MainError { Code = "Authorization_RequestDenied",
+            Message = "Insufficient privileges to complete the operation." } });
         Assert.Contains("Authorization_RequestDenied", detail, StringComparison.Ordinal);
         Assert.Contains("Insufficient privileges", detail, StringComparison.Ordinal);
     }

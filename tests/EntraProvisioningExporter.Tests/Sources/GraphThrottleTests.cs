@@ -19,7 +19,8 @@ public class GraphThrottleTests
     private sealed class Recorder : IMetricRecorder
     {
         public List<(string Family, double Increment, string[] Labels)> Added { get; } = [];
-        public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues) => Added.Add((family.Name, increment, labelValues.ToArray()));
+        public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues)
+            => Added.Add((family.Name, increment, labelValues.ToArray()));
         public void Observe(RecordedFamily family, double value, params ReadOnlySpan<string> labelValues) { }
         public void Remove(RecordedFamily family, params ReadOnlySpan<string> labelValues) { }
 
@@ -82,13 +83,15 @@ public class GraphThrottleTests
     [InlineData("tenant/readwrite/app/tenant", "something new", "Tenant", "ReadWrite", "other")]
     [InlineData("Galaxy", null, "other", "other", "none")]
     [InlineData(null, null, "none", "none", "none")]
-    public void A_429_counts_by_its_scope_limit_and_reason_each_bounded(string? scope, string? information, string s, string l, string reason)
+    public void A_429_counts_by_its_scope_limit_and_reason_each_bounded(string? scope, string? information, string s, string l,
+        string reason)
     {
         var (meter, _) = Meter();
         var headers = new List<(string, string)>();
         if (scope is not null) headers.Add(("x-ms-throttle-scope", scope));
         if (information is not null) headers.Add(("x-ms-throttle-information", information));
-        using (var throttled = Response(HttpStatusCode.TooManyRequests, [.. headers])) meter.Observe(throttled.Headers, throttled.StatusCode);
+        using (var throttled = Response(HttpStatusCode.TooManyRequests, [.. headers])) meter.Observe(throttled.Headers,
+            throttled.StatusCode);
         using (var ok = Response(HttpStatusCode.OK, [.. headers])) meter.Observe(ok.Headers, ok.StatusCode);
         var counted = Assert.Single(meter.EndCycle().Throttled);
         Assert.Equal((new GraphThrottleKind(s, l, reason), 1L), (counted.Key, counted.Value));
@@ -128,7 +131,8 @@ public class GraphThrottleTests
         var loop = new PollLoop(source, runtime, health, new ExporterSelfMetrics([]), time, log, meter);
         var running = loop.RunAsync(stop.Token);
         async Task<TimeSpan> Next() => await source.Cycles.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)) - Start;
-        async Task Skipped() => Assert.Contains("lets this poll pass", await log.Lines.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        async Task Skipped()
+            => Assert.Contains("lets this poll pass", await log.Lines.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         var interval = options.PollInterval;
 
         Assert.Equal(TimeSpan.Zero, await Next());
@@ -213,7 +217,8 @@ public class GraphThrottleTests
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
         public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
 
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception,
             Func<TState, Exception?, string> formatter) => Lines.Writer.TryWrite(formatter(state, exception));
     }
 }

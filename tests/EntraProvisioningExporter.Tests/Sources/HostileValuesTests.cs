@@ -17,7 +17,8 @@ public class HostileValuesTests
 
     private static string Jobs(params string[] jobs) => $"{{\"value\":[{string.Join(",", jobs)}]}}";
 
-    private static string Job(string id, string extra = "") => $"{{\"id\":\"{id}\",\"templateId\":\"scim\",\"status\":{{\"code\":\"Active\"{extra}}}}}";
+    private static string Job(string id, string extra = "")
+        => $"{{\"id\":\"{id}\",\"templateId\":\"scim\",\"status\":{{\"code\":\"Active\"{extra}}}}}";
 
     // --- strings ---
 
@@ -53,7 +54,8 @@ public class HostileValuesTests
     [Fact]
     public void A_job_with_a_lone_surrogate_in_a_string_is_read_with_U_FFFD_and_nothing_is_dropped()
     {
-        var parsed = JobPayloadParser.Parse("t", Sp, Jobs(Job("j1"), "{\"id\":\"j2\",\"templateId\":\"sc\\ud800im\",\"status\":{\"code\":\"Active\"}}"));
+        var parsed = JobPayloadParser.Parse("t", Sp,
+            Jobs(Job("j1"), "{\"id\":\"j2\",\"templateId\":\"sc\\ud800im\",\"status\":{\"code\":\"Active\"}}"));
         Assert.Empty(parsed.Problems);
         Assert.Equal("sc\ufffdim", parsed.Jobs.Single(j => j.JobId == "j2").TemplateId);
     }
@@ -137,7 +139,8 @@ public class HostileValuesTests
 
     private sealed class Answer(HttpResponseMessage response) : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => Task.FromResult(response);
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            => Task.FromResult(response);
     }
 
     // --- windows ---
@@ -154,7 +157,8 @@ public class HostileValuesTests
 
     [Fact]
     public void An_event_dated_before_1970_is_out_of_the_window_whatever_was_asked() =>
-        Assert.Equal(DropReason.OutOfWindow, LogEventTime.Check(new DateTimeOffset(1969, 1, 1, 0, 0, 0, TimeSpan.Zero), DateTimeOffset.MinValue.AddYears(1), Now, Now));
+        Assert.Equal(DropReason.OutOfWindow,
+            LogEventTime.Check(new DateTimeOffset(1969, 1, 1, 0, 0, 0, TimeSpan.Zero), DateTimeOffset.MinValue.AddYears(1), Now, Now));
 
     private static LogsTable Table(string columns, params string[] rows) =>
         LogsQueryClient.Parse(Encoding.UTF8.GetBytes($"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{columns}],\"rows\":[{string.Join(",", rows)}]}}]}}")).Table;
@@ -165,7 +169,9 @@ public class HostileValuesTests
 
     private static readonly string[] IncrementTimings = ["TotalDurationMs"];
 
-    private static string Columns(params string[] names) => string.Join(",", names.Select(n => $"{{\"name\":\"{n}\",\"type\":\"{(n is "JobId" or "ServicePrincipalId" or "ProvisioningAction" or "ResultType" or "ResultSignature" or "InitiatorType" or "IdentityType" or "FailedStep" ? "string" : n == "LastEvent" ? "datetime" : "long")}\"}}"));
+    private static string Columns(params string[] names)
+        => string.Join(",",
+        names.Select(n => $"{{\"name\":\"{n}\",\"type\":\"{(n is "JobId" or "ServicePrincipalId" or "ProvisioningAction" or "ResultType" or "ResultSignature" or "InitiatorType" or "IdentityType" or "FailedStep" ? "string" : n == "LastEvent" ? "datetime" : "long")}\"}}"));
 
     [Fact]
     public void Log_Analytics_count_rows_with_negative_absurd_or_unreadable_counts_are_dropped_alone()
@@ -181,7 +187,8 @@ public class HostileValuesTests
         LogAnalyticsRows.Increments("t", table, counters, dropped);
         counters.Commit();
         Assert.Equal(("good", 3L), counters.Events().Select(e => (e.Job.JobId, e.Count)).Single());
-        Assert.Equal([("neg", DropReason.BadValue), ("huge", DropReason.BadValue), ("text", DropReason.Invalid), (new string('x', 2000), DropReason.IdTooLong)],
+        Assert.Equal([("neg", DropReason.BadValue), ("huge", DropReason.BadValue), ("text", DropReason.Invalid),
+            (new string('x', 2000), DropReason.IdTooLong)],
             dropped.Select(d => (d.Id, d.Reason)));
     }
 
@@ -209,7 +216,8 @@ public class HostileValuesTests
         Assert.Equal(("update", 3L, 30.0), (update.Action, update.Counts[4], update.Seconds[4])); // (5 s, 30 s]
         Assert.Equal(3, update.Counts.Sum());
         Assert.Equal([new StepFailureCounter(new JobKey("t", "sp", "good"), "export", 3)], counters.StepFailures());
-        Assert.Equal([new TenantEventCounter("other", 5), new TenantEventCounter("system", 12), new TenantEventCounter("user", 3)], counters.Initiators());
+        Assert.Equal([new TenantEventCounter("other", 5), new TenantEventCounter("system", 12), new TenantEventCounter("user", 3)],
+            counters.Initiators());
         Assert.Equal(["bad", "too-fast", "negative", "no-bucket", "unreadable", "half-bucket", "no-total"], dropped.Select(d => d.Id));
         Assert.All(dropped, d => Assert.Equal(DropReason.BadValue, d.Reason));
         Assert.Contains("negative or absurd DurationMs", dropped[0].Detail);
@@ -228,7 +236,8 @@ public class HostileValuesTests
         var windows = LogAnalyticsRows.Windows("t", table, Now.AddDays(-30), Now, dropped);
         Assert.Equal("good", windows.Single().Job.JobId);
         Assert.Equal(Now.AddMinutes(-10), windows.Single().LastEvent);
-        Assert.Equal([("future", DropReason.Future), ("old", DropReason.OutOfWindow), ("negative", DropReason.BadValue)], dropped.Select(d => (d.Id, d.Reason)));
+        Assert.Equal([("future", DropReason.Future), ("old", DropReason.OutOfWindow), ("negative", DropReason.BadValue)],
+            dropped.Select(d => (d.Id, d.Reason)));
     }
 
     [Fact]

@@ -35,7 +35,8 @@ public class JobPayloadParserTests
         Assert.Equal(new DateTimeOffset(2026, 2, 28, 10, 0, 0, TimeSpan.Zero), e.TimeBegan);
         Assert.Equal(new DateTimeOffset(2026, 2, 28, 10, 4, 30, TimeSpan.Zero), e.TimeEnded);
         Assert.Equal((2300L, 2450L, 2700L, 5000L, 1500L, 44L, 3L, 1500L, 1480L),
-            (e.CountEscrowed, e.CountEscrowedRaw, e.CountExported, e.CountExports, e.CountImported, e.CountImportedDeltas, e.CountImportedReferenceDeltas, e.CountEntitled, e.CountEntitledForProvisioning));
+            (e.CountEscrowed, e.CountEscrowedRaw, e.CountExported, e.CountExports, e.CountImported, e.CountImportedDeltas,
+                e.CountImportedReferenceDeltas, e.CountEntitled, e.CountEntitledForProvisioning));
         Assert.Equal([new("user", 1480), new("group", 20)], job.SynchronizedEntries);
     }
 
@@ -107,7 +108,8 @@ public class JobPayloadParserTests
         Assert.Equal(0, parsed.Jobs[0].SuccessiveCompleteFailures);
         Assert.Equal(2, parsed.Problems.Count);
         Assert.Contains(parsed.Problems, p => p.JobId is null && p.Detail.Contains("not a JSON object", StringComparison.Ordinal));
-        Assert.Contains(parsed.Problems, p => p.JobId is null && p.DropReason == DropReason.Invalid && p.Detail.Contains("no id", StringComparison.Ordinal));
+        Assert.Contains(parsed.Problems,
+            p => p.JobId is null && p.DropReason == DropReason.Invalid && p.Detail.Contains("no id", StringComparison.Ordinal));
         Assert.All(parsed.Problems, p => Assert.Equal(Sp.Id, p.ServicePrincipalId));
     }
 

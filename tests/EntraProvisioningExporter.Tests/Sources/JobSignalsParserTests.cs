@@ -99,7 +99,8 @@ public class JobSignalsParserTests
     [InlineData("""{"code":"   ","tenantActionable":true}""", null, null)]
     [InlineData("""{"code":null,"message":"x","tenantActionable":true}""", null, null)]
     [InlineData("null", null, null)]
-    public void The_last_runs_error_code_is_kept_trimmed_and_a_null_empty_or_blank_code_is_no_error(string error, string? code, bool? actionable)
+    public void The_last_runs_error_code_is_kept_trimmed_and_a_null_empty_or_blank_code_is_no_error(string error, string? code,
+        bool? actionable)
     {
         var job = Parse($$$"""
             {"code":"Active","lastExecution":{"state":"Failed","timeBegan":"2026-02-20T06:00:00Z","timeEnded":"2026-02-20T06:00:20Z","error":{{{error}}}}}
@@ -148,7 +149,8 @@ public class JobSignalsParserTests
     [InlineData("lastExecution", "7", "a number")]
     [InlineData("lastExecution", "[1]", "an array")]
     [InlineData("quarantine", "\"TooManyDeletes\"", "a string")]
-    public void A_last_run_or_quarantine_that_is_not_an_object_is_none_and_counted_never_an_invented_unknown(string field, string value, string kind)
+    public void A_last_run_or_quarantine_that_is_not_an_object_is_none_and_counted_never_an_invented_unknown(string field, string value,
+        string kind)
     {
         var parsed = JobPayloadParser.Parse("t", Sp, $$$"""{"value":[{"id":"scim.1.a","templateId":"scim","status":{"code":"Active","{{{field}}}":{{{value}}}}}]}""");
         var job = Assert.Single(parsed.Jobs);

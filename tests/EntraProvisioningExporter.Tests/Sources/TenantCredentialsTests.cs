@@ -7,7 +7,9 @@ using EntraProvisioningExporter.Sources.Graph;
 
 namespace EntraProvisioningExporter.Tests.Sources;
 
-/// <summary>Credentials are made before a configuration is put in force: one that cannot be made is a problem with its key, never an exception.</summary>
+/// <summary>
+/// Credentials are made before a configuration is put in force: one that cannot be made is a problem with its key, never an exception.
+/// </summary>
 public sealed class TenantCredentialsTests : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("entra-credentials-").FullName;
@@ -18,11 +20,14 @@ public sealed class TenantCredentialsTests : IDisposable
     {
         Tenants =
         [
-            new TenantOptions { TenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e", Credential = new CredentialOptions { Kind = "ClientSecret", ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", ClientSecret = "s" } },
+            new TenantOptions { TenantId = "6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e",
+                Credential = new CredentialOptions { Kind = "ClientSecret", ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+                ClientSecret = "s" } },
             new TenantOptions
             {
                 TenantId = "11111111-2222-3333-4444-555555555555",
-                Credential = new CredentialOptions { Kind = "ClientCertificate", ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", CertificatePath = path, CertificatePassword = password },
+                Credential = new CredentialOptions { Kind = "ClientCertificate", ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+                    CertificatePath = path, CertificatePassword = password },
             },
         ],
     };
@@ -30,7 +35,8 @@ public sealed class TenantCredentialsTests : IDisposable
     private string Pfx(string password)
     {
         using var key = RSA.Create(2048);
-        using var certificate = new CertificateRequest("CN=exporter", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = new CertificateRequest("CN=exporter", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         var path = Path.Combine(directory, "tenant.pfx");
         File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, password));
         return path;
@@ -39,7 +45,8 @@ public sealed class TenantCredentialsTests : IDisposable
     [Fact]
     public void Every_assigned_tenant_gets_its_credential()
     {
-        var (credentials, problems) = new TenantCredentials(TokenCredentialFactory.Create).Prepare(WithCertificate(Pfx("pfx-password"), "pfx-password"));
+        var (credentials, problems) = new TenantCredentials(TokenCredentialFactory.Create)
+            .Prepare(WithCertificate(Pfx("pfx-password"), "pfx-password"));
         Assert.Empty(problems);
         Assert.IsType<ClientSecretCredential>(credentials["6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e"]);
         Assert.IsType<ClientCertificateCredential>(credentials["11111111-2222-3333-4444-555555555555"]);
@@ -56,7 +63,9 @@ public sealed class TenantCredentialsTests : IDisposable
         Assert.False(credentials.ContainsKey("11111111-2222-3333-4444-555555555555"));
 
         File.WriteAllBytes(path, [0x30, 0x82, 0x00, 0x01]);
-        Assert.StartsWith($"Exporter:Tenants:1:Credential:CertificatePath: {path} does not load as a certificate", Assert.Single(new TenantCredentials(TokenCredentialFactory.Create).Prepare(WithCertificate(path, null)).Problems), StringComparison.Ordinal);
+        Assert.StartsWith($"Exporter:Tenants:1:Credential:CertificatePath: {path} does not load as a certificate",
+            Assert.Single(new TenantCredentials(TokenCredentialFactory.Create).Prepare(WithCertificate(path, null)).Problems),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -67,6 +76,7 @@ public sealed class TenantCredentialsTests : IDisposable
             Assert.Single(new TenantCredentials(TokenCredentialFactory.Create).Prepare(WithCertificate(missing, null)).Problems));
         Directory.CreateDirectory(Path.Combine(directory, "dir.pfx"));
         Assert.Equal($"Exporter:Tenants:1:Credential:CertificatePath: {Path.Combine(directory, "dir.pfx")}: not a regular file (a directory)",
-            Assert.Single(new TenantCredentials(TokenCredentialFactory.Create).Prepare(WithCertificate(Path.Combine(directory, "dir.pfx"), null)).Problems));
+            Assert.Single(new TenantCredentials(TokenCredentialFactory.Create)
+                .Prepare(WithCertificate(Path.Combine(directory, "dir.pfx"), null)).Problems));
     }
 }

@@ -86,7 +86,8 @@ public static partial class ConfigurationFileReader
         {
             lock (Gate) stuck = (thread, context, time.GetUtcNow());
             // The read may still finish; its outcome is not used, so observe it rather than leave it unobserved.
-            _ = read.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            _ = read.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default);
             throw new ConfigurationFileException(context.Path ?? "(configuration files)",
                 $"reading did not finish within {ReadTimeout.TotalSeconds:0} s (a stalled mount?)");
         }
@@ -107,7 +108,8 @@ public static partial class ConfigurationFileReader
             while ((read = stream.Read(chunk)) > 0)
             {
                 buffer.Write(chunk, 0, read);
-                if (buffer.Length > MaxFileBytes) throw new ConfigurationFileException(path, $"larger than {MaxFileBytes / 1024 / 1024} MiB, which no configuration file is (a device?)");
+                if (buffer.Length > MaxFileBytes) throw new ConfigurationFileException(path,
+                    $"larger than {MaxFileBytes / 1024 / 1024} MiB, which no configuration file is (a device?)");
             }
         }
         catch (IOException ex)
@@ -124,7 +126,8 @@ public static partial class ConfigurationFileReader
     public static IDictionary<string, string?> ReadJson(string path)
     {
         var bytes = ReadBytes(path);
-        if (string.IsNullOrWhiteSpace(Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF'))) throw new ConfigurationFileException(path, "file is empty");
+        if (string.IsNullOrWhiteSpace(Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF'))) throw new ConfigurationFileException(path,
+            "file is empty");
         try
         {
             var parser = new JsonSettings();
@@ -142,7 +145,10 @@ public static partial class ConfigurationFileReader
         }
     }
 
-    /// <summary>Why <paramref name="path"/> cannot be read as a directory, or null when it is one (or does not exist: see <paramref name="missing"/>).</summary>
+    /// <summary>
+    /// Why <paramref name="path"/> cannot be read as a directory, or null when it is one (or does not exist: see <paramref
+    /// name="missing"/>).
+    /// </summary>
     public static string? DirectoryProblem(string path, out bool missing)
     {
         if (current is { } context) context.Path = path;
@@ -177,7 +183,8 @@ public static partial class ConfigurationFileReader
         if (current is { } context) context.Path = directory;
         try
         {
-            return [.. Directory.EnumerateFileSystemEntries(directory).Where(e => !Path.GetFileName(e).StartsWith('.')).Order(StringComparer.Ordinal)];
+            return [.. Directory.EnumerateFileSystemEntries(directory).Where(e => !Path.GetFileName(e).StartsWith('.'))
+                .Order(StringComparer.Ordinal)];
         }
         catch (UnauthorizedAccessException)
         {
@@ -199,7 +206,8 @@ public static partial class ConfigurationFileReader
         {
             try
             {
-                return new FileStream(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), FileAccess.Read, 1);
+                return new FileStream(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete),
+                    FileAccess.Read, 1);
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -232,7 +240,8 @@ public static partial class ConfigurationFileReader
     }
 
     private static string Missing(string path) =>
-        new FileInfo(path).LinkTarget is { } target ? $"a dangling symbolic link (to {target}, which does not exist)" : "required file is missing";
+        new FileInfo(path).LinkTarget is { } target ? $"a dangling symbolic link (to {target}, which does not exist)"
+            : "required file is missing";
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenFile(string path, int flags);

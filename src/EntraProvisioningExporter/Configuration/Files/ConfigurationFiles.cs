@@ -38,7 +38,8 @@ public sealed class ConfigurationFiles
     public IReadOnlyList<string> Warnings { get; private set; } = [];
 
     /// <summary>One read of every file: the settings of each, in order, or the problems that refuse them.</summary>
-    public sealed record Snapshot(IReadOnlyList<IReadOnlyDictionary<string, string?>> Settings, IReadOnlyDictionary<string, string> SecretFiles, bool SecretsPresent, IReadOnlyList<string> Problems);
+    public sealed record Snapshot(IReadOnlyList<IReadOnlyDictionary<string, string?>> Settings, IReadOnlyDictionary<string,
+        string> SecretFiles, bool SecretsPresent, IReadOnlyList<string> Problems);
 
     private enum Kind { OptionalJson, RequiredJson, Secrets }
 
@@ -59,13 +60,15 @@ public sealed class ConfigurationFiles
         var secrets = configuration[SecretsDirectoryKey];
         var watch = TimeSpan.FromSeconds(1);
         if (configuration[WatchIntervalKey] is { Length: > 0 } interval
-            && (!TimeSpan.TryParse(interval, System.Globalization.CultureInfo.InvariantCulture, out watch) || watch < TimeSpan.Zero || watch > TimeSpan.FromHours(1)))
+            && (!TimeSpan.TryParse(interval, System.Globalization.CultureInfo.InvariantCulture, out watch) || watch < TimeSpan.Zero
+                || watch > TimeSpan.FromHours(1)))
             throw new InvalidConfigurationException([$"{WatchIntervalKey}: must be a duration from 00:00:00 (not watched) to 01:00:00; got '{interval}'."]);
 
         for (var i = 0; i < sources.Count; i++)
         {
             if (sources[i] is not JsonConfigurationSource { FileProvider: PhysicalFileProvider root, Path: { } relative } json) continue;
-            var file = new OwnedFile(json.Optional ? Kind.OptionalJson : Kind.RequiredJson, "settings file", System.IO.Path.Combine(root.Root, relative), new OwnedProvider());
+            var file = new OwnedFile(json.Optional ? Kind.OptionalJson : Kind.RequiredJson, "settings file",
+                System.IO.Path.Combine(root.Root, relative), new OwnedProvider());
             owned.Add(file);
             sources[i] = new OwnedSource(file.Provider);
         }
@@ -81,7 +84,8 @@ public sealed class ConfigurationFiles
         {
             var file = new OwnedFile(Kind.Secrets, SecretsDirectoryKey, System.IO.Path.GetFullPath(secrets), new OwnedProvider());
             owned.Add(file);
-            var commandLine = LastIndexOf(sources, s => s is Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationSource, sources.Count);
+            var commandLine = LastIndexOf(sources, s => s is Microsoft.Extensions.Configuration.CommandLine.CommandLineConfigurationSource,
+                sources.Count);
             sources.Insert(commandLine, new OwnedSource(file.Provider));
         }
 
@@ -107,9 +111,13 @@ public sealed class ConfigurationFiles
     }
 
     /// <summary>Files whose change should also cause a reload (the certificates the configuration in force names).</summary>
-    public void WatchAlso(IEnumerable<string> paths) => Volatile.Write(ref watchedAlso, [.. paths.Where(p => !string.IsNullOrWhiteSpace(p)).Select(System.IO.Path.GetFullPath).Distinct(StringComparer.Ordinal)]);
+    public void WatchAlso(IEnumerable<string> paths)
+        => Volatile.Write(ref watchedAlso,
+        [.. paths.Where(p => !string.IsNullOrWhiteSpace(p)).Select(System.IO.Path.GetFullPath).Distinct(StringComparer.Ordinal)]);
 
-    /// <summary>Reads and checks every file, time-boxed (<see cref="ConfigurationFileReader.RunBoundedAsync{T}"/>): nothing is applied.</summary>
+    /// <summary>
+    /// Reads and checks every file, time-boxed (<see cref="ConfigurationFileReader.RunBoundedAsync{T}"/>): nothing is applied.
+    /// </summary>
     public Snapshot Read() => Read(files, Volatile.Read(ref secretsSeen));
 
     private static Snapshot Read(IReadOnlyList<OwnedFile> files, bool secretsSeen)
@@ -144,8 +152,12 @@ public sealed class ConfigurationFiles
         return new Snapshot(settings, secretFiles, secretsPresent, problems);
     }
 
-    /// <summary>Reads a key-per-file directory the way .NET's key-per-file provider does (a file per key, "__" for ":", one trailing newline dropped).</summary>
-    private static bool ReadSecrets(OwnedFile file, bool seen, Dictionary<string, string?> data, Dictionary<string, string> secretFiles, List<string> problems)
+    /// <summary>
+    /// Reads a key-per-file directory the way .NET's key-per-file provider does (a file per key, "__" for ":", one trailing newline
+    /// dropped).
+    /// </summary>
+    private static bool ReadSecrets(OwnedFile file, bool seen, Dictionary<string, string?> data, Dictionary<string, string> secretFiles,
+        List<string> problems)
     {
         if (ConfigurationFileReader.DirectoryProblem(file.Path, out var missing) is { } problem)
         {
@@ -294,6 +306,7 @@ public sealed class ConfigurationFiles
 
         public void Load() { }
 
-        public IEnumerable<string> GetChildKeys(IEnumerable<string> earlierKeys, string? parentPath) => inner.GetChildKeys(earlierKeys, parentPath);
+        public IEnumerable<string> GetChildKeys(IEnumerable<string> earlierKeys, string? parentPath)
+            => inner.GetChildKeys(earlierKeys, parentPath);
     }
 }

@@ -3,7 +3,9 @@ using EntraProvisioningExporter.Sources;
 
 namespace EntraProvisioningExporter.Metrics.Families;
 
-/// <summary>One gauge per custom query name declared in the configuration (validated at start), with tenant_id and the query's label columns.</summary>
+/// <summary>
+/// One gauge per custom query name declared in the configuration (validated at start), with tenant_id and the query's label columns.
+/// </summary>
 public static class CustomQueryFamilies
 {
     public static IEnumerable<MetricFamily> All(ExporterOptions o)

@@ -35,7 +35,9 @@ public static class DeleteThresholdFamilies
             JobFamily.Identity, SeriesBound.Jobs(1), TenantInputs.Jobs | TenantInputs.Logs, ReadProximity);
     }
 
-    /// <summary>The proximity of each job of the tenant; a job without a current cycle (while the logs are read) has deleted nothing: 0.</summary>
+    /// <summary>
+    /// The proximity of each job of the tenant; a job without a current cycle (while the logs are read) has deleted nothing: 0.
+    /// </summary>
     public static double? Proximity(JobState job, JobCycle? cycle, bool logsRead)
     {
         if (job.IsQuarantined && job.Quarantine?.Reason == KnownValues.TooManyDeletes) return Math.Max(1, Ratio(job, cycle) ?? 0);
@@ -64,7 +66,8 @@ public static class DeleteThresholdFamilies
         }
     }
 
-    private static TenantFamily Cycles(string name, string help, IReadOnlyList<string> labels, int perJob, Action<SampleWriter, JobCycle> read) =>
+    private static TenantFamily Cycles(string name, string help, IReadOnlyList<string> labels, int perJob, Action<SampleWriter,
+        JobCycle> read) =>
         new(name, MetricKind.Gauge, help, labels, SeriesBound.Jobs(perJob), TenantInputs.Logs, (tenant, w) =>
         {
             foreach (var cycle in tenant.Logs?.Cycles ?? []) read(w, cycle);

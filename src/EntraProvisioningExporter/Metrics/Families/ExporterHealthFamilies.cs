@@ -16,9 +16,11 @@ public static class ExporterHealthFamilies
 
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
-        yield return new ExporterFamily("entra_exporter_build_info", "Exporter build information (value 1).", ["version"], (e, w) => w.Add(1, e.Version));
+        yield return new ExporterFamily("entra_exporter_build_info", "Exporter build information (value 1).", ["version"],
+            (e, w) => w.Add(1, e.Version));
         yield return new ExporterFamily("entra_exporter_poll_interval_seconds",
-            "How often every source is polled, in seconds (Exporter:PollInterval): alert rules scale staleness by it.", [], (e, w) => w.Add(e.PollInterval.TotalSeconds));
+            "How often every source is polled, in seconds (Exporter:PollInterval): alert rules scale staleness by it.", [],
+                (e, w) => w.Add(e.PollInterval.TotalSeconds));
         yield return new ExporterFamily("entra_exporter_shard_index",
             "This replica's shard (Exporter:Sharding:Index, 0 when not sharded).", [], (e, w) => w.Add(e.ShardIndex));
         yield return new ExporterFamily("entra_exporter_shards",

@@ -16,12 +16,14 @@ public static class InitialCycleFamilies
         yield return Progress("entra_provisioning_job_progress_total_units",
             MetricHelp.FromGraph("Units in scope of the job's cycle, by unit kind (Graph's progress totalUnits)."), p => p.Total);
         yield return Progress("entra_provisioning_job_progress_observation_timestamp_seconds",
-            MetricHelp.FromGraph("When Microsoft last observed the job's progress, by unit kind, in Unix seconds."), p => JobFamily.Unix(p.ObservedAt));
+            MetricHelp.FromGraph("When Microsoft last observed the job's progress, by unit kind, in Unix seconds."),
+                p => JobFamily.Unix(p.ObservedAt));
         yield return JobFamily.Gauge("entra_provisioning_job_steady_state_reached",
             MetricHelp.FromGraph("Whether the job has ever reached steady state, i.e. completed its initial cycle (1) or not yet (0)."),
             job => JobFamily.Flag(job.SteadyStateReached));
         yield return JobFamily.Timestamp("entra_provisioning_job_steady_state_first_achieved_timestamp_seconds",
-            MetricHelp.FromGraph("When the job first reached steady state (its initial cycle completed), in Unix seconds."), job => job.SteadyStateFirstAchieved);
+            MetricHelp.FromGraph("When the job first reached steady state (its initial cycle completed), in Unix seconds."),
+                job => job.SteadyStateFirstAchieved);
     }
 
     private static TenantFamily Progress(string name, string help, Func<ProgressState, double?> value) =>

@@ -9,14 +9,17 @@ public static class LastExecutionFamilies
     private static readonly (string Name, string Help, Func<ExecutionState, long?> Value)[] Counts =
     [
         ("escrowed_entries", "Entries in escrow (failing) after the last execution.", e => e.CountEscrowed),
-        ("escrowed_raw_entries", "Entries in escrow after the last execution, including system-generated escrows.", e => e.CountEscrowedRaw),
+        ("escrowed_raw_entries", "Entries in escrow after the last execution, including system-generated escrows.",
+            e => e.CountEscrowedRaw),
         ("exported_entries", "Entries exported successfully by the last execution.", e => e.CountExported),
         ("expected_exports", "Exports the last execution was expected to make.", e => e.CountExports),
         ("imported_entries", "Entries imported by the last execution.", e => e.CountImported),
         ("imported_deltas", "Changes imported by the last execution.", e => e.CountImportedDeltas),
-        ("imported_reference_deltas", "Reference changes (manager, membership) imported by the last execution.", e => e.CountImportedReferenceDeltas),
+        ("imported_reference_deltas", "Reference changes (manager, membership) imported by the last execution.",
+            e => e.CountImportedReferenceDeltas),
         ("entitled_entries", "Entries in scope (entitled) at the last execution.", e => e.CountEntitled),
-        ("entitled_for_provisioning_entries", "Entries entitled for provisioning at the last execution.", e => e.CountEntitledForProvisioning),
+        ("entitled_for_provisioning_entries", "Entries entitled for provisioning at the last execution.",
+            e => e.CountEntitledForProvisioning),
     ];
 
     public static IEnumerable<MetricFamily> All(ExporterOptions o)

@@ -63,7 +63,9 @@ public static class LogEventDetailFamilies
         }
     }
 
-    /// <summary>A per-tenant counter over a small enum: every member from the moment the tenant has a log source, at 0 until counted.</summary>
+    /// <summary>
+    /// A per-tenant counter over a small enum: every member from the moment the tenant has a log source, at 0 until counted.
+    /// </summary>
     private static TenantFamily PerTenant(string name, string label, IReadOnlyList<string> members, string help,
         Func<TenantLogSnapshot, IReadOnlyList<TenantEventCounter>> counts) =>
         new(name, MetricKind.Counter, help, ["tenant_id", label], SeriesBound.AtMost(members.Count * Tenants),

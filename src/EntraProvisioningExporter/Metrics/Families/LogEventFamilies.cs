@@ -22,7 +22,8 @@ public static class LogEventFamilies
     {
         yield return new TenantFamily("entra_provisioning_events_total", MetricKind.Counter,
             MetricHelp.FromLogs("Provisioning events from the provisioning logs, by action and status (counted once each, from when the exporter started; a known job's failures and deletions start at 0)."),
-            JobFamily.IdentityAnd("action", "status"), SeriesBound.Jobs(LogNormalization.Actions.Count * (LogNormalization.Statuses.Count + 1)),
+            JobFamily.IdentityAnd("action", "status"),
+                SeriesBound.Jobs(LogNormalization.Actions.Count * (LogNormalization.Statuses.Count + 1)),
             TenantInputs.JobSet | TenantInputs.Logs | TenantInputs.Health, Events);
         yield return new TenantFamily("entra_provisioning_event_errors_total", MetricKind.Counter,
             MetricHelp.FromLogs($"Failed provisioning events by error code; each job has at most {o.Logs.MaxErrorCodesPerJob} codes of its own, the rest count as other."),

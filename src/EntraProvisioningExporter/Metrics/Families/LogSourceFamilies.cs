@@ -24,7 +24,8 @@ public static class LogSourceFamilies
             "Cycles in which the Graph provisioning-log source stopped reading before catching up, because its request budget or the cycle's time ran out: it is falling behind (see the cursor lag).",
             ExporterHealthFamilies.TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Logs, (tenant, w) =>
             {
-                if (tenant.Logs is { Source: SourceNames.GraphProvisioningLogs } logs) w.Add(logs.BudgetExhaustions, logs.TenantId, logs.Source);
+                if (tenant.Logs is { Source: SourceNames.GraphProvisioningLogs } logs) w.Add(logs.BudgetExhaustions, logs.TenantId,
+                    logs.Source);
             });
         yield return new TenantFamily("entra_exporter_custom_query_dropped_series", MetricKind.Gauge,
             "Rows of a custom query's last result that were not exported (over MaxSeries, duplicate labels, or no value).",

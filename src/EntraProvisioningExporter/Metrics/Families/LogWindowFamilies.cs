@@ -39,7 +39,8 @@ public static class LogWindowFamilies
             }, isAge: true);
     }
 
-    private static TenantFamily Windows(string name, string help, IReadOnlyList<string> labels, int perJob, Action<SampleWriter, JobWindow> read, bool isAge = false) =>
+    private static TenantFamily Windows(string name, string help, IReadOnlyList<string> labels, int perJob, Action<SampleWriter,
+        JobWindow> read, bool isAge = false) =>
         new(name, MetricKind.Gauge, help, labels, SeriesBound.Jobs(perJob), TenantInputs.Logs, (tenant, w) =>
         {
             foreach (var window in tenant.Logs?.Windows ?? []) read(w, window);

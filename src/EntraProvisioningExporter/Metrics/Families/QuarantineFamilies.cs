@@ -24,7 +24,8 @@ public static class QuarantineFamilies
         yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_series_start_timestamp_seconds",
             MetricHelp.FromGraph("When the current series of quarantines began, in Unix seconds."), job => Q(job)?.SeriesBegan);
         yield return JobFamily.Gauge("entra_provisioning_job_quarantine_series_occurrences",
-            MetricHelp.FromGraph("How many times the quarantine was re-encountered in this series (Graph's seriesCount)."), job => Q(job)?.SeriesCount);
+            MetricHelp.FromGraph("How many times the quarantine was re-encountered in this series (Graph's seriesCount)."),
+                job => Q(job)?.SeriesCount);
         yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_next_attempt_timestamp_seconds",
             MetricHelp.FromGraph("When the service next retries the quarantined job, in Unix seconds."), job => Q(job)?.NextAttempt);
         yield return JobFamily.Timestamp("entra_provisioning_job_quarantine_disable_timestamp_seconds",
@@ -33,7 +34,9 @@ public static class QuarantineFamilies
             job => DisableAt(job, thresholds()));
     }
 
-    /// <summary>When Microsoft disables the job if it stays quarantined: the series start + Quarantine:DisableAfter; null when not quarantined.</summary>
+    /// <summary>
+    /// When Microsoft disables the job if it stays quarantined: the series start + Quarantine:DisableAfter; null when not quarantined.
+    /// </summary>
     public static DateTimeOffset? DisableAt(JobState job, QuarantineOptions thresholds) => Q(job)?.SeriesBegan + thresholds.DisableAfter;
 
     private static QuarantineState? Q(JobState job) => job.IsQuarantined ? job.Quarantine : null;

@@ -2,7 +2,9 @@ using EntraProvisioningExporter.Configuration;
 
 namespace EntraProvisioningExporter.Metrics.Families;
 
-/// <summary>The exporter's event-driven families, recorded through <see cref="ExporterSelfMetrics"/> as cycles end and responses arrive.</summary>
+/// <summary>
+/// The exporter's event-driven families, recorded through <see cref="ExporterSelfMetrics"/> as cycles end and responses arrive.
+/// </summary>
 public static class SelfMetricFamilies
 {
     public static readonly RecordedFamily PollDuration = new("entra_exporter_poll_duration_seconds", MetricKind.Histogram,
@@ -17,7 +19,8 @@ public static class SelfMetricFamilies
         ["tenant_id", "source", "reason"], SeriesBound.AtMost(10_000));
 
     public static readonly RecordedFamily HttpRequests = new("entra_exporter_http_requests_total", MetricKind.Counter,
-        "HTTP responses received from Microsoft endpoints, by source and status code (each retry counts).", ["source", "status_code"], SeriesBound.AtMost(1_000));
+        "HTTP responses received from Microsoft endpoints, by source and status code (each retry counts).", ["source", "status_code"],
+            SeriesBound.AtMost(1_000));
 
     public static IEnumerable<MetricFamily> All(ExporterOptions o) => [PollDuration, PollErrors, DroppedObjects, HttpRequests];
 }

@@ -26,7 +26,8 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(2);
 
     /// <summary>Every request's final result, by key.</summary>
-    public async Task<IReadOnlyDictionary<string, BatchStepResult>> GetAllAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string,
+        BatchStepResult>> GetAllAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, CancellationToken cancellationToken)
     {
         var results = new System.Collections.Concurrent.ConcurrentDictionary<string, BatchStepResult>(StringComparer.Ordinal);
         await ForEachFinalAsync(requests, (key, result) => results[key] = result, cancellationToken).ConfigureAwait(false);
@@ -38,7 +39,8 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
     /// failure that will not be retried) as soon as its batch returns, so callers parse while the other batches
     /// are still on the wire. Nothing but the requests to retry is kept, so no response body outlives its parsing.
     /// </summary>
-    public async Task ForEachFinalAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, Action<string, BatchStepResult> onFinal, CancellationToken cancellationToken)
+    public async Task ForEachFinalAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, Action<string,
+        BatchStepResult> onFinal, CancellationToken cancellationToken)
     {
         var pending = requests;
         for (var attempt = 0; pending.Count > 0; attempt++)
@@ -60,19 +62,23 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
     internal static TimeSpan Backoff(int attempt) => TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, attempt + 1)));
 
     /// <summary>0–20 % extra, so tenants throttled together do not come back together.</summary>
-    internal static TimeSpan WithJitter(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, (long)(delay.Ticks * (1 + Random.Shared.NextDouble() * 0.2))));
+    internal static TimeSpan WithJitter(TimeSpan delay)
+        => TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, (long)(delay.Ticks * (1 + Random.Shared.NextDouble() * 0.2))));
 
-    private async Task SendRoundAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, Action<string, BatchStepResult> onResult, CancellationToken cancellationToken)
+    private async Task SendRoundAsync(IReadOnlyList<(string Key, RequestInformation Request)> requests, Action<string,
+        BatchStepResult> onResult, CancellationToken cancellationToken)
     {
         var chunks = requests.Chunk(MaxBatchSize).ToList();
-        await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = maxConcurrency, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
                 foreach (var (key, result) in await SendBatchAsync(chunks[i], ct).ConfigureAwait(false)) onResult(key, result);
             }).ConfigureAwait(false);
     }
 
-    private async Task<Dictionary<string, BatchStepResult>> SendBatchAsync((string Key, RequestInformation Request)[] chunk, CancellationToken cancellationToken)
+    private async Task<Dictionary<string,
+        BatchStepResult>> SendBatchAsync((string Key, RequestInformation Request)[] chunk, CancellationToken cancellationToken)
     {
         var content = new BatchRequestContentCollection(client, MaxBatchSize);
         var steps = new List<(string StepId, string Key)>(chunk.Length);
@@ -89,7 +95,8 @@ public sealed class GraphBatchRunner(GraphServiceClient client, int maxConcurren
                 results[key] = new BatchStepResult(0, "", null);
                 continue;
             }
-            if (message.Headers.TryGetValues(LenientJson.UnreadableHeader, out var why) || message.Content?.Headers.TryGetValues(LenientJson.UnreadableHeader, out why) == true)
+            if (message.Headers.TryGetValues(LenientJson.UnreadableHeader, out var why)
+                || message.Content?.Headers.TryGetValues(LenientJson.UnreadableHeader, out why) == true)
             {
                 results[key] = new BatchStepResult((int)message.StatusCode, "", null) { Unreadable = why.FirstOrDefault() ?? "unreadable" };
                 continue;

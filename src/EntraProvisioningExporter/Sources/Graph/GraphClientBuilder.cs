@@ -17,8 +17,10 @@ namespace EntraProvisioningExporter.Sources.Graph;
 /// </summary>
 public static class GraphClientBuilder
 {
-    public static (GraphServiceClient Client, HttpClient Http) Build(TenantOptions tenant, ExporterOptions options, ExporterSelfMetrics metrics,
-        string source, TokenCredential? credential, TimeProvider time, DelegatingHandler? innermost = null, GraphThrottleMeter? throttle = null)
+    public static (GraphServiceClient Client, HttpClient Http) Build(TenantOptions tenant, ExporterOptions options,
+        ExporterSelfMetrics metrics,
+        string source, TokenCredential? credential, TimeProvider time, DelegatingHandler? innermost = null,
+            GraphThrottleMeter? throttle = null)
     {
         var endpoint = GraphCloud.GraphEndpointOf(tenant);
         // Retries of 429/503/504, honouring Retry-After: bounded by HttpMaxRetries.

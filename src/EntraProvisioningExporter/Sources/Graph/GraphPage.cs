@@ -12,10 +12,14 @@ namespace EntraProvisioningExporter.Sources.Graph;
 internal static class GraphPage
 {
     /// <summary>Kiota's error mapping for raw reads: any error status is parsed as Graph's ODataError.</summary>
-    public static readonly Dictionary<string, ParsableFactory<IParsable>> ODataErrors = new() { ["XXX"] = ODataError.CreateFromDiscriminatorValue };
+    public static readonly Dictionary<string,
+        ParsableFactory<IParsable>> ODataErrors = new() { ["XXX"] = ODataError.CreateFromDiscriminatorValue };
 
-    /// <summary>The page's document (the caller disposes it) and its <c>value</c> array; <paramref name="what"/> names the collection in errors.</summary>
-    public static async Task<(JsonDocument Document, JsonElement Value)> ReadAsync(IRequestAdapter adapter, RequestInformation request, string what,
+    /// <summary>
+    /// The page's document (the caller disposes it) and its <c>value</c> array; <paramref name="what"/> names the collection in errors.
+    /// </summary>
+    public static async Task<(JsonDocument Document, JsonElement Value)> ReadAsync(IRequestAdapter adapter, RequestInformation request,
+        string what,
         CancellationToken cancellationToken)
     {
         var stream = await adapter.SendPrimitiveAsync<Stream>(request, ODataErrors, cancellationToken).ConfigureAwait(false)

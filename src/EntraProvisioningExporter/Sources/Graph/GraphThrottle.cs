@@ -54,7 +54,8 @@ public sealed class GraphThrottleMeter(SourceDrops drops)
         var ratio = Read(headers, LimitPercentageHeader, v =>
             double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d is >= 0 and <= MaxLimitRatio ? d : null);
         var units = Read(headers, ResourceUnitHeader, v =>
-            long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) && l is >= 0 and <= MaxResourceUnits ? l : (double?)null);
+            long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) && l is >= 0 and <= MaxResourceUnits ? l
+                : (double?)null);
         GraphThrottleKind? kind = status == HttpStatusCode.TooManyRequests ? Kind(headers) : null;
         lock (gate)
         {

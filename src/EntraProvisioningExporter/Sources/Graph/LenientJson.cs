@@ -83,7 +83,8 @@ public static class LenientJson
     /// <summary>The deepest nesting of a JSON text, or 0 if it is not JSON (it is then left for the reader to refuse).</summary>
     public static int DepthOf(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = int.MaxValue, CommentHandling = JsonCommentHandling.Skip });
+        var reader = new Utf8JsonReader(json,
+            new JsonReaderOptions { MaxDepth = int.MaxValue, CommentHandling = JsonCommentHandling.Skip });
         var max = 0;
         try
         {
@@ -101,7 +102,8 @@ public static class LenientJson
     private static byte[] ReplaceDeepBatchResponses(byte[] body)
     {
         using var doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = int.MaxValue });
-        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("responses", out var responses) || responses.ValueKind != JsonValueKind.Array)
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("responses", out var responses)
+            || responses.ValueKind != JsonValueKind.Array)
             return body;
         var buffer = new ArrayBufferWriter<byte>(body.Length);
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
@@ -124,7 +126,8 @@ public static class LenientJson
                         continue;
                     }
                     w.WriteStartObject();
-                    if (response.ValueKind == JsonValueKind.Object && response.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) w.WriteString("id", id.GetString());
+                    if (response.ValueKind == JsonValueKind.Object && response.TryGetProperty("id", out var id)
+                        && id.ValueKind == JsonValueKind.String) w.WriteString("id", id.GetString());
                     w.WriteNumber("status", 200);
                     w.WriteStartObject("headers");
                     w.WriteString("Content-Type", "application/json");
@@ -148,7 +151,8 @@ public sealed class LenientJsonHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.Content is not { } content || content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
+        if (response.Content is not { } content
+            || content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
             return response;
         var body = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var isBatch = request.RequestUri?.AbsolutePath.EndsWith("/$batch", StringComparison.Ordinal) == true;
@@ -156,7 +160,8 @@ public sealed class LenientJsonHandler : DelegatingHandler
         if (ReferenceEquals(repaired, body)) return response;
         var replacement = new ByteArrayContent(repaired);
         foreach (var header in content.Headers)
-            if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            if (!header.Key.Equals("Content-Length",
+                StringComparison.OrdinalIgnoreCase)) replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
         // Repaired text is UTF-8 whatever the header said.
         if (replacement.Headers.ContentType is { } type) type.CharSet = "utf-8";
         response.Content = replacement;

@@ -30,7 +30,8 @@ public static class RetryAfter
     public static TimeSpan? Of(HttpHeaders headers, DateTimeOffset now) =>
         headers.TryGetValues("Retry-After", out var values) && values.ToList() is [var only] ? Parse(only, now) : null;
 
-    private static TimeSpan Clamp(double seconds) => seconds <= Min.TotalSeconds ? Min : seconds >= Max.TotalSeconds ? Max : TimeSpan.FromSeconds(seconds);
+    private static TimeSpan Clamp(double seconds) => seconds <= Min.TotalSeconds ? Min : seconds >= Max.TotalSeconds ? Max
+        : TimeSpan.FromSeconds(seconds);
 }
 
 /// <summary>
@@ -46,7 +47,8 @@ public sealed class RetryAfterClampHandler(TimeProvider time) : DelegatingHandle
         var clamped = RetryAfter.Of(response.Headers, time.GetUtcNow());
         response.Headers.Remove("Retry-After");
         if (clamped is { } wait)
-            response.Headers.TryAddWithoutValidation("Retry-After", ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+            response.Headers.TryAddWithoutValidation("Retry-After",
+                ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
         return response;
     }
 }

@@ -17,8 +17,12 @@ public static class TokenCredentialFactory
         return kind switch
         {
             CredentialKind.None => null,
-            CredentialKind.ClientSecret => new ClientSecretCredential(tenant.TenantId, c.ClientId, c.ClientSecret, new ClientSecretCredentialOptions { AuthorityHost = authority }),
-            CredentialKind.ClientCertificate => new ClientCertificateCredential(tenant.TenantId, c.ClientId, LoadCertificate(c), new ClientCertificateCredentialOptions { AuthorityHost = authority }),
+            CredentialKind.ClientSecret
+                => new ClientSecretCredential(tenant.TenantId, c.ClientId, c.ClientSecret,
+                new ClientSecretCredentialOptions { AuthorityHost = authority }),
+            CredentialKind.ClientCertificate
+                => new ClientCertificateCredential(tenant.TenantId, c.ClientId, LoadCertificate(c),
+                new ClientCertificateCredentialOptions { AuthorityHost = authority }),
             CredentialKind.WorkloadIdentity => new WorkloadIdentityCredential(new WorkloadIdentityCredentialOptions
             {
                 TenantId = tenant.TenantId,
@@ -49,6 +53,7 @@ public static class TokenCredentialFactory
         if (!path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase))
             return X509CertificateLoader.LoadPkcs12(ConfigurationFileReader.ReadBytes(path), c.CertificatePassword);
         var pem = ConfigurationFileReader.ReadText(path);
-        return string.IsNullOrEmpty(c.CertificatePassword) ? X509Certificate2.CreateFromPem(pem, pem) : X509Certificate2.CreateFromEncryptedPem(pem, pem, c.CertificatePassword);
+        return string.IsNullOrEmpty(c.CertificatePassword) ? X509Certificate2.CreateFromPem(pem, pem)
+            : X509Certificate2.CreateFromEncryptedPem(pem, pem, c.CertificatePassword);
     }
 }

@@ -45,13 +45,15 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
                 throw new InvalidDataException("Graph's service principal paging did not end: a next-link repeated.");
             if (pages >= MaxPages)
             {
-                drops.Drop(DropReason.PageBudget, "servicePrincipals", $"the service principal list has more than {MaxPages} pages; the {all.Count} read are kept");
+                drops.Drop(DropReason.PageBudget, "servicePrincipals",
+                    $"the service principal list has more than {MaxPages} pages; the {all.Count} read are kept");
                 break;
             }
             request = client.ServicePrincipals.WithUrl(next).ToGetRequestInformation();
         }
         var jobs = await FetchJobsAsync(all, cancellationToken).ConfigureAwait(false);
-        var withJobs = all.Where(sp => jobs.JobsByServicePrincipal.TryGetValue(sp.Id, out var j) && j.Count > 0 || jobs.FailedServicePrincipals.ContainsKey(sp.Id)).ToList();
+        var withJobs = all.Where(sp => jobs.JobsByServicePrincipal.TryGetValue(sp.Id, out var j) && j.Count > 0
+            || jobs.FailedServicePrincipals.ContainsKey(sp.Id)).ToList();
         return (withJobs, jobs);
     }
 
@@ -60,16 +62,19 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
     /// ServicePrincipal model: that model reaches most of Graph's model types, which would otherwise all be compiled
     /// into the native binary. Errors still come back as the SDK's ODataError. Returns the next link, if any.
     /// </summary>
-    private async Task<string?> ReadPageAsync(RequestInformation request, List<ServicePrincipalRef> into, CancellationToken cancellationToken)
+    private async Task<string?> ReadPageAsync(RequestInformation request, List<ServicePrincipalRef> into,
+        CancellationToken cancellationToken)
     {
-        var (page, value) = await GraphPage.ReadAsync(client.RequestAdapter, request, "service principal list", cancellationToken).ConfigureAwait(false);
+        var (page, value) = await GraphPage.ReadAsync(client.RequestAdapter, request, "service principal list", cancellationToken)
+            .ConfigureAwait(false);
         using (page)
         {
             foreach (var sp in value.EnumerateArray())
             {
                 if (GraphJson.String(sp, "id") is not { } id) continue; // not a service principal we could ask about
                 if (!LabelCap.IdFits(id))
-                    drops.Drop(DropReason.IdTooLong, id, $"the service principal id is {id.Length} characters, over the {LabelCap.MaxBytes}-byte label cap");
+                    drops.Drop(DropReason.IdTooLong, id,
+                        $"the service principal id is {id.Length} characters, over the {LabelCap.MaxBytes}-byte label cap");
                 else
                     into.Add(new ServicePrincipalRef(id, LabelCap.Name(GraphJson.String(sp, "displayName") ?? id)));
             }
@@ -80,16 +85,21 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
     /// <summary>Looks up the display names of explicitly configured service principals (one $batch per 20).</summary>
     public async Task<IReadOnlyList<ServicePrincipalRef>> ResolveAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
-        var requests = ids.Select(id => (id, client.ServicePrincipals[id].ToGetRequestInformation(r => r.QueryParameters.Select = ["id", "displayName"]))).ToList();
+        var requests = ids.Select(id => (id,
+            client.ServicePrincipals[id].ToGetRequestInformation(r => r.QueryParameters.Select = ["id", "displayName"]))).ToList();
         var results = await batch.GetAllAsync(requests, cancellationToken).ConfigureAwait(false);
-        return ids.Select(id => new ServicePrincipalRef(id, LabelCap.Name(results.TryGetValue(id, out var r) && r.IsSuccess ? DisplayNameOf(r.Body) ?? id : id))).ToList();
+        return ids.Select(id => new ServicePrincipalRef(id,
+            LabelCap.Name(results.TryGetValue(id, out var r) && r.IsSuccess ? DisplayNameOf(r.Body) ?? id : id))).ToList();
     }
 
-    public async Task<JobFetchResult> FetchJobsAsync(IReadOnlyList<ServicePrincipalRef> servicePrincipals, CancellationToken cancellationToken)
+    public async Task<JobFetchResult> FetchJobsAsync(IReadOnlyList<ServicePrincipalRef> servicePrincipals,
+        CancellationToken cancellationToken)
     {
-        var requests = servicePrincipals.Select(sp => (sp.Id, client.ServicePrincipals[sp.Id].Synchronization.Jobs.ToGetRequestInformation())).ToList();
+        var requests = servicePrincipals.Select(sp => (sp.Id,
+            client.ServicePrincipals[sp.Id].Synchronization.Jobs.ToGetRequestInformation())).ToList();
         var byId = servicePrincipals.ToDictionary(sp => sp.Id, StringComparer.Ordinal);
-        var jobs = new System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<JobState>>(StringComparer.OrdinalIgnoreCase);
+        var jobs = new System.Collections.Concurrent.ConcurrentDictionary<string,
+            IReadOnlyList<JobState>>(StringComparer.OrdinalIgnoreCase);
         var failed = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var problems = new System.Collections.Concurrent.ConcurrentQueue<JobParseProblem>();
         var more = new System.Collections.Concurrent.ConcurrentQueue<(ServicePrincipalRef Sp, List<JobState> Jobs, string Next)>();
@@ -132,7 +142,8 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
     }
 
     /// <summary>One page of jobs, or null (the service principal's jobs dropped, with the problem) when the page cannot be read.</summary>
-    private ParsedJobs? ParsePage(ServicePrincipalRef sp, string body, System.Collections.Concurrent.ConcurrentQueue<JobParseProblem> problems)
+    private ParsedJobs? ParsePage(ServicePrincipalRef sp, string body,
+        System.Collections.Concurrent.ConcurrentQueue<JobParseProblem> problems)
     {
         try
         {
@@ -142,7 +153,8 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
         }
         catch (JsonException ex)
         {
-            problems.Enqueue(new JobParseProblem(sp.Id, null, DropReason.Unreadable, $"the service principal's jobs could not be read ({ex.Message}); its jobs are dropped"));
+            problems.Enqueue(new JobParseProblem(sp.Id, null, DropReason.Unreadable,
+                $"the service principal's jobs could not be read ({ex.Message}); its jobs are dropped"));
             return null;
         }
     }
@@ -162,14 +174,16 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
             }
             if (pages >= MaxPages)
             {
-                problems.Enqueue(new JobParseProblem(sp.Id, null, DropReason.PageBudget, $"the jobs list has more than {MaxPages} pages; the {read.Count} jobs read are kept"));
+                problems.Enqueue(new JobParseProblem(sp.Id, null, DropReason.PageBudget,
+                    $"the jobs list has more than {MaxPages} pages; the {read.Count} jobs read are kept"));
                 break;
             }
             string body;
             try
             {
                 var request = client.ServicePrincipals[sp.Id].Synchronization.Jobs.WithUrl(next).ToGetRequestInformation();
-                var stream = await client.RequestAdapter.SendPrimitiveAsync<Stream>(request, GraphPage.ODataErrors, cancellationToken).ConfigureAwait(false);
+                var stream = await client.RequestAdapter.SendPrimitiveAsync<Stream>(request, GraphPage.ODataErrors, cancellationToken)
+                    .ConfigureAwait(false);
                 if (stream is null)
                 {
                     failed[sp.Id] = PollErrorReason.BadResponse;
@@ -193,7 +207,8 @@ public sealed class GraphJobSource(string tenantId, GraphServiceClient client, G
             foreach (var job in page.Jobs)
             {
                 if (known.Add(job.JobId)) read.Add(job);
-                else problems.Enqueue(new JobParseProblem(sp.Id, job.JobId, DropReason.Invalid, "the job id appears on two pages; the first is kept"));
+                else problems.Enqueue(new JobParseProblem(sp.Id, job.JobId, DropReason.Invalid,
+                    "the job id appears on two pages; the first is kept"));
             }
             next = page.NextLink!;
         }

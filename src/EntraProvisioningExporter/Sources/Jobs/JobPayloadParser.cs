@@ -30,7 +30,8 @@ public static class JobPayloadParser
     public static ParsedJobs Parse(string tenantId, ServicePrincipalRef sp, string body)
     {
         using var doc = JsonDocument.Parse(LenientJson.Repair(System.Text.Encoding.UTF8.GetBytes(body), isBatch: false));
-        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Array)
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("value", out var value)
+            || value.ValueKind != JsonValueKind.Array)
             throw new JsonException("The jobs response has no 'value' array.");
 
         var jobs = new List<JobState>(value.GetArrayLength());
@@ -45,12 +46,14 @@ public static class JobPayloadParser
                 if (rawId is null) throw new JsonException("A job has no id.");
                 if (!LabelCap.IdFits(rawId))
                 {
-                    problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.IdTooLong, $"the job id is {rawId.Length} characters, over the {LabelCap.MaxBytes}-byte label cap"));
+                    problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.IdTooLong,
+                        $"the job id is {rawId.Length} characters, over the {LabelCap.MaxBytes}-byte label cap"));
                     continue;
                 }
                 if (!ids.Add(rawId))
                 {
-                    problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.Invalid, "the job id appears twice in the list; the first is kept"));
+                    problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.Invalid,
+                        "the job id appears twice in the list; the first is kept"));
                     continue;
                 }
                 var lost = new List<string>();
@@ -58,7 +61,8 @@ public static class JobPayloadParser
                 foreach (var detail in lost)
                     problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.BadValue, $"{detail}; the job is kept without it"));
             }
-            catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
+            catch (Exception ex) when (ex
+                is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
             {
                 problems.Add(new JobParseProblem(sp.Id, rawId, DropReason.Invalid, ex.Message));
             }
@@ -75,12 +79,15 @@ public static class JobPayloadParser
     {
         try
         {
-            return new JsonParseNode(element).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue) ?? throw new JsonException("The job could not be read.");
+            return new JsonParseNode(element).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue)
+                ?? throw new JsonException("The job could not be read.");
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        catch (Exception ex) when (ex
+            is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
         {
             using var cleaned = JsonDocument.Parse(UnreadableValuesNulled(element)!.ToJsonString());
-            return new JsonParseNode(cleaned.RootElement.Clone()).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue) ?? throw new JsonException("The job could not be read.");
+            return new JsonParseNode(cleaned.RootElement.Clone()).GetObjectValue(SynchronizationJob.CreateFromDiscriminatorValue)
+                ?? throw new JsonException("The job could not be read.");
         }
     }
 
@@ -104,7 +111,9 @@ public static class JobPayloadParser
             case JsonValueKind.String:
                 var text = element.GetString();
                 if (name is not null && TimeSuffixes.Any(t => name.EndsWith(t, StringComparison.OrdinalIgnoreCase))
-                    && !string.IsNullOrEmpty(text) && !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+                    && !string.IsNullOrEmpty(text)
+                        && !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+                        System.Globalization.DateTimeStyles.None, out _))
                     return null;
                 if (name == "interval" && !string.IsNullOrEmpty(text) && !IsDuration(text)) return null;
                 return System.Text.Json.Nodes.JsonValue.Create(text);
@@ -130,7 +139,9 @@ public static class JobPayloadParser
         }
     }
 
-    /// <summary>The job's state; each value that is there but cannot be read is left out and described in <paramref name="lost"/>.</summary>
+    /// <summary>
+    /// The job's state; each value that is there but cannot be read is left out and described in <paramref name="lost"/>.
+    /// </summary>
     internal static JobState Map(string tenantId, ServicePrincipalRef sp, SynchronizationJob job, JsonElement raw, List<string> lost)
     {
         if (string.IsNullOrEmpty(job.Id)) throw new JsonException("A job has no id.");
@@ -154,7 +165,8 @@ public static class JobPayloadParser
             TemplateId = LabelCap.Name(job.TemplateId ?? ""),
             StatusCode = LabelCap.Name(GraphJson.String(rawStatus, "code") ?? KnownValues.Unknown),
             ScheduleState = LabelCap.NameOrNull(GraphJson.String(Child(raw, "schedule"), "state")),
-            ScheduleInterval = job.Schedule?.Interval is { } interval && interval > TimeSpan.Zero && interval < InfiniteInterval ? interval : null,
+            ScheduleInterval = job.Schedule?.Interval is { } interval && interval > TimeSpan.Zero && interval < InfiniteInterval ? interval
+                : null,
             SuccessiveCompleteFailures = NonNegative(status?.CountSuccessiveCompleteFailures),
             EscrowsPruned = status?.EscrowsPruned,
             Quarantine = quarantine,
@@ -226,7 +238,8 @@ public static class JobPayloadParser
     /// <summary>A child object; absent or null is none, and anything else (a string, a number, an array) is lost, said so.</summary>
     private static JsonElement? Present(JsonElement? parent, string name, string path, List<string> lost)
     {
-        if (parent is not { ValueKind: JsonValueKind.Object } p || !p.TryGetProperty(name, out var child) || child.ValueKind == JsonValueKind.Null)
+        if (parent is not { ValueKind: JsonValueKind.Object } p || !p.TryGetProperty(name, out var child)
+            || child.ValueKind == JsonValueKind.Null)
             return null;
         if (child.ValueKind == JsonValueKind.Object) return child;
         lost.Add($"{path} is {Kind(child)}, not an object");
@@ -249,7 +262,8 @@ public static class JobPayloadParser
             .GroupBy(p => LabelCap.Name(p.Units!.Trim()), StringComparer.Ordinal)
             .Take(LabelCap.MaxEntriesPerJob)
             .Select(g => g.OrderByDescending(p => Time(p.ProgressObservationDateTime) ?? DateTimeOffset.MinValue).First())
-            .Select(p => new ProgressState(LabelCap.Name(p.Units!.Trim()), NonNegative(p.CompletedUnits), NonNegative(p.TotalUnits), Time(p.ProgressObservationDateTime)))
+            .Select(p => new ProgressState(LabelCap.Name(p.Units!.Trim()), NonNegative(p.CompletedUnits), NonNegative(p.TotalUnits),
+                Time(p.ProgressObservationDateTime)))
             .OrderBy(p => p.Units, StringComparer.Ordinal)
             .ToList();
 
@@ -265,6 +279,7 @@ public static class JobPayloadParser
     internal static DateTimeOffset? Time(DateTimeOffset? value) => value is { } v && v >= DateTimeOffset.UnixEpoch ? v : null;
 
     private static JsonElement? Child(JsonElement? parent, string name) =>
-        parent is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var child) && child.ValueKind == JsonValueKind.Object ? child : null;
+        parent is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var child) && child.ValueKind == JsonValueKind.Object
+            ? child : null;
 
 }

@@ -22,7 +22,8 @@ public static class JobSettings
     public static long? DeleteThreshold(JsonElement job)
     {
         if (Value(job, DeleteQuarantineName) is { } enabled && bool.TryParse(enabled, out var on) && !on) return null;
-        return Value(job, DeleteThresholdName) is { } raw && long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var threshold)
+        return Value(job, DeleteThresholdName) is { } raw
+            && long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var threshold)
             ? threshold
             : null;
     }
@@ -30,7 +31,8 @@ public static class JobSettings
     /// <summary>The value of the setting named <paramref name="name"/> (case-insensitive), trimmed; the last one if repeated.</summary>
     public static string? Value(JsonElement job, string name)
     {
-        if (job.ValueKind != JsonValueKind.Object || !job.TryGetProperty("synchronizationJobSettings", out var settings) || settings.ValueKind != JsonValueKind.Array)
+        if (job.ValueKind != JsonValueKind.Object || !job.TryGetProperty("synchronizationJobSettings", out var settings)
+            || settings.ValueKind != JsonValueKind.Array)
             return null;
         string? found = null;
         foreach (var pair in settings.EnumerateArray())

@@ -30,7 +30,8 @@ public sealed class TenantJobPoller(
         Publish(fetched);
         if (fetched.FailedServicePrincipals.Count == 0) return CycleOutcome.Success;
         var reason = fetched.FailedServicePrincipals.Values.GroupBy(r => r).OrderByDescending(g => g.Count()).Select(g => g.Key).First();
-        return new CycleOutcome(reason, $"{fetched.FailedServicePrincipals.Count} service principal(s) could not be read; their last good values are kept.");
+        return new CycleOutcome(reason,
+            $"{fetched.FailedServicePrincipals.Count} service principal(s) could not be read; their last good values are kept.");
     }
 
     private async Task<JobFetchResult> FetchAsync(CancellationToken token)

@@ -37,16 +37,19 @@ public sealed class LogsQueryClient
     private readonly Uri endpoint;
     private readonly HttpPipeline pipeline;
 
-    public LogsQueryClient(Uri endpoint, TokenCredential? credential, LogsQueryClientOptions options, Func<Uri, bool>? mayReceiveToken = null)
+    public LogsQueryClient(Uri endpoint, TokenCredential? credential, LogsQueryClientOptions options, Func<Uri,
+        bool>? mayReceiveToken = null)
     {
         this.endpoint = endpoint;
         HttpPipelinePolicy[] perRetry = credential is null
             ? []
-            : [new BearerTokenAuthenticationPolicy(credential, options.Scope), new TokenDestinationGuardPolicy(mayReceiveToken ?? LogAnalyticsCloud.MayReceiveToken)];
+            : [new BearerTokenAuthenticationPolicy(credential, options.Scope),
+                new TokenDestinationGuardPolicy(mayReceiveToken ?? LogAnalyticsCloud.MayReceiveToken)];
         pipeline = HttpPipelineBuilder.Build(options, perCallPolicies: [], perRetryPolicies: perRetry, new ResponseClassifier());
     }
 
-    public async Task<LogsQueryResult> QueryWorkspaceAsync(string workspaceId, string query, QueryTimeRange timeRange, LogsQueryOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<LogsQueryResult> QueryWorkspaceAsync(string workspaceId, string query, QueryTimeRange timeRange,
+        LogsQueryOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LogsQueryOptions();
         var serverTimeout = options.ServerTimeout ?? TimeSpan.FromMinutes(3);
@@ -90,14 +93,16 @@ public sealed class LogsQueryClient
     {
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tables", out var tables) || tables.ValueKind != JsonValueKind.Array)
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tables", out var tables)
+            || tables.ValueKind != JsonValueKind.Array)
             throw new InvalidDataException("The query response has no 'tables' array.");
         var parsed = new List<LogsTable>();
         foreach (var t in tables.EnumerateArray())
         {
             if (t.ValueKind != JsonValueKind.Object) throw new InvalidDataException("A table is not a JSON object.");
             var name = Text(t, "name");
-            if (!t.TryGetProperty("columns", out var cols) || cols.ValueKind != JsonValueKind.Array || !t.TryGetProperty("rows", out var rows) || rows.ValueKind != JsonValueKind.Array)
+            if (!t.TryGetProperty("columns", out var cols) || cols.ValueKind != JsonValueKind.Array
+                || !t.TryGetProperty("rows", out var rows) || rows.ValueKind != JsonValueKind.Array)
                 throw new InvalidDataException($"Table '{name}' has no columns or rows.");
             var columns = cols.EnumerateArray().Select(c => c.ValueKind == JsonValueKind.Object
                 ? new LogsTableColumn(Text(c, "name"), Text(c, "type"))

@@ -18,7 +18,9 @@ public sealed class LogsQueryOptions
     /// <summary>How long the service may run the query (sent as Prefer: wait=N; the service's maximum is 10 minutes).</summary>
     public TimeSpan? ServerTimeout { get; init; }
 
-    /// <summary>When false (the default, as in the SDK) a PartialError result throws <see cref="LogsQueryPartialFailureException"/>.</summary>
+    /// <summary>
+    /// When false (the default, as in the SDK) a PartialError result throws <see cref="LogsQueryPartialFailureException"/>.
+    /// </summary>
     public bool AllowPartialErrors { get; init; }
 }
 
@@ -35,7 +37,8 @@ public sealed class LogsQueryResult(LogsQueryResultStatus status, LogsQueryError
     public IReadOnlyList<LogsTable> AllTables { get; } = allTables;
 
     /// <summary>The primary result table.</summary>
-    public LogsTable Table => AllTables.Count == 1 ? AllTables[0] : AllTables.FirstOrDefault(t => t.Name == "PrimaryResult") ?? throw new InvalidDataException("The result has no primary table.");
+    public LogsTable Table => AllTables.Count == 1 ? AllTables[0] : AllTables.FirstOrDefault(t => t.Name == "PrimaryResult")
+        ?? throw new InvalidDataException("The result has no primary table.");
 }
 
 /// <summary>A result table: typed columns, rows of JSON cells read by column name.</summary>
@@ -89,7 +92,8 @@ public sealed class LogsTableRow(LogsTable? table, JsonElement[] cells)
     {
         { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var l) => l,
         { ValueKind: JsonValueKind.Number } n => checked((long)n.GetDouble()),
-        { ValueKind: JsonValueKind.String } s when long.TryParse(s.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) => l,
+        { ValueKind: JsonValueKind.String } s when long.TryParse(s.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture,
+            out var l) => l,
         { ValueKind: JsonValueKind.Null } => null,
         var other => throw new InvalidDataException($"Column '{column}' is not an integer: {other.GetRawText()}"),
     };
@@ -98,7 +102,8 @@ public sealed class LogsTableRow(LogsTable? table, JsonElement[] cells)
     {
         { ValueKind: JsonValueKind.Number } n => n.GetDouble(),
         // The service writes NaN and infinities as strings.
-        { ValueKind: JsonValueKind.String } s when double.TryParse(s.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+        { ValueKind: JsonValueKind.String } s when double.TryParse(s.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture,
+            out var d) => d,
         { ValueKind: JsonValueKind.String } s when s.GetString() is "NaN" => double.NaN,
         { ValueKind: JsonValueKind.String } s when s.GetString() is "Infinity" => double.PositiveInfinity,
         { ValueKind: JsonValueKind.String } s when s.GetString() is "-Infinity" => double.NegativeInfinity,
@@ -110,7 +115,8 @@ public sealed class LogsTableRow(LogsTable? table, JsonElement[] cells)
 
     public DateTimeOffset? GetDateTimeOffset(string column) => Cell(column) switch
     {
-        { ValueKind: JsonValueKind.String } s when DateTimeOffset.TryParse(s.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) => t,
+        { ValueKind: JsonValueKind.String } s when DateTimeOffset.TryParse(s.GetString(), CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) => t,
         { ValueKind: JsonValueKind.Null } => null,
         { ValueKind: JsonValueKind.String } s when s.GetString() is "" => null,
         var other => throw new InvalidDataException($"Column '{column}' is not a datetime: {other.GetRawText()}"),

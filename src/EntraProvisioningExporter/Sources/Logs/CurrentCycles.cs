@@ -12,7 +12,8 @@ public sealed class CurrentCycles
     public void Add(JobKey job, string? cycleId, DateTimeOffset at, string action, string status)
     {
         if (string.IsNullOrWhiteSpace(cycleId)) return;
-        if (!cycles.TryGetValue(job, out var cycle) || (!string.Equals(cycle.CycleId, cycleId, StringComparison.Ordinal) && at > cycle.LastEvent))
+        if (!cycles.TryGetValue(job, out var cycle)
+            || (!string.Equals(cycle.CycleId, cycleId, StringComparison.Ordinal) && at > cycle.LastEvent))
             cycle = new JobCycle(job, cycleId, at, at, 0, 0, 0);
         else if (!string.Equals(cycle.CycleId, cycleId, StringComparison.Ordinal))
             return;
@@ -31,6 +32,7 @@ public sealed class CurrentCycles
     public IReadOnlyList<JobCycle> Current(DateTimeOffset activeSince)
     {
         foreach (var job in cycles.Where(c => c.Value.LastEvent <= activeSince).Select(c => c.Key).ToList()) cycles.Remove(job);
-        return cycles.Values.OrderBy(c => c.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(c => c.Job.JobId, StringComparer.Ordinal).ToList();
+        return cycles.Values.OrderBy(c => c.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(c => c.Job.JobId, StringComparer.Ordinal)
+            .ToList();
     }
 }

@@ -49,7 +49,8 @@ public static class EventValues
     {
         if (!e.TryGetProperty("durationInMilliseconds", out var d) || d.ValueKind == JsonValueKind.Null) return (null, false);
         if (d.ValueKind == JsonValueKind.Number && d.TryGetInt32(out _)) return (null, false);
-        if (d.ValueKind == JsonValueKind.Number && d.TryGetDouble(out var v) && Math.Floor(v) == v && v is >= int.MinValue and <= int.MaxValue)
+        if (d.ValueKind == JsonValueKind.Number && d.TryGetDouble(out var v) && Math.Floor(v) == v && v
+            is >= int.MinValue and <= int.MaxValue)
             return ((int)v, false);
         var raw = d.GetRawText();
         lost.Add($"durationInMilliseconds {(raw.Length > 32 ? raw[..32] + "…" : raw)} is not a duration in milliseconds");

@@ -52,7 +52,8 @@ public sealed class GraphLogSource : IPolledSource
     private readonly SourceDrops drops;
     private readonly LogAggregatesWanted wanted;
 
-    public GraphLogSource(TenantOptions tenant, ExporterOptions options, GraphServiceClient client, RequestBudget budget, TenantSnapshotStore store, TimeProvider time, SourceDrops drops)
+    public GraphLogSource(TenantOptions tenant, ExporterOptions options, GraphServiceClient client, RequestBudget budget,
+        TenantSnapshotStore store, TimeProvider time, SourceDrops drops)
     {
         this.drops = drops;
         this.tenant = tenant;
@@ -153,16 +154,20 @@ public sealed class GraphLogSource : IPolledSource
             if (!visited.Add(next))
                 throw new InvalidDataException("Graph's provisioning log paging did not end: a next-link repeated.");
             if (pages >= PageBudget.MaxPagesPerCollection)
-                throw new PageBudgetExhaustedException($"provisioning logs {Iso(from)}..{Iso(to)}", $"the slice has more than {PageBudget.MaxPagesPerCollection} pages");
+                throw new PageBudgetExhaustedException($"provisioning logs {Iso(from)}..{Iso(to)}",
+                    $"the slice has more than {PageBudget.MaxPagesPerCollection} pages");
             request = client.AuditLogs.Provisioning.WithUrl(next).ToGetRequestInformation();
         }
     }
 
-    /// <summary>One page, each event read on its own with the SDK's model: one that cannot be read is dropped alone. Returns the next link.</summary>
+    /// <summary>
+    /// One page, each event read on its own with the SDK's model: one that cannot be read is dropped alone. Returns the next link.
+    /// </summary>
     private async Task<string?> ReadPageAsync(RequestInformation request, Action<ProvisioningObjectSummary, IReadOnlyList<string>> accept,
         CancellationToken cancellationToken)
     {
-        var (page, value) = await GraphPage.ReadAsync(client.RequestAdapter, request, "provisioning logs", cancellationToken).ConfigureAwait(false);
+        var (page, value) = await GraphPage.ReadAsync(client.RequestAdapter, request, "provisioning logs", cancellationToken)
+            .ConfigureAwait(false);
         using (page)
         {
             foreach (var element in value.EnumerateArray())
@@ -194,7 +199,8 @@ public sealed class GraphLogSource : IPolledSource
             return new JsonParseNode(cleaned?.RootElement ?? element).GetObjectValue(ProvisioningObjectSummary.CreateFromDiscriminatorValue)
                 ?? throw new JsonException("the event could not be read");
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        catch (Exception ex) when (ex
+            is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException)
         {
             problem = $"a provisioning log event could not be read: {ex.Message}";
             return null;
@@ -203,7 +209,8 @@ public sealed class GraphLogSource : IPolledSource
 
     private void Accept(ProvisioningObjectSummary e, IReadOnlyList<string> lost, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now)
     {
-        if (string.IsNullOrEmpty(e.JobId) || (e.Id is { } known && seen.ContainsKey(known))) return; // not a job's event, or counted already
+        if (string.IsNullOrEmpty(e.JobId)
+            || (e.Id is { } known && seen.ContainsKey(known))) return; // not a job's event, or counted already
         if (string.IsNullOrEmpty(e.Id) || e.ActivityDateTime is not { } at)
         {
             drops.Drop(DropReason.Invalid, e.Id, "a provisioning log event has no id or no activityDateTime");
@@ -211,13 +218,15 @@ public sealed class GraphLogSource : IPolledSource
         }
         if (LogEventTime.Check(at, from, to, now) is { } reason)
         {
-            drops.Drop(reason, e.Id, $"the event is dated {Iso(at)}, outside {Iso(from)}..{Iso(to)} asked for (now {Iso(now)}); not counted");
+            drops.Drop(reason, e.Id,
+                $"the event is dated {Iso(at)}, outside {Iso(from)}..{Iso(to)} asked for (now {Iso(now)}); not counted");
             return;
         }
         var sp = e.ServicePrincipal?.Id ?? "";
         if (!LabelCap.IdFits(e.JobId) || !LabelCap.IdFits(sp) || !LabelCap.IdFits(e.Id))
         {
-            drops.Drop(DropReason.IdTooLong, e.Id, $"the event's id, job id or service principal id is over the {LabelCap.MaxBytes}-byte label cap");
+            drops.Drop(DropReason.IdTooLong, e.Id,
+                $"the event's id, job id or service principal id is over the {LabelCap.MaxBytes}-byte label cap");
             return;
         }
         var job = new JobKey(TenantId, sp, e.JobId);
@@ -228,15 +237,19 @@ public sealed class GraphLogSource : IPolledSource
         cycles.Add(job, e.CycleId is { } cycle ? LabelCap.Name(cycle) : null, at, action, status);
         if (at <= countFrom) return;
         foreach (var value in lost) drops.Drop(DropReason.BadValue, e.Id, $"{value}; the event is counted without it");
-        counters.Stage(job, action, status, LabelCap.NameOrNull(LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode)), 1, Detail(e));
+        counters.Stage(job, action, status,
+            LabelCap.NameOrNull(LogNormalization.ErrorCode(e.ProvisioningStatusInfo?.ErrorInformation?.ErrorCode)), 1, Detail(e));
     }
 
-    /// <summary>What the event says beyond action and status. A duration that is negative or absurd is dropped, counted, and the event is untimed.</summary>
+    /// <summary>
+    /// What the event says beyond action and status. A duration that is negative or absurd is dropped, counted, and the event is untimed.
+    /// </summary>
     private EventDetail Detail(ProvisioningObjectSummary e)
     {
         var timed = EventDurations.Usable(e.DurationInMilliseconds);
         if (!timed && e.DurationInMilliseconds is { } bad)
-            drops.Drop(DropReason.BadValue, e.Id, $"the event's durationInMilliseconds {bad} is not a duration (0 to {EventDurations.MaxMilliseconds}); it is counted untimed");
+            drops.Drop(DropReason.BadValue, e.Id,
+                $"the event's durationInMilliseconds {bad} is not a duration (0 to {EventDurations.MaxMilliseconds}); it is counted untimed");
         return new EventDetail(
             LogNormalization.Initiator(e.InitiatedBy?.InitiatorType?.ToString()),
             LogNormalization.Identity(e.SourceIdentity?.IdentityType),
@@ -266,9 +279,11 @@ public sealed class GraphLogSource : IPolledSource
         {
             var events = inWindow.GetValueOrDefault(job) ?? [];
             long Count(string status) => events.Count(e => e.Status == status);
-            return new JobWindow(job, Count("success"), Count("failure"), Count("skipped"), Count("warning"), lastEvent.TryGetValue(job, out var l) ? l : null);
+            return new JobWindow(job, Count("success"), Count("failure"), Count("skipped"), Count("warning"),
+                lastEvent.TryGetValue(job, out var l) ? l : null);
         }).OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal).ToList();
-        store.PublishLogs(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, budgetExhaustions,
+        store.PublishLogs(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor,
+            budgetExhaustions,
             new Dictionary<string, CustomQueryResult>()) { Cycles = cycles.Current(windowStart) }));
     }
 

@@ -32,7 +32,8 @@ public sealed class LogAnalyticsLogSource : IPolledSource
     private readonly Metrics.MetricSelection selection;
     private readonly LogAggregatesWanted wanted;
 
-    public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, TenantSnapshotStore store, TimeProvider time, SourceDrops drops)
+    public LogAnalyticsLogSource(TenantOptions tenant, ExporterOptions options, LogsQueryClient client, TenantSnapshotStore store,
+        TimeProvider time, SourceDrops drops)
     {
         this.drops = drops;
         this.tenant = tenant;
@@ -81,7 +82,8 @@ public sealed class LogAnalyticsLogSource : IPolledSource
 
         store.PublishLogs(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, 0,
             new Dictionary<string, CustomQueryResult>(custom, StringComparer.Ordinal)) { Cycles = cycles }));
-        return failures.Count == 0 ? CycleOutcome.Success : new CycleOutcome(failures[0].Reason, string.Join("; ", failures.Select(f => f.Detail)));
+        return failures.Count == 0 ? CycleOutcome.Success
+            : new CycleOutcome(failures[0].Reason, string.Join("; ", failures.Select(f => f.Detail)));
     }
 
     private async Task CountIncrementsAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -125,7 +127,8 @@ public sealed class LogAnalyticsLogSource : IPolledSource
 
     private async Task RunCustomQueryAsync(CustomQueryOptions q, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var result = await client.QueryWorkspaceAsync(workspaceId, q.Query!, new QueryTimeRange(now - q.TimeRange, now), Options(), cancellationToken).ConfigureAwait(false);
+        var result = await client.QueryWorkspaceAsync(workspaceId, q.Query!, new QueryTimeRange(now - q.TimeRange, now), Options(),
+            cancellationToken).ConfigureAwait(false);
         custom[q.Name!] = CustomQueryMapper.Map(TenantId, q, result.Table);
     }
 
@@ -143,7 +146,8 @@ public static class LogAnalyticsRows
     /// <summary>More events than this in one row of one cycle is not a real count (it would also overflow the counters in time).</summary>
     public const long MaxEventsPerRow = 1_000_000_000;
 
-    public static void Increments(string tenantId, LogsTable table, LogCounters counters, List<(string Reason, string? Id, string Detail)> dropped)
+    public static void Increments(string tenantId, LogsTable table, LogCounters counters,
+        List<(string Reason, string? Id, string Detail)> dropped)
     {
         foreach (var row in table.Rows)
             if (Read(row, "event count", r =>
@@ -153,7 +157,8 @@ public static class LogAnalyticsRows
                         return (DropReason.BadValue, $"its event count {r.GetString("Events")} is not a count");
                     if (events == 0) return null; // nothing to count, nor to time
                     var (detail, bad) = Detail(r, events);
-                    counters.Stage(Job(tenantId, r, jobId), LogNormalization.Action(r.GetString("ProvisioningAction")), LogNormalization.Status(r.GetString("ResultType")),
+                    counters.Stage(Job(tenantId, r, jobId), LogNormalization.Action(r.GetString("ProvisioningAction")),
+                        LogNormalization.Status(r.GetString("ResultType")),
                         LabelCap.NameOrNull(LogNormalization.ErrorCode(r.GetString("ResultSignature"))), events, detail);
                     return bad;
                 }) is { } drop)
@@ -201,7 +206,8 @@ public static class LogAnalyticsRows
         }
     }
 
-    public static IReadOnlyList<JobWindow> Windows(string tenantId, LogsTable table, DateTimeOffset lookback, DateTimeOffset now, List<(string Reason, string? Id, string Detail)> dropped)
+    public static IReadOnlyList<JobWindow> Windows(string tenantId, LogsTable table, DateTimeOffset lookback, DateTimeOffset now,
+        List<(string Reason, string? Id, string Detail)> dropped)
     {
         var read = new List<JobWindow>();
         foreach (var row in table.Rows)
@@ -209,30 +215,37 @@ public static class LogAnalyticsRows
                 {
                     if (r.GetString("JobId") is not { Length: > 0 } jobId) return null;
                     long?[] counts = [r.GetInt64("Success"), r.GetInt64("Failure"), r.GetInt64("Skipped"), r.GetInt64("Warning")];
-                    if (counts.Any(c => c is < 0 or > MaxEventsPerRow)) return (DropReason.BadValue, "a count of the job's window is negative or absurd");
+                    if (counts.Any(c => c is < 0 or > MaxEventsPerRow)) return (DropReason.BadValue,
+                        "a count of the job's window is negative or absurd");
                     var last = r.GetDateTimeOffset("LastEvent");
                     if (last is { } at && LogEventTime.Check(at, lookback, now, now) is { } reason)
-                        return (reason, $"the job's latest event is dated {GraphLogSource.Iso(at)}, outside {GraphLogSource.Iso(lookback)}..{GraphLogSource.Iso(now)}");
+                        return (reason,
+                            $"the job's latest event is dated {GraphLogSource.Iso(at)}, outside {GraphLogSource.Iso(lookback)}..{GraphLogSource.Iso(now)}");
                     read.Add(new JobWindow(Job(tenantId, r, jobId), counts[0] ?? 0, counts[1] ?? 0, counts[2] ?? 0, counts[3] ?? 0, last));
                     return null;
                 }) is { } drop)
                 dropped.Add(drop);
-        return read.OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal).ToList();
+        return read.OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal)
+            .ToList();
     }
 
-    private static JobKey Job(string tenantId, LogsTableRow row, string jobId) => new(tenantId, row.GetString("ServicePrincipalId") ?? "", jobId);
+    private static JobKey Job(string tenantId, LogsTableRow row, string jobId)
+        => new(tenantId, row.GetString("ServicePrincipalId") ?? "", jobId);
 
-    private static (string Reason, string? Id, string Detail)? Read(LogsTableRow row, string what, Func<LogsTableRow, (string Reason, string Detail)?> read)
+    private static (string Reason, string? Id, string Detail)? Read(LogsTableRow row, string what, Func<LogsTableRow,
+        (string Reason, string Detail)?> read)
     {
         string? id = null;
         try
         {
             id = row.GetString("JobId");
             if (id is not null && (!LabelCap.IdFits(id) || !LabelCap.IdFits(row.GetString("ServicePrincipalId") ?? "")))
-                return (DropReason.IdTooLong, id, $"a {what} row's job or service principal id is over the {LabelCap.MaxBytes}-byte label cap");
+                return (DropReason.IdTooLong, id,
+                    $"a {what} row's job or service principal id is over the {LabelCap.MaxBytes}-byte label cap");
             return read(row) is { } drop ? (drop.Reason, id, $"a {what} row: {drop.Detail}") : null;
         }
-        catch (Exception ex) when (ex is (InvalidDataException or FormatException or OverflowException or InvalidOperationException) and not MissingColumnException)
+        catch (Exception ex) when (ex
+            is (InvalidDataException or FormatException or OverflowException or InvalidOperationException) and not MissingColumnException)
         {
             return (DropReason.Invalid, id, $"a {what} row could not be read: {ex.Message}");
         }
@@ -254,7 +267,8 @@ public static class CurrentCycleMapper
             read.Add(new JobCycle(new JobKey(tenantId, r.GetString("ServicePrincipalId") ?? "", jobId), cycleId, started, last,
                 Count(r, "Deletes"), Count(r, "Disables"), Count(r, "StagedDeletes")));
         }
-        return read.OrderBy(c => c.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(c => c.Job.JobId, StringComparer.Ordinal).ToList();
+        return read.OrderBy(c => c.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(c => c.Job.JobId, StringComparer.Ordinal)
+            .ToList();
     }
 
     private static long Count(LogsTableRow row, string column) => Math.Max(0, row.GetInt64(column) ?? 0);

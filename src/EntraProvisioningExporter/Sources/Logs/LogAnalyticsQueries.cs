@@ -42,7 +42,9 @@ public static class LogAnalyticsQueries
     /// <summary>The duration bucket of a negative or absurd DurationMs.</summary>
     public const int BadDuration = -2;
 
-    /// <summary>Per job: its latest event since <paramref name="lookback"/>, and its events per result since <paramref name="windowStart"/>.</summary>
+    /// <summary>
+    /// Per job: its latest event since <paramref name="lookback"/>, and its events per result since <paramref name="windowStart"/>.
+    /// </summary>
     public static string Window(DateTimeOffset lookback, DateTimeOffset windowStart)
     {
         var w = QueryTimeRange.Iso(windowStart);

@@ -139,6 +139,7 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
             staged.Clear();
         }
 
-        private static (long, double) Add((long Count, double Seconds) a, (long Count, double Seconds) b) => (a.Count + b.Count, a.Seconds + b.Seconds);
+        private static (long, double) Add((long Count, double Seconds) a, (long Count, double Seconds) b)
+            => (a.Count + b.Count, a.Seconds + b.Seconds);
     }
 }

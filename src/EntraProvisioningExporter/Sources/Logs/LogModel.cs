@@ -47,7 +47,8 @@ public sealed record JobWindow(JobKey Job, long Success, long Failure, long Skip
 /// within the trailing window, and what it deprovisioned so far. Deletes and disables count unless skipped;
 /// staged deletes (held back) count whatever their status.
 /// </summary>
-public sealed record JobCycle(JobKey Job, string CycleId, DateTimeOffset Started, DateTimeOffset LastEvent, long Deletes, long Disables, long StagedDeletes)
+public sealed record JobCycle(JobKey Job, string CycleId, DateTimeOffset Started, DateTimeOffset LastEvent, long Deletes, long Disables,
+    long StagedDeletes)
 {
     /// <summary>What counts towards the accidental-deletion threshold: deletes and disables.</summary>
     public long Deprovisions => Deletes + Disables;
@@ -116,12 +117,15 @@ public static class LogNormalization
     }
 
     /// <summary>provisioningStepType as Graph documents it (lower-cased); any other type is <see cref="Other"/>.</summary>
-    public static readonly IReadOnlyList<string> StepTypes = ["import", "scoping", "matching", "processing", "referenceresolution", "export", Other];
+    public static readonly IReadOnlyList<string> StepTypes = ["import", "scoping", "matching", "processing", "referenceresolution",
+        "export", Other];
 
     /// <summary>initiatedBy.initiatorType as Graph documents it; any other or none is <see cref="Other"/>.</summary>
     public static readonly IReadOnlyList<string> InitiatorTypes = ["user", "application", "system", Other];
 
-    /// <summary>sourceIdentity.identityType: Microsoft's workbooks split by user and group (any case); any other or none is <see cref="Other"/>.</summary>
+    /// <summary>
+    /// sourceIdentity.identityType: Microsoft's workbooks split by user and group (any case); any other or none is <see cref="Other"/>.
+    /// </summary>
     public static readonly IReadOnlyList<string> IdentityTypes = ["user", "group", Other];
 
     /// <summary>The label value of an enum member no list above documents.</summary>
@@ -181,7 +185,8 @@ public static class EventDurations
     public static bool Fits(int bucket, long events, double totalMs)
     {
         if (bucket < 0 || bucket >= Count || events <= 0 || double.IsNaN(totalMs)) return false;
-        double low = bucket == 0 ? 0 : BucketsMilliseconds[bucket - 1], high = bucket < BucketsMilliseconds.Count ? BucketsMilliseconds[bucket] : MaxMilliseconds;
+        double low = bucket == 0 ? 0 : BucketsMilliseconds[bucket - 1],
+            high = bucket < BucketsMilliseconds.Count ? BucketsMilliseconds[bucket] : MaxMilliseconds;
         return totalMs >= events * low && totalMs <= events * high;
     }
 }
