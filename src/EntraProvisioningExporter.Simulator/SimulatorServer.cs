@@ -138,7 +138,8 @@ public sealed class SimulatorServer : IAsyncDisposable
             }
             Interceptor.Answered(request, response.Status);
         }
-        await WriteAsync(context, parts[0] == "v1.0" ? WithThrottleHeaders(response, entry.Tenant) : response).ConfigureAwait(false);
+        await WriteAsync(context, parts[0] == "v1.0" && !response.Unmetered ? WithThrottleHeaders(response, entry.Tenant) : response)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Graph's identity-and-access throttling headers: the units a response cost, and how near the app is to its limit.</summary>

@@ -37,7 +37,8 @@ public sealed class SimulatorRig(bool records = true) : ISimulatorInterceptor
         if (records && request.Authorization.Length > 0) AuthorizationHeaders.Add(request.Authorization);
         if (AcceptedBearerTokens is { } accepted && !(request.Authorization.StartsWith("Bearer ", StringComparison.Ordinal)
             && accepted.ContainsKey(request.Authorization[7..])))
-            return GraphResponse.Error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.");
+            return GraphResponse.Error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
+                with { Unmetered = true };
 
         var fault = Faults.Next(request.PathAndQuery, inBatch: false, request.Tenant.TenantId);
         if (fault is null) return null;

@@ -8,6 +8,12 @@ namespace EntraProvisioningExporter.Simulator.Graph;
 /// <summary>A Graph response before it is written to the wire (top level) or into a $batch response.</summary>
 public sealed record GraphResponse(int Status, string Body, IReadOnlyDictionary<string, string> Headers)
 {
+    /// <summary>
+    /// Sent as it is, without Graph's throttling headers: a refusal made before Graph meters the request (a rig's
+    /// refused token).
+    /// </summary>
+    public bool Unmetered { get; init; }
+
     public static GraphResponse Json(string body) => new(200, body, Empty);
     public static GraphResponse Error(int status, string code, string message, IReadOnlyDictionary<string, string>? headers = null) =>
         new(status, Write(w => GraphJsonWriter.WriteError(w, code, message)), headers ?? Empty);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Metrics;
 using EntraProvisioningExporter.Sources;
@@ -55,24 +56,27 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         }
         ApplyInfo();
         runtime.InfoChanged += ApplyInfo;
-        var thresholds = runtime.Options.Quarantine;
-        runtime.InfoChanged += () =>
-        {
-            // Escrow proximity and the disable date read the thresholds in force: a reload's show at once, as on the
-            // status page, not only from the next cycle.
-            if (ReferenceEquals(runtime.Options.Quarantine, thresholds)) return;
-            thresholds = runtime.Options.Quarantine;
-            foreach (var tenant in snapshots.All) Apply(tenant, TenantInputs.Jobs);
-        };
         ProcessMetrics.Register(Registry, table.Selection);
         tenantFamilies = [.. table.TenantFamilies.Where(f => f.ReadJob is null)];
         histogramFamilies = [.. table.Families.OfType<TenantHistogramFamily>()];
         jobFamilies = new JobFamilies([.. table.TenantFamilies.Where(f => f.ReadJob is not null)], collectors);
         PrepareProbe(table);
         Registry.AddBeforeCollectCallback(UpdateAges);
+        var thresholds = Thresholds(runtime.Options.Quarantine);
+        runtime.InfoChanged += () =>
+        {
+            // Escrow proximity and the disable date read the thresholds in force: a reload that changes them shows at
+            // once, as on the status page, not only from the next cycle.
+            var now = Thresholds(runtime.Options.Quarantine);
+            if (now == thresholds) return;
+            thresholds = now;
+            foreach (var tenant in snapshots.All) Apply(tenant, TenantInputs.Jobs);
+        };
         snapshots.Published += snapshot => Apply(snapshot);
         foreach (var tenant in snapshots.All) Apply(tenant);
     }
+
+    private static string Thresholds(QuarantineOptions q) => JsonSerializer.Serialize(q, OptionsJsonContext.Default.QuarantineOptions);
 
     /// <summary>The registry /metrics serializes.</summary>
     public CollectorRegistry Registry { get; }

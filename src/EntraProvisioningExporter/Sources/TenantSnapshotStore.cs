@@ -146,7 +146,11 @@ public sealed class TenantSnapshotStore
         lock (gate)
         {
             var v = ++version;
-            next = change(tenants.GetValueOrDefault(tenantId) ?? TenantSnapshot.Empty(tenantId), v) with { Version = v };
+            // A tenant new to the store (or back after Remove) has every input changed: a subscriber that gets this
+            // snapshot before the removal's must still clear what the tenant had.
+            var current = tenants.GetValueOrDefault(tenantId)
+                ?? (TenantSnapshot.Empty(tenantId) with { Versions = new InputVersions(v, v, v, v) });
+            next = change(current, v) with { Version = v };
             Volatile.Write(ref tenants, tenants.SetItem(tenantId, next));
         }
         Published?.Invoke(next);

@@ -75,6 +75,26 @@ public class PrometheusExpositionTests
     }
 
     [Fact]
+    public void A_tenant_back_after_removal_whose_snapshot_arrives_before_the_removal_still_loses_what_it_had()
+    {
+        var h = new MetricsHarness();
+        var source = new TenantSnapshotStore();
+        var published = new List<TenantSnapshot>();
+        source.Published += published.Add;
+        source.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        source.PublishLogs(MetricsHarness.LogSnapshot());
+        h.Exposition.Apply(published[1]);
+        Assert.Single(h.Series("entra_exporter_log_cursor_timestamp_seconds"));
+
+        source.Remove(MetricsHarness.TenantId);
+        source.ReportFailure(MetricsHarness.TenantId, SourceNames.LogAnalytics, "throttled"); // rebuilt: no logs yet
+        h.Exposition.Apply(published[3]); // the newest first: the removal, arriving after it, is older
+        h.Exposition.Apply(published[2]);
+        Assert.Empty(h.Series("entra_exporter_log_cursor_timestamp_seconds"));
+        Assert.Equal(0, Assert.Single(h.Series("entra_exporter_source_up")).Value);
+    }
+
+    [Fact]
     public void A_removed_tenant_loses_its_series_and_gets_them_back_when_it_returns()
     {
         var h = new MetricsHarness();
