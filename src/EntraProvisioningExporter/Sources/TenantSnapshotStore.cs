@@ -128,16 +128,11 @@ public sealed class TenantSnapshotStore
     public bool AllFirstCyclesDone => ready || (ready = Sources is { Count: > 0 } all && all.All(s => s.FirstCycleDone));
 
     private void UpdateSource(string tenantId, string source, Func<SourceHealth?, SourceHealth> change) =>
-        Update(tenantId, (s, v) =>
+        Update(tenantId, (s, v) => s with
         {
-            var i = s.Sources.ToList().FindIndex(h => h.Source == source);
-            var updated = change(i < 0 ? null : s.Sources[i]);
-            IEnumerable<SourceHealth> others = s.Sources.Where(h => h.Source != source);
-            return s with
-            {
-                Sources = [.. others.Append(updated).OrderBy(h => h.Source, StringComparer.Ordinal)],
-                Versions = s.Versions with { Health = v },
-            };
+            Sources = [.. s.Sources.Where(h => h.Source != source).Append(change(s.Sources.FirstOrDefault(h => h.Source == source)))
+                .OrderBy(h => h.Source, StringComparer.Ordinal)],
+            Versions = s.Versions with { Health = v },
         });
 
     private void Update(string tenantId, Func<TenantSnapshot, long, TenantSnapshot> change)

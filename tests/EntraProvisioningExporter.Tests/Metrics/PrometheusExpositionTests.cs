@@ -54,14 +54,23 @@ public class PrometheusExpositionTests
         Assert.Equal(5, h.Series("entra_provisioning_job_status").Count);
     }
 
+    /// <summary>
+    /// A store of its own whose announced snapshots are kept, to hand to the harness's exposition in any order, as two
+    /// publishing threads might.
+    /// </summary>
+    private static (TenantSnapshotStore Source, List<TenantSnapshot> Published) Recording()
+    {
+        var source = new TenantSnapshotStore();
+        var published = new List<TenantSnapshot>();
+        source.Published += published.Add;
+        return (source, published);
+    }
+
     [Fact]
     public void Publications_applied_out_of_order_end_with_the_newest_and_each_applies_only_what_changed()
     {
         var h = new MetricsHarness();
-        // Snapshots made by another store, handed to the exposition as two publishing threads might: newest first.
-        var source = new TenantSnapshotStore();
-        var published = new List<TenantSnapshot>();
-        source.Published += published.Add;
+        var (source, published) = Recording();
         source.PublishJobs(new TenantJobSnapshot(MetricsHarness.TenantId, [MetricsHarness.Job("a", "Active")], MetricsHarness.Now));
         source.PublishJobs(new TenantJobSnapshot(MetricsHarness.TenantId, [MetricsHarness.Job("a", "Quarantine")], MetricsHarness.Now));
         source.Register(MetricsHarness.TenantId, SourceNames.GraphJobs);
@@ -78,9 +87,7 @@ public class PrometheusExpositionTests
     public void A_tenant_back_after_removal_whose_snapshot_arrives_before_the_removal_still_loses_what_it_had()
     {
         var h = new MetricsHarness();
-        var source = new TenantSnapshotStore();
-        var published = new List<TenantSnapshot>();
-        source.Published += published.Add;
+        var (source, published) = Recording();
         source.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         source.PublishLogs(MetricsHarness.LogSnapshot());
         h.Exposition.Apply(published[1]);

@@ -1,66 +1,11 @@
-using System.Diagnostics.Metrics;
-using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Exposition;
-using EntraProvisioningExporter.Metrics;
 using EntraProvisioningExporter.Sources;
-using EntraProvisioningExporter.Sources.Logs;
 
 namespace EntraProvisioningExporter.Tests.Metrics;
 
-/// <summary>Publications racing on threads, and a tenant rebuilt: /metrics and OTLP end with the newest snapshot.</summary>
+/// <summary>Publications of one tenant racing on threads: /metrics ends with the newest snapshot.</summary>
 public class SnapshotStoreRaceTests
 {
-    private const string Family = "entra_provisioning_event_duration_seconds";
-
-    private static TenantLogSnapshot Logs(params DurationHistogram[] histograms) =>
-        new(MetricsHarness.TenantId, SourceNames.LogAnalytics, [], [], [], MetricsHarness.Now, 0, new Dictionary<string,
-            CustomQueryResult>())
-        {
-            DurationHistograms = histograms,
-        };
-
-    private static DurationHistogram Update(params (int Bucket, long Count, double Seconds)[] buckets)
-    {
-        var counts = new long[EventDurations.Count];
-        var sums = new double[EventDurations.Count];
-        foreach (var (b, c, s) in buckets) (counts[b], sums[b]) = (c, s);
-        return new DurationHistogram("update", counts, sums);
-    }
-
-    [Fact]
-    public void Otlp_records_a_rebuilt_tenants_new_events_on_top_of_the_old_ones()
-    {
-        var h = new MetricsHarness();
-        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
-        var options = new ExporterOptions();
-        using var otlp = new OtlpExposition(h.Table, h.Snapshots,
-            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time,
-                options);
-        var recorded = new List<double>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (i, l)
-                => { if (i.Meter.Name == OtlpExposition.MeterName && i.Name == Family) l.EnableMeasurementEvents(i); },
-        };
-        listener.SetMeasurementEventCallback<double>((_, value, _, _) => recorded.Add(value));
-        listener.Start();
-
-        h.PublishLogs(Logs(Update((0, 2, 0.1))));
-        Assert.Equal(2, recorded.Count);
-
-        // The tenant is rebuilt (a reload): its sources start again and count from 0.
-        h.Snapshots.Remove(MetricsHarness.TenantId);
-        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
-        h.PublishLogs(Logs(Update((0, 3, 0.15))));
-
-        // /metrics: the new series has the rebuilt source's 3 events.
-        var metricsCount = MetricsText.Parse(h.Scrape())
-            .Single(s => s.Name == Family + "_count" && s.Labels.GetValueOrDefault("action") == "update").Value;
-        Assert.Equal(3, metricsCount);
-        // OTLP cannot end the series, so the 3 new events must be recorded on top of the 2: 5 in all.
-        Assert.Equal(5, recorded.Count);
-    }
-
     [Fact]
     public void Concurrent_publications_of_one_tenant_end_with_the_newest_state_on_metrics()
     {

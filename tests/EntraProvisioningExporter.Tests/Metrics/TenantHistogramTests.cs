@@ -127,4 +127,38 @@ public class TenantHistogramTests
         Assert.All(recorded, r => Assert.Equal("update", r.Action));
         Assert.Equal([0.05, 0.05, 45, 900, 900], recorded.Select(r => Math.Round(r.Value, 9)).Order());
     }
+
+    [Fact]
+    public void Otlp_records_a_rebuilt_tenants_new_events_on_top_of_the_old_ones()
+    {
+        var h = new MetricsHarness();
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        var options = new ExporterOptions();
+        using var otlp = new OtlpExposition(h.Table, h.Snapshots,
+            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time,
+                options);
+        var recorded = new List<double>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (i, l)
+                => { if (i.Meter.Name == OtlpExposition.MeterName && i.Name == Family) l.EnableMeasurementEvents(i); },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) => recorded.Add(value));
+        listener.Start();
+
+        h.PublishLogs(Logs(Update((0, 2, 0.1))));
+        Assert.Equal(2, recorded.Count);
+
+        // The tenant is rebuilt (a reload): its sources start again and count from 0.
+        h.Snapshots.Remove(MetricsHarness.TenantId);
+        h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
+        h.PublishLogs(Logs(Update((0, 3, 0.15))));
+
+        // /metrics: the new series has the rebuilt source's 3 events.
+        var metricsCount = MetricsText.Parse(h.Scrape())
+            .Single(s => s.Name == Family + "_count" && s.Labels.GetValueOrDefault("action") == "update").Value;
+        Assert.Equal(3, metricsCount);
+        // OTLP cannot end the series, so the 3 new events must be recorded on top of the 2: 5 in all.
+        Assert.Equal(5, recorded.Count);
+    }
 }
