@@ -9,6 +9,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// scraping it, a real Alertmanager 0.25 receiving from that Prometheus, all on 127.0.0.1; and every query of
 /// the canonical dashboard run against that Prometheus.
 /// </summary>
+[LongRunning, Collection(nameof(AlertingEndToEndTests)), CollectionDefinition(nameof(AlertingEndToEndTests))]
 public partial class AlertingEndToEndTests
 {
     private static string PrometheusConfig(Uri exporter, Uri? alertmanager, string? rulesFile = null) => $"""
@@ -50,9 +51,12 @@ public partial class AlertingEndToEndTests
         var jobs = MetricsText.Parse(await exporter.MetricsAsync()).Named("entra_provisioning_job_info").GroupBy(s => s.Labels["app_name"])
             .ToDictionary(g => g.Key, g => g.First().Labels["job_id"]);
         await using var alertmanager = await AlertmanagerServer.StartAsync(AlertmanagerConfig);
-        await using var prometheus = await PrometheusServer.StartAsync(PrometheusConfig(exporter.Address, alertmanager.Address));
+        // The rules as shipped, but the two alerts this test waits for pending 10 s instead of 1 m (their only for: 1m):
+        // what a for: does is the rules' unit tests' (RulesTests); this one follows the alerts to Alertmanager.
+        var rules = await RulesCopyAsync("        for: 1m\n", "        for: 10s\n", expected: 2);
+        await using var prometheus = await PrometheusServer.StartAsync(PrometheusConfig(exporter.Address, alertmanager.Address, rules));
 
-        // for: 1m, then Alertmanager's 1 s group wait: well within three minutes.
+        // for: 10s, then Alertmanager's 1 s group wait: well within three minutes.
         await Tools.Eventually(async () => (await alertmanager.AlertsAsync()).Any(a =>
                 a.Labels["alertname"] == "EntraProvisioningJobQuarantined" && a.Labels.GetValueOrDefault("app_name") == "Dropbox Business"),
             TimeSpan.FromMinutes(3), "EntraProvisioningJobQuarantined for Dropbox Business in Alertmanager");
@@ -76,7 +80,7 @@ public partial class AlertingEndToEndTests
         Assert.DoesNotContain(alerts, a => a.Labels["alertname"].StartsWith("EntraExporter", StringComparison.Ordinal));
 
         // The scoping change: the cycle's deletes and disables pass 80 % of the threshold (500) about 47 scenario
-        // minutes in, then for: 1m. Before that it was below: the early warning is a warning, not a quarantine.
+        // minutes in, then for: 10s. Before that it was below: the early warning is a warning, not a quarantine.
         await Tools.Eventually(async () => (await alertmanager.AlertsAsync()).Any(a =>
                 a.Labels["alertname"] == "EntraProvisioningDeleteThresholdNear"
                     && a.Labels.GetValueOrDefault("app_name") == "Google Workspace"),
@@ -97,11 +101,7 @@ public partial class AlertingEndToEndTests
         await exporter.WaitReadyAsync();
         // The rules as shipped, but the baseline group evaluated every 5 s instead of every 5 minutes, so that its
         // series exist within the test (Prometheus staggers a group's first evaluation by up to its interval).
-        var rules = Path.Combine(Path.GetTempPath(), $"entra-rules-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(rules,
-            (await File.ReadAllTextAsync(Monitoring.RulesFile))
-            .Replace("    interval: 5m\n", "    interval: 5s\n", StringComparison.Ordinal));
-        Assert.Contains("    interval: 5s\n", await File.ReadAllTextAsync(rules), StringComparison.Ordinal);
+        var rules = await RulesCopyAsync("    interval: 5m\n", "    interval: 5s\n", expected: 1);
         await using var prometheus = await PrometheusServer.StartAsync(PrometheusConfig(exporter.Address, null, rules));
         var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Monitoring.DashboardFile)).RootElement;
 
@@ -164,6 +164,16 @@ public partial class AlertingEndToEndTests
                     Assert.Contains("$tenant", expr, StringComparison.Ordinal);
             }
         }
+    }
+
+    /// <summary>A temporary copy of the shipped rules with <paramref name="expected"/> occurrences of one line replaced.</summary>
+    private static async Task<string> RulesCopyAsync(string line, string replacement, int expected)
+    {
+        var shipped = await File.ReadAllTextAsync(Monitoring.RulesFile);
+        Assert.Equal(expected, shipped.Split(line).Length - 1);
+        var copy = Path.Combine(Path.GetTempPath(), $"entra-rules-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(copy, shipped.Replace(line, replacement, StringComparison.Ordinal));
+        return copy;
     }
 
     private static IEnumerable<JsonElement> Panels(JsonElement dashboard) =>

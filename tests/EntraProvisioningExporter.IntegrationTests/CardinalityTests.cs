@@ -3,6 +3,7 @@ using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 namespace EntraProvisioningExporter.IntegrationTests;
 
 /// <summary>The exporter at the scale it is sized for: every series of 10,000 jobs served.</summary>
+[Collection(RunsAlone.Name)]
 public class CardinalityTests
 {
     [Fact]

@@ -16,6 +16,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// stay: the other jobs of the tenant with the values they had before the fault, the source up, no internal error; the
 /// whole scrape passes promtool.
 /// </summary>
+[LongRunning, Collection(nameof(DroppedObjectsFaultTests)), CollectionDefinition(nameof(DroppedObjectsFaultTests))]
 public class DroppedObjectsFaultTests
 {
     /// <summary>A tenant's data as the row's faults are built from it.</summary>

@@ -19,6 +19,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// stays ready; after it clears the source is up again by itself. No known secret ever appears in a log line
 /// or in /metrics, and /metrics is protected by a bearer token throughout.
 /// </summary>
+[LongRunning, Collection(nameof(FaultMatrixTests)), CollectionDefinition(nameof(FaultMatrixTests))]
 public class FaultMatrixTests
 {
     private const string MetricsToken = "metrics-bearer-token-0123456789";
@@ -126,7 +127,8 @@ public class FaultMatrixTests
         "--Exporter:Logs:IngestionSettle", "00:00:00",
     ];
 
-    public static TheoryData<string, FaultRule, string, string, string[]> Rows => new()
+    /// <summary>Graph throttling, or failing with a server error.</summary>
+    public static TheoryData<string, FaultRule, string, string, string[]> GraphStatusRows => new()
     {
         { "429 with Retry-After on $batch",
             new FaultRule { Kind = FaultKind.Throttle, PathPattern = "^/\\$batch$", InBatch = false, RetryAfterSeconds = 1 }, "graph_jobs",
@@ -138,6 +140,22 @@ public class FaultMatrixTests
             "server_error", [] },
         { "504", new FaultRule { Kind = FaultKind.Status, StatusCode = 504, PathPattern = "^/\\$batch$", InBatch = false }, "graph_jobs",
             "server_error", [] },
+    };
+
+    /// <summary>Graph refusing the token, or the permission.</summary>
+    public static TheoryData<string, FaultRule, string, string, string[]> GraphRefusalRows => new()
+    {
+        { "401", new FaultRule { Kind = FaultKind.Status, StatusCode = 401, ErrorCode = "InvalidAuthenticationToken",
+            ErrorMessage = "Access token has expired or is not yet valid.", PathPattern = "^/\\$batch$", InBatch = false }, "graph_jobs",
+            "auth", [] },
+        { "403", new FaultRule { Kind = FaultKind.Status, StatusCode = 403, ErrorCode = "Authorization_RequestDenied",
+            ErrorMessage = "Insufficient privileges to complete the operation. Synchronization.Read.All is required.",
+            PathPattern = "^/\\$batch$", InBatch = false }, "graph_jobs", "forbidden", [] },
+    };
+
+    /// <summary>Graph answering too slowly, or with a body the exporter cannot read.</summary>
+    public static TheoryData<string, FaultRule, string, string, string[]> GraphBodyRows => new()
+    {
         { "slow past the timeout",
             new FaultRule { Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(10), PathPattern = "^/\\$batch$", InBatch = false },
             "graph_jobs", "timeout", [] },
@@ -148,12 +166,11 @@ public class FaultMatrixTests
         { "a page link that loops",
             new FaultRule { Kind = FaultKind.LoopingNextLink, PathPattern = "^/servicePrincipals\\?", InBatch = false }, "graph_jobs",
             "bad_response", ["--Exporter:DiscoveryInterval", "00:00:04"] },
-        { "401", new FaultRule { Kind = FaultKind.Status, StatusCode = 401, ErrorCode = "InvalidAuthenticationToken",
-            ErrorMessage = "Access token has expired or is not yet valid.", PathPattern = "^/\\$batch$", InBatch = false }, "graph_jobs",
-            "auth", [] },
-        { "403", new FaultRule { Kind = FaultKind.Status, StatusCode = 403, ErrorCode = "Authorization_RequestDenied",
-            ErrorMessage = "Insufficient privileges to complete the operation. Synchronization.Read.All is required.",
-            PathPattern = "^/\\$batch$", InBatch = false }, "graph_jobs", "forbidden", [] },
+    };
+
+    /// <summary>Log Analytics answering with a partial error, throttling, too slowly or with a table of another shape.</summary>
+    public static TheoryData<string, FaultRule, string, string, string[]> LogAnalyticsRows => new()
+    {
         { "Log Analytics PartialError", new FaultRule { Kind = FaultKind.PartialError, PathPattern = "^/workspaces/", InBatch = false },
             "loganalytics", "partial", ["logs"] },
         { "Log Analytics 429",
@@ -168,9 +185,8 @@ public class FaultMatrixTests
             PathPattern = "^/workspaces/", InBatch = false }, "loganalytics", "bad_response", ["logs"] },
     };
 
-    [Theory]
-    [MemberData(nameof(Rows))]
-    public async Task Fault_row(string name, FaultRule fault, string source, string reason, string[] extra)
+    /// <summary>One row of the matrix (run by the classes of FaultMatrixRowTests.cs, a group of rows each).</summary>
+    internal static async Task FaultRowAsync(string name, FaultRule fault, string source, string reason, string[] extra)
     {
         var port = Tools.FreePort();
         var tenant = DemoScenario.Create(DateTimeOffset.UtcNow);

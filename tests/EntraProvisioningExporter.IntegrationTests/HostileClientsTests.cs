@@ -18,6 +18,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// as the kubelet makes its probes. Every request must answer 200 within a bound, and the server must then close
 /// every hostile connection itself. Loopback only.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public class HostileClientsTests(ITestOutputHelper output)
 {
     private const int IdleClients = 1000;

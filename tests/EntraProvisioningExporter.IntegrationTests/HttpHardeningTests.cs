@@ -8,6 +8,7 @@ using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 namespace EntraProvisioningExporter.IntegrationTests;
 
 /// <summary>The HTTP surface: optional /metrics protection, TLS through Kestrel configuration, and Kestrel's limits.</summary>
+[Collection(RunsAlone.Name)]
 public class HttpHardeningTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// Every KQL query the exporter sends, and the documented custom query, parsed and type-checked by Microsoft's Kusto
 /// language service against the documented AADProvisioningLogs schema (the simulator only pattern-matches them).
 /// </summary>
+[LongRunning, Collection(nameof(KqlTests)), CollectionDefinition(nameof(KqlTests))]
 public class KqlTests
 {
     /// <summary>

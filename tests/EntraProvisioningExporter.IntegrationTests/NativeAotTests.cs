@@ -9,6 +9,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// through Azure.Identity (MSAL's managed-identity client, parsing a real token response) reaches Graph. The
 /// process tests in StartupTests, HttpHardeningTests and OtlpTests run against this binary as well.
 /// </summary>
+[LongRunning, Collection(nameof(NativeAotTests)), CollectionDefinition(nameof(NativeAotTests))]
 public class NativeAotTests
 {
     [Fact]

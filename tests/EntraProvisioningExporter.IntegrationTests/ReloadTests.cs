@@ -14,6 +14,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// Configuration reload without a restart, over real HTTP against two simulated tenants: a JSON file (ConfigFile)
 /// and a directory of secrets (SecretsDirectory, as a mounted Kubernetes Secret), changed while the exporter runs.
 /// </summary>
+[LongRunning, Collection(nameof(ReloadTests)), CollectionDefinition(nameof(ReloadTests))]
 public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("entra-reload-").FullName;

@@ -5,6 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace EntraProvisioningExporter.IntegrationTests;
 
 /// <summary>The canonical alerting rules, checked and unit-tested with the real promtool, and held to our conventions.</summary>
+[LongRunning, Collection(nameof(RulesTests)), CollectionDefinition(nameof(RulesTests))]
 public partial class RulesTests
 {
     private static readonly string[] RequiredAlerts =

@@ -12,6 +12,7 @@ namespace EntraProvisioningExporter.IntegrationTests;
 /// no task exception goes unobserved, and at the end the metrics match the simulator's ground truth.
 /// CI runs SOAK_CYCLES=300 (the default); the long version: SOAK_CYCLES=5000 (docs/operations.md, Reliability).
 /// </summary>
+[Collection(RunsAlone.Name)]
 public class SoakTests(ITestOutputHelper output)
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);

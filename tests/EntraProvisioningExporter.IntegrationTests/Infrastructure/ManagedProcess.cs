@@ -61,7 +61,26 @@ public sealed class ManagedProcess : IAsyncDisposable
     }
 
     public string Describe()
-        => $"exit={(process.HasExited ? process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "running")}\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
+        => $"exit={(process.HasExited ? process.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : $"running ({Kernel()})")}"
+            + $"\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
+
+    /// <summary>What the kernel says a running process is and waits in: why one that prints nothing is stuck.</summary>
+    private string Kernel()
+    {
+        try
+        {
+            var status = File.ReadLines($"/proc/{process.Id}/status")
+                .Where(l => l.StartsWith("Name:", StringComparison.Ordinal) || l.StartsWith("State:", StringComparison.Ordinal)
+                    || l.StartsWith("Threads:", StringComparison.Ordinal))
+                .Select(l => l.Replace('\t', ' '));
+            return $"{string.Join(", ", status)}, wchan {File.ReadAllText($"/proc/{process.Id}/wchan")}";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ex.Message;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
