@@ -14,6 +14,9 @@ public sealed class SchedulingFakeTimeProvider(DateTimeOffset start) : FakeTimeP
     private readonly List<TrackedTimer> timers = [];
     private volatile bool jumping;
 
+    /// <summary>Raised when a timer is scheduled, changed or disposed: a new wait or tick may be due.</summary>
+    public event Action? TimersChanged;
+
     public DateTimeOffset? NextOneShotDue => EarliestDue(t => !t.IsPeriodic && !t.IsTimeout);
 
     public DateTimeOffset? NextPeriodicDue => EarliestDue(t => t.IsPeriodic);
@@ -79,6 +82,7 @@ public sealed class SchedulingFakeTimeProvider(DateTimeOffset start) : FakeTimeP
                 DueAt = dueTime == Timeout.InfiniteTimeSpan ? null : owner.GetUtcNow() + dueTime;
                 if (!owner.timers.Contains(this)) owner.timers.Add(this);
             }
+            owner.TimersChanged?.Invoke();
         }
 
         public void Fired()
@@ -96,6 +100,7 @@ public sealed class SchedulingFakeTimeProvider(DateTimeOffset start) : FakeTimeP
         {
             lock (owner.gate) { DueAt = null; Missed = false; owner.timers.Remove(this); }
             Inner?.Dispose();
+            owner.TimersChanged?.Invoke();
         }
 
         public ValueTask DisposeAsync()
