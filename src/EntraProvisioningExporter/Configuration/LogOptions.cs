@@ -51,7 +51,9 @@ public sealed class LogsOptions
     public TimeSpan ServerTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Error codes with their own series per job; the rest count as error_code="other".</summary>
-    public int MaxErrorCodesPerJob { get; set; } = 10;
+    public int MaxErrorCodesPerJob { get; set; } = DefaultMaxErrorCodesPerJob;
+
+    public const int DefaultMaxErrorCodesPerJob = 10;
 
     /// <summary>Graph: each read reaches this far behind the cursor (events show in Graph minutes late); ids de-duplicate.</summary>
     public TimeSpan GraphOverlap { get; set; } = TimeSpan.FromMinutes(15);

@@ -17,6 +17,24 @@ public partial class MetricTableTests
     private static partial Regex SnakeCase();
 
     [Fact]
+    public void Every_help_text_is_the_same_whatever_the_configuration_so_none_quotes_a_value_a_reload_could_change()
+    {
+        var other = new ExporterOptions
+        {
+            PollInterval = TimeSpan.FromSeconds(47), DiscoveryInterval = TimeSpan.FromMinutes(53), RequestTimeout = TimeSpan.FromSeconds(17),
+            HttpMaxRetries = 7, HttpRetryDelay = TimeSpan.FromSeconds(13), MaxBatchRetries = 5, MaxJobs = 4_321,
+            Quarantine = new QuarantineOptions { MinimumOperations = 1_234, FailureProportion = 0.37, NonReferenceFailures = 31_337,
+                TotalFailures = 54_321, DisableAfter = TimeSpan.FromDays(19) },
+            Logs = new LogsOptions { Window = TimeSpan.FromMinutes(37), LastEventLookback = TimeSpan.FromDays(3), MaxErrorCodesPerJob = 29,
+                IngestionSettle = TimeSpan.FromMinutes(7), GraphOverlap = TimeSpan.FromMinutes(23), GraphPageSize = 333 },
+        };
+        var help = MetricTable.BuildAll(new ExporterOptions()).Families.ToDictionary(f => f.Name, f => f.Help);
+        var changed = MetricTable.BuildAll(other, () => other.Quarantine).Families.Where(f => help[f.Name] != f.Help)
+            .Select(f => $"{f.Name}: '{help[f.Name]}' became '{f.Help}'");
+        Assert.Empty(changed);
+    }
+
+    [Fact]
     public void Names_labels_and_types_follow_the_Prometheus_conventions()
     {
         var table = MetricTable.Build(new ExporterOptions());

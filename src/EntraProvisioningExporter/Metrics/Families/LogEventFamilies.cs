@@ -26,7 +26,8 @@ public static class LogEventFamilies
                 SeriesBound.Jobs(LogNormalization.Actions.Count * (LogNormalization.Statuses.Count + 1)),
             TenantInputs.JobSet | TenantInputs.Logs | TenantInputs.Health, Events);
         yield return new TenantFamily("entra_provisioning_event_errors_total", MetricKind.Counter,
-            MetricHelp.FromLogs($"Failed provisioning events by error code; each job has at most {o.Logs.MaxErrorCodesPerJob} codes of its own, the rest count as other."),
+            MetricHelp.FromLogs("Failed provisioning events by error code; each job has at most Exporter:Logs:MaxErrorCodesPerJob codes "
+                + $"of its own ({LogsOptions.DefaultMaxErrorCodesPerJob} by default), the rest count as other."),
             JobFamily.IdentityAnd("error_code"), SeriesBound.Jobs(o.Logs.MaxErrorCodesPerJob + 2), TenantInputs.Logs, (tenant, w) =>
             {
                 foreach (var e in tenant.Logs?.Errors ?? []) w.Add(e.Count, e.Job, e.ErrorCode);
