@@ -103,8 +103,9 @@ public class NativeAotTests
     [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
     public async Task Metrics_are_served_while_discovery_still_waits_on_Graph(string build)
     {
-        // Graph takes 8 s to list the service principals: start-up must not wait for it.
-        var slowDiscovery = new FaultRule { Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(8), PathPattern = "^/servicePrincipals\\?",
+        // Graph takes 20 s to list the service principals (within the request timeout): start-up must not wait for it. The
+        // bound below is short of that and well beyond a start on a busy machine (other test classes run beside this one).
+        var slowDiscovery = new FaultRule { Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(20), PathPattern = "^/servicePrincipals\\?",
             InBatch = false, Times = 1 };
         // Timed from here, not from Process.StartTime: that is derived from the boot time and is seconds off on some VMs.
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -114,14 +115,14 @@ public class NativeAotTests
             "/metrics to answer: " + run.Exporter.Describe());
         var answeredAfter = started.Elapsed;
         var metrics = MetricsText.Parse(await run.Http.GetStringAsync("metrics"));
-        Assert.True(answeredAfter < TimeSpan.FromSeconds(8),
+        Assert.True(answeredAfter < TimeSpan.FromSeconds(15),
             $"/metrics answered only {answeredAfter} after the exporter was started, once discovery was done");
         Assert.Empty(metrics.Named("entra_provisioning_job_info"));
         Assert.Contains(metrics.Named("entra_exporter_build_info"), _ => true);
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await run.Http.GetAsync("readyz")).StatusCode);
         // Once Graph answers, the jobs follow, and the exporter is ready.
         await Tools.Eventually(async () => MetricsText.Parse(await run.Http.GetStringAsync("metrics")).Named("entra_provisioning_job_info")
-            .Any(), TimeSpan.FromSeconds(30), "the jobs after the slow discovery");
+            .Any(), TimeSpan.FromSeconds(60), "the jobs after the slow discovery");
     }
 
     private const string IdentityHeader = "identity-header-SECRET-5e1d";

@@ -220,6 +220,6 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
         Assert.Equal((20, ConfiguredExporter.OldToken), await e.StateAsync());
         // A leak of one descriptor or thread per reload would be hundreds; what is left is connections and pool threads coming and going.
         Assert.InRange(end.Descriptors - warm.Descriptors, -25, 25);
-        Assert.InRange(end.Threads - warm.Threads, -10, 10);
+        Assert.InRange(end.Threads - warm.Threads, -20, 20); // the thread pool grows and shrinks by itself on a busy machine
     }
 }

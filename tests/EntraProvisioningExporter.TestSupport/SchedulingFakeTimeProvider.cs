@@ -21,11 +21,13 @@ public sealed class SchedulingFakeTimeProvider(DateTimeOffset start) : FakeTimeP
 
     public DateTimeOffset? NextPeriodicDue => EarliestDue(t => t.IsPeriodic);
 
-    /// <summary>Jumps the clock to <paramref name="instant"/> if it is ahead (see <see cref="Jump"/>).</summary>
-    public void AdvanceTo(DateTimeOffset instant)
+    /// <summary>Jumps the clock to <paramref name="instant"/> if it is ahead (see <see cref="Jump"/>); false if it was not.</summary>
+    public bool AdvanceTo(DateTimeOffset instant)
     {
         var by = instant - GetUtcNow();
-        if (by > TimeSpan.Zero) Jump(by);
+        if (by <= TimeSpan.Zero) return false;
+        Jump(by);
+        return true;
     }
 
     /// <summary>

@@ -314,7 +314,7 @@ public class IsolationFuzzTests
                 "TotalDurationMs" }.Select(c => (JsonNode)new JsonObject { ["name"] = c, ["type"] = "long" })]).ToJsonString();
         var rows = Enumerable.Range(0, 8).Select(i => JsonNode.Parse(
             $"[\"job-{i}\",\"sp-1\",\"Create\",\"{(i % 2 == 0 ? "Failure" : "Success")}\",\"E{i}\",\"system\",\"User\",\"export\",0,{i + 1},{50 * (i + 1)}]")!).ToList();
-        static IReadOnlyList<string> Counted(LogCounters c) => c.Events().Select(e => $"{e.Job.JobId}:{e.Action}:{e.Status}={e.Count}")
+        static IReadOnlyList<string> Counted(LogCounters c) => c.Totals.Events.Select(e => $"{e.Job.JobId}:{e.Action}:{e.Status}={e.Count}")
             .ToList();
         for (var round = 0; round < 1_000; round++)
         {

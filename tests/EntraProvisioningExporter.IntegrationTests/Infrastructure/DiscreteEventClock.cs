@@ -35,13 +35,10 @@ public sealed class DiscreteEventClock : IAsyncDisposable
         {
             while (!stop.IsCancellationRequested)
             {
-                if (time.NextOneShotDue is { } wait)
-                {
-                    time.AdvanceTo(wait);
-                    continue;
-                }
-                if (simulator.InFlight == 0 && AllSourcesFinished(store, sources, Ticks + 1) && time.NextPeriodicDue is { } tick
-                    && (until is null || tick <= until))
+                // A wait already due whose callback has not run yet is the exporter's to handle: the clock waits for it.
+                if (time.NextOneShotDue is { } wait && time.AdvanceTo(wait)) continue;
+                if (time.NextOneShotDue is null && simulator.InFlight == 0 && AllSourcesFinished(store, sources, Ticks + 1)
+                    && time.NextPeriodicDue is { } tick && (until is null || tick <= until))
                 {
                     onTick?.Invoke(Ticks + 1);
                     time.AdvanceTo(tick);

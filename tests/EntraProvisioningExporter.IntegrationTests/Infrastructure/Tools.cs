@@ -19,11 +19,50 @@ public static class Tools
         throw new InvalidOperationException($"'{names[0]}' is not on PATH. Run the test suite with tests/run-all.sh, which installs it (see README.md, Quick start).");
     }
 
+    /// <summary>
+    /// A port for a server a test starts later (a child process, a tool). Taken below the kernel's ephemeral range, which
+    /// bind(0) and connect() draw from, so that no server of a test running beside this one, binding port 0, can take it
+    /// first; and never the same twice in this process. A port something already listens on is skipped.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Interlocked.Increment(ref nextPort);
+            if (port >= EphemeralPorts.Low) port = Interlocked.Exchange(ref nextPort, EphemeralPorts.Low - PortPool) + 1; // wrapped
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // taken by something else: the next one
+            }
+        }
+    }
+
+    private const int PortPool = 10_000;
+
+    /// <summary>The kernel's ephemeral port range (its default when it cannot be read).</summary>
+    private static readonly (int Low, int High) EphemeralPorts = ReadEphemeralPorts();
+
+    // Each test process starts at its own place in the pool, so two running at once rarely meet.
+    private static int nextPort = EphemeralPorts.Low - PortPool + Environment.ProcessId % PortPool;
+
+    private static (int, int) ReadEphemeralPorts()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range")
+                .Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+            return range[0] > PortPool + 1024 ? (range[0], range[1]) : (32768, 60999);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return (32768, 60999);
+        }
     }
 
     /// <summary>Polls until the condition holds or the time is up (then fails with the description).</summary>

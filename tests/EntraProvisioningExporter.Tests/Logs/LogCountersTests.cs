@@ -39,12 +39,12 @@ public class LogCountersTests
     {
         var c = new LogCounters(10);
         c.Stage(Job, "update", "success", null, 5);
-        Assert.Empty(c.Events());
+        Assert.Empty(c.Totals.Events);
         c.Commit();
         c.Stage(Job, "update", "success", null, 3);
         c.DiscardStaged();
         c.Commit();
-        Assert.Equal(5, Assert.Single(c.Events()).Count);
+        Assert.Equal(5, Assert.Single(c.Totals.Events).Count);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public class LogCountersTests
         c.Stage(Job, "create", "failure", null, 1);
         c.Stage(Job, "update", "success", "ignored-for-successes", 9);
         c.Commit();
-        Assert.Equal([("A", 2L), ("unspecified", 1L)], c.Errors().Select(e => (e.ErrorCode, e.Count)));
+        Assert.Equal([("A", 2L), ("unspecified", 1L)], c.Totals.Errors.Select(e => (e.ErrorCode, e.Count)));
     }
 
     [Fact]
@@ -67,13 +67,13 @@ public class LogCountersTests
         c.Stage(Job, "update", "failure", "middle", 10);
         c.Commit();
         Assert.Equal([("common", 50L), ("middle", 10L), ("other", 1L)],
-            c.Errors().OrderByDescending(e => e.Count).Select(e => (e.ErrorCode, e.Count)));
+            c.Totals.Errors.OrderByDescending(e => e.Count).Select(e => (e.ErrorCode, e.Count)));
 
         // A new, even more frequent code cannot take an admitted code's series: it counts as other.
         c.Stage(Job, "update", "failure", "new", 500);
         c.Stage(Job, "update", "failure", "middle", 1);
         c.Commit();
-        var errors = c.Errors().ToDictionary(e => e.ErrorCode, e => e.Count);
+        var errors = c.Totals.Errors.ToDictionary(e => e.ErrorCode, e => e.Count);
         Assert.Equal(3, errors.Count);
         Assert.Equal(501, errors["other"]);
         Assert.Equal(11, errors["middle"]);
@@ -88,7 +88,7 @@ public class LogCountersTests
         c.Stage(Job, "update", "failure", "A", 1);
         c.Stage(other, "update", "failure", "B", 1);
         c.Commit();
-        Assert.Equal(["A", "B"], c.Errors().Select(e => e.ErrorCode).Order());
+        Assert.Equal(["A", "B"], c.Totals.Errors.Select(e => e.ErrorCode).Order());
     }
 
     [Fact]
@@ -101,9 +101,9 @@ public class LogCountersTests
         {
             c.Stage(Job, "update", random.Next(2) == 0 ? "failure" : "success", $"code{random.Next(6)}", random.Next(0, 5));
             if (random.Next(4) == 0) c.DiscardStaged(); else c.Commit();
-            var total = c.Events().Sum(e => e.Count);
+            var total = c.Totals.Events.Sum(e => e.Count);
             Assert.True(total >= previous);
-            Assert.Equal(c.Events().Where(e => e.Status == "failure").Sum(e => e.Count), c.Errors().Sum(e => e.Count));
+            Assert.Equal(c.Totals.Events.Where(e => e.Status == "failure").Sum(e => e.Count), c.Totals.Errors.Sum(e => e.Count));
             previous = total;
         }
     }
@@ -181,29 +181,31 @@ public class LogCountersTests
         c.Stage(Job, "update", "failure", "E", 3, new EventDetail("user", "group", "export", 3, 1.5 * 3));
         c.Stage(Job, "update", "success", null, 4, new EventDetail("system", "user", "export", 0, 0.4));
         c.Stage(Job, "create", "success", null, 1, new EventDetail("system", "user", null, EventDurations.Untimed, 0));
-        Assert.Empty(c.Durations());
+        Assert.Empty(c.Totals.Durations);
         c.DiscardStaged();
         c.Commit();
-        Assert.Empty(c.StepFailures());
-        Assert.Empty(c.Initiators());
-        Assert.Empty(c.DurationHistograms());
+        Assert.Empty(c.Totals.StepFailures);
+        Assert.Empty(c.Totals.Initiators);
+        Assert.Empty(c.Totals.DurationHistograms);
 
         c.Stage(Job, "update", "failure", "E", 3, new EventDetail("user", "group", "export", 3, 1.5 * 3));
         c.Stage(Job, "update", "success", null, 4, new EventDetail("system", "user", "export", 0, 0.4));
         c.Stage(Job, "create", "success", null, 1, new EventDetail("system", "user", null, EventDurations.Untimed, 0));
         c.Commit();
         // Only a failure counts at its step; an untimed event counts everywhere but in the durations.
-        Assert.Equal([new StepFailureCounter(Job, "export", 3)], c.StepFailures());
-        Assert.Equal([new TenantEventCounter("system", 5), new TenantEventCounter("user", 3)], c.Initiators());
-        Assert.Equal([new TenantEventCounter("group", 3), new TenantEventCounter("user", 5)], c.IdentityTypes());
-        Assert.Equal([new DurationCounter(Job, 7, 4.9)], c.Durations());
-        var update = Assert.Single(c.DurationHistograms());
+        Assert.Equal([new StepFailureCounter(Job, "export", 3)], c.Totals.StepFailures);
+        Assert.Equal([new TenantEventCounter("system", 5), new TenantEventCounter("user", 3)], c.Totals.Initiators);
+        Assert.Equal([new TenantEventCounter("group", 3), new TenantEventCounter("user", 5)], c.Totals.IdentityTypes);
+        Assert.Equal([new DurationCounter(Job, 7, 4.9)], c.Totals.Durations);
+        var update = Assert.Single(c.Totals.DurationHistograms);
         Assert.Equal("update", update.Action);
         Assert.Equal([4L, 0, 0, 3, 0, 0, 0, 0, 0], update.Counts);
         Assert.Equal(0.4, update.Seconds[0], 9);
         Assert.Equal(4.5, update.Seconds[3], 9);
-        var snapshot = c.Details(new TenantLogSnapshot("t", "graph_provisioning_logs", [], [], [], default, 0, new Dictionary<string,
-            CustomQueryResult>()));
+        // A snapshot carries the counters' totals themselves, not a copy.
+        var snapshot = new TenantLogSnapshot("t", "graph_provisioning_logs", c.Totals, [], default, 0, new Dictionary<string,
+            CustomQueryResult>());
+        Assert.Same(c.Totals.StepFailures, snapshot.StepFailures);
         Assert.Equal((1, 2, 2, 1, 1),
             (snapshot.StepFailures.Count, snapshot.Initiators.Count, snapshot.IdentityTypes.Count, snapshot.Durations.Count,
             snapshot.DurationHistograms.Count));
@@ -215,8 +217,53 @@ public class LogCountersTests
         var c = new LogCounters(10);
         c.Stage(Job, "create", "failure", null, 2);
         c.Commit();
-        Assert.Empty(c.StepFailures());
-        Assert.Empty(c.Durations());
-        Assert.Equal([new TenantEventCounter("other", 2)], c.Initiators());
+        Assert.Empty(c.Totals.StepFailures);
+        Assert.Empty(c.Totals.Durations);
+        Assert.Equal([new TenantEventCounter("other", 2)], c.Totals.Initiators);
+    }
+
+    [Fact]
+    public void Totals_across_commits_in_any_order_are_the_sums_sorted_by_job_and_an_untouched_row_is_the_same_object()
+    {
+        var c = new LogCounters(3);
+        var rnd = new Random(7);
+        var expected = new Dictionary<(string Sp, string Job, string Action, string Status), long>();
+        var seconds = new Dictionary<string, double>();
+        for (var commit = 0; commit < 20; commit++)
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                var (sp, job) = ($"sp{rnd.Next(5)}", $"job{rnd.Next(8)}");
+                var action = LogNormalization.Actions[rnd.Next(LogNormalization.Actions.Count)];
+                var status = LogNormalization.Statuses[rnd.Next(LogNormalization.Statuses.Count)];
+                var count = rnd.Next(1, 4);
+                c.Stage(new JobKey("t", sp, job), action, status, $"E{rnd.Next(6)}", count,
+                    new EventDetail("system", "user", null, rnd.Next(EventDurations.Count), 0.25 * count));
+                expected[(sp, job, action, status)] = expected.GetValueOrDefault((sp, job, action, status)) + count;
+                seconds[job] = seconds.GetValueOrDefault(job) + 0.25 * count;
+            }
+            c.Commit();
+        }
+        Assert.Equal(expected.OrderBy(e => e.Key.Sp, StringComparer.Ordinal).ThenBy(e => e.Key.Job, StringComparer.Ordinal)
+                .ThenBy(e => e.Key.Action, StringComparer.Ordinal).ThenBy(e => e.Key.Status, StringComparer.Ordinal)
+                .Select(e => $"{e.Key.Sp}/{e.Key.Job}/{e.Key.Action}/{e.Key.Status}={e.Value}"),
+            c.Totals.Events.Select(e => $"{e.Job.ServicePrincipalId}/{e.Job.JobId}/{e.Action}/{e.Status}={e.Count}"));
+        // Errors: every failure counted once, under at most 3 codes of each job's own and "other".
+        Assert.Equal(c.Totals.Events.Where(e => e.Status == "failure").Sum(e => e.Count), c.Totals.Errors.Sum(e => e.Count));
+        Assert.All(c.Totals.Errors.GroupBy(e => e.Job), g => Assert.True(g.Count(e => e.ErrorCode != "other") <= 3, g.Key.ToString()));
+        Assert.Equal(seconds.Values.Sum(), c.Totals.Durations.Sum(d => d.Seconds), 9);
+        Assert.Equal(c.Totals.Events.Sum(e => e.Count), c.Totals.DurationHistograms.Sum(h => h.Counts.Sum()));
+
+        // A commit with nothing staged keeps the very totals; one job's events leave every other job's rows as they were.
+        var before = c.Totals;
+        c.Commit();
+        Assert.Same(before, c.Totals);
+        var first = before.Events[0];
+        var last = before.Events[^1];
+        c.Stage(last.Job, last.Action, last.Status, null, 1);
+        c.Commit();
+        Assert.Same(first, c.Totals.Events[0]);
+        Assert.Equal(last.Count + 1, c.Totals.Events[^1].Count);
+        Assert.Same(before.Durations, c.Totals.Durations); // an untimed event: nothing staged there
     }
 }

@@ -80,9 +80,9 @@ public partial class MetricTableTests
         h.Publish(jobs);
         var codes = Enumerable.Range(0, options.Logs.MaxErrorCodesPerJob + 1)
             .Select(c => c == 0 ? LogNormalization.OtherErrorCode : $"E{c}").ToList();
-        h.PublishLogs(new TenantLogSnapshot(MetricsHarness.TenantId, SourceNames.LogAnalytics,
+        h.PublishLogs(new TenantLogSnapshot(MetricsHarness.TenantId, SourceNames.LogAnalytics, new LogTotals(
             [.. jobs.SelectMany(j => LogNormalization.Actions.SelectMany(a => LogNormalization.Statuses.Append(LogNormalization.UnknownStatus).Select(s => new EventCounter(MetricsHarness.Key(j), a, s, 1))))],
-            [.. jobs.SelectMany(j => codes.Select(c => new ErrorCounter(MetricsHarness.Key(j), c, 1)))],
+            [.. jobs.SelectMany(j => codes.Select(c => new ErrorCounter(MetricsHarness.Key(j), c, 1)))]),
             [.. jobs.Select(j => new JobWindow(MetricsHarness.Key(j), 1, 1, 1, 1, began))], MetricsHarness.Now, 0, new Dictionary<string, CustomQueryResult>()));
 
         var samples = MetricsText.Parse(h.Scrape());

@@ -13,11 +13,8 @@ public class TenantHistogramTests
     private const string Family = "entra_provisioning_event_duration_seconds";
 
     private static TenantLogSnapshot Logs(params DurationHistogram[] histograms) =>
-        new(MetricsHarness.TenantId, SourceNames.LogAnalytics, [], [], [], MetricsHarness.Now, 0, new Dictionary<string,
-            CustomQueryResult>())
-        {
-            DurationHistograms = histograms,
-        };
+        new(MetricsHarness.TenantId, SourceNames.LogAnalytics, LogTotals.None with { DurationHistograms = histograms }, [],
+            MetricsHarness.Now, 0, new Dictionary<string, CustomQueryResult>());
 
     /// <summary>Counts and sums per bucket (0.1, 0.5, 1, 5, 30, 60, 300, 600, +Inf), given sparsely as bucket → (count, seconds).</summary>
     private static DurationHistogram Update(params (int Bucket, long Count, double Seconds)[] buckets)

@@ -186,7 +186,7 @@ public class HostileValuesTests
         var dropped = new List<(string Reason, string? Id, string Detail)>();
         LogAnalyticsRows.Increments("t", table, counters, dropped);
         counters.Commit();
-        Assert.Equal(("good", 3L), counters.Events().Select(e => (e.Job.JobId, e.Count)).Single());
+        Assert.Equal(("good", 3L), counters.Totals.Events.Select(e => (e.Job.JobId, e.Count)).Single());
         Assert.Equal([("neg", DropReason.BadValue), ("huge", DropReason.BadValue), ("text", DropReason.Invalid),
             (new string('x', 2000), DropReason.IdTooLong)],
             dropped.Select(d => (d.Id, d.Reason)));
@@ -210,14 +210,14 @@ public class HostileValuesTests
         var dropped = new List<(string Reason, string? Id, string Detail)>();
         LogAnalyticsRows.Increments("t", table, counters, dropped);
         counters.Commit();
-        Assert.Equal(20, counters.Events().Sum(e => e.Count)); // every row's events count, timed or not
-        Assert.Equal([("good", 3L, 30.0)], counters.Durations().Select(d => (d.Job.JobId, d.Count, d.Seconds)));
-        var update = Assert.Single(counters.DurationHistograms());
+        Assert.Equal(20, counters.Totals.Events.Sum(e => e.Count)); // every row's events count, timed or not
+        Assert.Equal([("good", 3L, 30.0)], counters.Totals.Durations.Select(d => (d.Job.JobId, d.Count, d.Seconds)));
+        var update = Assert.Single(counters.Totals.DurationHistograms);
         Assert.Equal(("update", 3L, 30.0), (update.Action, update.Counts[4], update.Seconds[4])); // (5 s, 30 s]
         Assert.Equal(3, update.Counts.Sum());
-        Assert.Equal([new StepFailureCounter(new JobKey("t", "sp", "good"), "export", 3)], counters.StepFailures());
+        Assert.Equal([new StepFailureCounter(new JobKey("t", "sp", "good"), "export", 3)], counters.Totals.StepFailures);
         Assert.Equal([new TenantEventCounter("other", 5), new TenantEventCounter("system", 12), new TenantEventCounter("user", 3)],
-            counters.Initiators());
+            counters.Totals.Initiators);
         Assert.Equal(["bad", "too-fast", "negative", "no-bucket", "unreadable", "half-bucket", "no-total"], dropped.Select(d => d.Id));
         Assert.All(dropped, d => Assert.Equal(DropReason.BadValue, d.Reason));
         Assert.Contains("negative or absurd DurationMs", dropped[0].Detail);

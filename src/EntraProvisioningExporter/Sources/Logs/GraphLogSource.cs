@@ -282,9 +282,8 @@ public sealed class GraphLogSource : IPolledSource
             return new JobWindow(job, Count("success"), Count("failure"), Count("skipped"), Count("warning"),
                 lastEvent.TryGetValue(job, out var l) ? l : null);
         }).OrderBy(w => w.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(w => w.Job.JobId, StringComparer.Ordinal).ToList();
-        store.PublishLogs(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor,
-            budgetExhaustions,
-            new Dictionary<string, CustomQueryResult>()) { Cycles = cycles.Current(windowStart) }));
+        store.PublishLogs(new TenantLogSnapshot(TenantId, Source, counters.Totals, windows, cursor, budgetExhaustions,
+            new Dictionary<string, CustomQueryResult>()) { Cycles = cycles.Current(windowStart) });
     }
 
     internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);

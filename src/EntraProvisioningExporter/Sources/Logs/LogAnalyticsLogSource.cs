@@ -80,8 +80,8 @@ public sealed class LogAnalyticsLogSource : IPolledSource
         foreach (var q in tenant.Logs.CustomQueries.Where(q => selection.Includes(q.Name ?? "")))
             await Part($"custom query {q.Name}", () => RunCustomQueryAsync(q, now, cancellationToken)).ConfigureAwait(false);
 
-        store.PublishLogs(counters.Details(new TenantLogSnapshot(TenantId, Source, counters.Events(), counters.Errors(), windows, cursor, 0,
-            new Dictionary<string, CustomQueryResult>(custom, StringComparer.Ordinal)) { Cycles = cycles }));
+        store.PublishLogs(new TenantLogSnapshot(TenantId, Source, counters.Totals, windows, cursor, 0,
+            new Dictionary<string, CustomQueryResult>(custom, StringComparer.Ordinal)) { Cycles = cycles });
         return failures.Count == 0 ? CycleOutcome.Success
             : new CycleOutcome(failures[0].Reason, string.Join("; ", failures.Select(f => f.Detail)));
     }

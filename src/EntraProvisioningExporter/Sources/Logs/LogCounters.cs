@@ -2,7 +2,8 @@ namespace EntraProvisioningExporter.Sources.Logs;
 
 /// <summary>
 /// Cumulative event counts of one tenant, fed by one source. Counts are staged while a cycle reads and only
-/// committed when the cycle's data is complete, so a failed or partial read never moves a counter.
+/// committed when the cycle's data is complete, so a failed or partial read never moves a counter. What is committed is
+/// <see cref="Totals"/>, immutable and replaced at each commit: the source's state, which each snapshot carries as is.
 ///
 /// Error codes per job are bounded: a job has at most N codes of its own; at each commit, new codes are
 /// admitted most frequent first while slots remain, and every other code counts as "other". A code once
@@ -14,20 +15,19 @@ namespace EntraProvisioningExporter.Sources.Logs;
 /// </summary>
 public sealed class LogCounters(int maxErrorCodesPerJob)
 {
-    private readonly Tally<(JobKey Job, string Step)> steps = new();
-    private readonly Tally<string> initiators = new();
-    private readonly Tally<string> identities = new();
-    private readonly Tally<JobKey> timed = new();
-    private readonly Tally<(string Action, int Bucket)> histogram = new();
-
-    /// <summary>The detail counts, staged, committed and discarded with the events.</summary>
-    private IStaged[] DetailTallies => [steps, initiators, identities, timed, histogram];
-
-    private readonly Dictionary<(JobKey Job, string Action, string Status), long> events = [];
-    private readonly Dictionary<(JobKey Job, string Code), long> errors = [];
-    private readonly Dictionary<JobKey, HashSet<string>> admitted = [];
-    private readonly Dictionary<(JobKey Job, string Action, string Status), long> stagedEvents = [];
+    private readonly Staged<(JobKey Job, string Action, string Status)> events = new();
     private readonly Dictionary<(JobKey Job, string Code), long> stagedErrors = [];
+
+    /// <summary>Each job's error codes with a series of their own (an index of <see cref="LogTotals.Errors"/>, kept with it).</summary>
+    private readonly Dictionary<JobKey, HashSet<string>> admitted = [];
+    private readonly Staged<(JobKey Job, string Code)> steps = new();
+    private readonly Staged<string> initiators = new();
+    private readonly Staged<string> identities = new();
+    private readonly Staged<JobKey> timed = new();
+    private readonly Staged<(string Action, int Bucket)> histogram = new();
+
+    /// <summary>The counts as of the last commit.</summary>
+    public LogTotals Totals { get; private set; } = LogTotals.None;
 
     /// <summary>Stages <paramref name="count"/> events (already normalised); failures also count by error code.</summary>
     public void Stage(JobKey job, string action, string status, string? errorCode, long count) =>
@@ -37,16 +37,15 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
     public void Stage(JobKey job, string action, string status, string? errorCode, long count, EventDetail detail)
     {
         if (count <= 0) return;
-        initiators.Stage(detail.Initiator, count);
-        identities.Stage(detail.Identity, count);
-        if (status == "failure" && detail.FailedStep is { } step) steps.Stage((job, step), count);
+        initiators.Add(detail.Initiator, count);
+        identities.Add(detail.Identity, count);
+        if (status == "failure" && detail.FailedStep is { } step) steps.Add((job, step), count);
         if (detail.Timed)
         {
-            timed.Stage(job, count, detail.DurationSeconds);
-            histogram.Stage((action, detail.DurationBucket), count, detail.DurationSeconds);
+            timed.Add(job, count, detail.DurationSeconds);
+            histogram.Add((action, detail.DurationBucket), count, detail.DurationSeconds);
         }
-        var key = (job, action, status);
-        stagedEvents[key] = stagedEvents.GetValueOrDefault(key) + count;
+        events.Add((job, action, status), count);
         if (status == "failure")
         {
             var code = (job, errorCode ?? LogNormalization.UnspecifiedErrorCode);
@@ -56,90 +55,120 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
 
     public void DiscardStaged()
     {
-        stagedEvents.Clear();
         stagedErrors.Clear();
-        foreach (var tally in DetailTallies) tally.DiscardStaged();
+        foreach (var staged in (IStaged[])[events, steps, initiators, identities, timed, histogram]) staged.Clear();
     }
 
     public void Commit()
     {
-        foreach (var (key, count) in stagedEvents) events[key] = events.GetValueOrDefault(key) + count;
+        if (events.IsEmpty) return; // every other count is staged with an event
+        var t = Totals;
+        Totals = new LogTotals(
+            events.MergeInto(t.Events, e => ((e.Job, e.Action, e.Status), e.Count, 0), EventOrder,
+                (k, count, _) => new EventCounter(k.Job, k.Action, k.Status, count)),
+            MergeErrors(t.Errors))
+        {
+            StepFailures = steps.MergeInto(t.StepFailures, e => ((e.Job, e.Step), e.Count, 0), CodeOrder,
+                (k, count, _) => new StepFailureCounter(k.Job, k.Code, count)),
+            Initiators = initiators.MergeInto(t.Initiators, e => (e.Value, e.Count, 0), StringComparer.Ordinal,
+                (k, count, _) => new TenantEventCounter(k, count)),
+            IdentityTypes = identities.MergeInto(t.IdentityTypes, e => (e.Value, e.Count, 0), StringComparer.Ordinal,
+                (k, count, _) => new TenantEventCounter(k, count)),
+            Durations = timed.MergeInto(t.Durations, e => (e.Job, e.Count, e.Seconds), JobOrder,
+                (k, count, seconds) => new DurationCounter(k, count, seconds)),
+            DurationHistograms = Histograms(t.DurationHistograms),
+        };
+        DiscardStaged();
+    }
+
+    private static readonly IComparer<JobKey> JobOrder = Comparer<JobKey>.Create((a, b) =>
+        string.CompareOrdinal(a.ServicePrincipalId, b.ServicePrincipalId) is var sp and not 0 ? sp : string.CompareOrdinal(a.JobId, b.JobId));
+
+    private static readonly IComparer<(JobKey Job, string Action, string Status)> EventOrder =
+        Comparer<(JobKey Job, string Action, string Status)>.Create((a, b) => JobOrder.Compare(a.Job, b.Job) is var j and not 0 ? j
+            : string.CompareOrdinal(a.Action, b.Action) is var x and not 0 ? x : string.CompareOrdinal(a.Status, b.Status));
+
+    /// <summary>By job, then by a code of the job's (an error code, a step type).</summary>
+    private static readonly IComparer<(JobKey Job, string Code)> CodeOrder = Comparer<(JobKey Job, string Code)>.Create((a, b) =>
+        JobOrder.Compare(a.Job, b.Job) is var j and not 0 ? j : string.CompareOrdinal(a.Code, b.Code));
+
+    /// <summary>The committed error counts with the staged ones added, admitting new codes while a job has slots.</summary>
+    private IReadOnlyList<ErrorCounter> MergeErrors(IReadOnlyList<ErrorCounter> committed)
+    {
+        var labelled = new Staged<(JobKey Job, string Code)>();
         foreach (var group in stagedErrors.GroupBy(e => e.Key.Job))
         {
             if (!admitted.TryGetValue(group.Key, out var codes)) admitted[group.Key] = codes = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (key, count) in group.OrderByDescending(e => e.Value).ThenBy(e => e.Key.Code, StringComparer.Ordinal))
             {
                 if (!codes.Contains(key.Code) && codes.Count < maxErrorCodesPerJob) codes.Add(key.Code);
-                var label = codes.Contains(key.Code) ? key.Code : LogNormalization.OtherErrorCode;
-                errors[(key.Job, label)] = errors.GetValueOrDefault((key.Job, label)) + count;
+                labelled.Add((key.Job, codes.Contains(key.Code) ? key.Code : LogNormalization.OtherErrorCode), count);
             }
         }
-        foreach (var tally in DetailTallies) tally.Commit();
-        DiscardStaged();
+        return labelled.MergeInto(committed, e => ((e.Job, e.ErrorCode), e.Count, 0), CodeOrder, (k, count, _) => new ErrorCounter(k.Job, k.Code, count));
     }
 
-    public IReadOnlyList<EventCounter> Events() =>
-        events.Select(e => new EventCounter(e.Key.Job, e.Key.Action, e.Key.Status, e.Value))
-            .OrderBy(e => e.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(e => e.Job.JobId, StringComparer.Ordinal)
-            .ThenBy(e => e.Action, StringComparer.Ordinal).ThenBy(e => e.Status, StringComparer.Ordinal).ToList();
-
-    public IReadOnlyList<ErrorCounter> Errors() =>
-        errors.Select(e => new ErrorCounter(e.Key.Job, e.Key.Code, e.Value))
-            .OrderBy(e => e.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(e => e.Job.JobId, StringComparer.Ordinal)
-            .ThenBy(e => e.ErrorCode, StringComparer.Ordinal).ToList();
-
-    /// <summary>The snapshot with the detail counts as of the last commit.</summary>
-    public TenantLogSnapshot Details(TenantLogSnapshot snapshot) => snapshot with
+    /// <summary>The committed histograms with the staged durations added, bucket by bucket.</summary>
+    private IReadOnlyList<DurationHistogram> Histograms(IReadOnlyList<DurationHistogram> committed)
     {
-        StepFailures = StepFailures(), Initiators = Initiators(), IdentityTypes = IdentityTypes(), Durations = Durations(),
-        DurationHistograms = DurationHistograms(),
-    };
+        if (histogram.IsEmpty) return committed;
+        var buckets = histogram.MergeInto(
+            [.. committed.SelectMany(h => Enumerable.Range(0, EventDurations.Count).Select(b => (h.Action, b, h.Counts[b], h.Seconds[b])))],
+            e => ((e.Item1, e.Item2), e.Item3, e.Item4), BucketOrder, (k, count, seconds) => (k.Action, k.Bucket, count, seconds));
+        return [.. buckets.GroupBy(b => b.Item1).Select(action =>
+        {
+            var (counts, seconds) = (new long[EventDurations.Count], new double[EventDurations.Count]);
+            foreach (var (_, bucket, count, sum) in action) (counts[bucket], seconds[bucket]) = (count, sum);
+            return new DurationHistogram(action.Key, counts, seconds);
+        })];
+    }
 
-    public IReadOnlyList<DurationHistogram> DurationHistograms() =>
-        histogram.Counts.Keys.Select(k => k.Action).Distinct().Order(StringComparer.Ordinal).Select(action => new DurationHistogram(action,
-            [.. Enumerable.Range(0, EventDurations.Count).Select(b => histogram.Counts.GetValueOrDefault((action, b)).Count)],
-            [.. Enumerable.Range(0, EventDurations.Count).Select(b => histogram.Counts.GetValueOrDefault((action, b)).Seconds)])).ToList();
-
-    public IReadOnlyList<StepFailureCounter> StepFailures() =>
-        steps.Counts.Select(e => new StepFailureCounter(e.Key.Job, e.Key.Step, e.Value.Count))
-            .OrderBy(e => e.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(e => e.Job.JobId, StringComparer.Ordinal)
-            .ThenBy(e => e.Step, StringComparer.Ordinal).ToList();
-
-    public IReadOnlyList<TenantEventCounter> Initiators() => Tenant(initiators);
-
-    public IReadOnlyList<TenantEventCounter> IdentityTypes() => Tenant(identities);
-
-    public IReadOnlyList<DurationCounter> Durations() =>
-        timed.Counts.Select(e => new DurationCounter(e.Key, e.Value.Count, e.Value.Seconds))
-            .OrderBy(e => e.Job.ServicePrincipalId, StringComparer.Ordinal).ThenBy(e => e.Job.JobId, StringComparer.Ordinal).ToList();
-
-    private static IReadOnlyList<TenantEventCounter> Tenant(Tally<string> tally) =>
-        tally.Counts.Select(e => new TenantEventCounter(e.Key, e.Value.Count)).OrderBy(e => e.Value, StringComparer.Ordinal).ToList();
+    private static readonly IComparer<(string Action, int Bucket)> BucketOrder = Comparer<(string Action, int Bucket)>.Create((a, b) =>
+        string.CompareOrdinal(a.Action, b.Action) is var x and not 0 ? x : a.Bucket.CompareTo(b.Bucket));
 
     private interface IStaged
     {
-        void Commit();
-        void DiscardStaged();
+        void Clear();
     }
 
-    /// <summary>Counts by key, and the seconds they took where timed: staged, then committed or discarded.</summary>
-    private sealed class Tally<TKey> : IStaged where TKey : notnull
+    /// <summary>Staged counts by key, and the seconds they took where timed.</summary>
+    private sealed class Staged<TKey> : IStaged where TKey : notnull
     {
         private readonly Dictionary<TKey, (long Count, double Seconds)> staged = [];
 
-        public Dictionary<TKey, (long Count, double Seconds)> Counts { get; } = [];
+        public bool IsEmpty => staged.Count == 0;
 
-        public void Stage(TKey key, long count, double seconds = 0) => staged[key] = Add(staged.GetValueOrDefault(key), (count, seconds));
-
-        public void DiscardStaged() => staged.Clear();
-
-        public void Commit()
+        public void Add(TKey key, long count, double seconds = 0)
         {
-            foreach (var (key, value) in staged) Counts[key] = Add(Counts.GetValueOrDefault(key), value);
-            staged.Clear();
+            var (c, s) = staged.GetValueOrDefault(key);
+            staged[key] = (c + count, s + seconds);
         }
 
-        private static (long, double) Add((long Count, double Seconds) a, (long Count, double Seconds) b)
-            => (a.Count + b.Count, a.Seconds + b.Seconds);
+        public void Clear() => staged.Clear();
+
+        /// <summary>
+        /// The committed rows (sorted by <paramref name="order"/>) with the staged counts added, still sorted: one pass over
+        /// both, and a row nothing was staged for is the same object as before.
+        /// </summary>
+        public IReadOnlyList<TRow> MergeInto<TRow>(IReadOnlyList<TRow> committed, Func<TRow, (TKey Key, long Count, double Seconds)> read,
+            IComparer<TKey> order, Func<TKey, long, double, TRow> row)
+        {
+            if (staged.Count == 0) return committed;
+            var added = staged.OrderBy(e => e.Key, order).ToList();
+            var merged = new List<TRow>(committed.Count + added.Count);
+            var (i, j) = (0, 0);
+            while (i < committed.Count && j < added.Count)
+            {
+                var (key, count, seconds) = read(committed[i]);
+                var (addedKey, (addedCount, addedSeconds)) = added[j];
+                var c = order.Compare(key, addedKey);
+                if (c < 0) merged.Add(committed[i++]);
+                else if (c > 0) { merged.Add(row(addedKey, addedCount, addedSeconds)); j++; }
+                else { merged.Add(row(key, count + addedCount, seconds + addedSeconds)); i++; j++; }
+            }
+            for (; i < committed.Count; i++) merged.Add(committed[i]);
+            for (; j < added.Count; j++) merged.Add(row(added[j].Key, added[j].Value.Count, added[j].Value.Seconds));
+            return merged;
+        }
     }
 }

@@ -58,19 +58,13 @@ public sealed record CustomSample(KeyValuePair<string, string>[] Labels, double 
 
 public sealed record CustomQueryResult(IReadOnlyList<CustomSample> Samples, int DroppedSeries);
 
-/// <summary>One tenant's provisioning-log aggregates as of one cycle. Immutable.</summary>
-public sealed record TenantLogSnapshot(
-    string TenantId,
-    string Source,
-    IReadOnlyList<EventCounter> Events,
-    IReadOnlyList<ErrorCounter> Errors,
-    IReadOnlyList<JobWindow> Windows,
-    DateTimeOffset Cursor,
-    long BudgetExhaustions,
-    IReadOnlyDictionary<string, CustomQueryResult> Custom)
+/// <summary>
+/// A tenant's cumulative event counts as of its log source's last commit, each list sorted by job. Immutable: the source
+/// holds the latest as its state (<see cref="LogCounters.Totals"/>) and each snapshot carries that same object.
+/// </summary>
+public sealed record LogTotals(IReadOnlyList<EventCounter> Events, IReadOnlyList<ErrorCounter> Errors)
 {
-    /// <summary>Each job's current cycle, for jobs whose logs carry cycle ids.</summary>
-    public IReadOnlyList<JobCycle> Cycles { get; init; } = [];
+    public static readonly LogTotals None = new([], []);
 
     /// <summary>Each job's failed events by the type of the step that failed (counted once each, like <see cref="Events"/>).</summary>
     public IReadOnlyList<StepFailureCounter> StepFailures { get; init; } = [];
@@ -86,6 +80,34 @@ public sealed record TenantLogSnapshot(
 
     /// <summary>The tenant's event durations by action, one histogram per action that was timed.</summary>
     public IReadOnlyList<DurationHistogram> DurationHistograms { get; init; } = [];
+}
+
+/// <summary>One tenant's provisioning-log aggregates as of one cycle: its counts (<see cref="Totals"/>) and what the cycle read. Immutable.</summary>
+public sealed record TenantLogSnapshot(
+    string TenantId,
+    string Source,
+    LogTotals Totals,
+    IReadOnlyList<JobWindow> Windows,
+    DateTimeOffset Cursor,
+    long BudgetExhaustions,
+    IReadOnlyDictionary<string, CustomQueryResult> Custom)
+{
+    /// <summary>Each job's current cycle, for jobs whose logs carry cycle ids.</summary>
+    public IReadOnlyList<JobCycle> Cycles { get; init; } = [];
+
+    public IReadOnlyList<EventCounter> Events => Totals.Events;
+
+    public IReadOnlyList<ErrorCounter> Errors => Totals.Errors;
+
+    public IReadOnlyList<StepFailureCounter> StepFailures => Totals.StepFailures;
+
+    public IReadOnlyList<TenantEventCounter> Initiators => Totals.Initiators;
+
+    public IReadOnlyList<TenantEventCounter> IdentityTypes => Totals.IdentityTypes;
+
+    public IReadOnlyList<DurationCounter> Durations => Totals.Durations;
+
+    public IReadOnlyList<DurationHistogram> DurationHistograms => Totals.DurationHistograms;
 }
 
 /// <summary>Action and status as the two sources spell them, made one lower-case vocabulary.</summary>
