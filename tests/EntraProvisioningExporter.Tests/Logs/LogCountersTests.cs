@@ -227,27 +227,34 @@ public class LogCountersTests
     {
         var c = new LogCounters(3);
         var rnd = new Random(7);
-        var expected = new Dictionary<(string Sp, string Job, string Action, string Status), long>();
+        var expected = new Dictionary<(string Sp, string Job, string Tenant, string Action, string Status), long>();
         var seconds = new Dictionary<string, double>();
         for (var commit = 0; commit < 20; commit++)
         {
             for (var i = 0; i < 30; i++)
             {
-                var (sp, job) = ($"sp{rnd.Next(5)}", $"job{rnd.Next(8)}");
+                // Two tenants whose service principals and jobs have the same ids: never one row for both.
+                var (tenant, sp, job) = (rnd.Next(2) == 0 ? "t" : "u", $"sp{rnd.Next(5)}", $"job{rnd.Next(8)}");
                 var action = LogNormalization.Actions[rnd.Next(LogNormalization.Actions.Count)];
                 var status = LogNormalization.Statuses[rnd.Next(LogNormalization.Statuses.Count)];
                 var count = rnd.Next(1, 4);
-                c.Stage(new JobKey("t", sp, job), action, status, $"E{rnd.Next(6)}", count,
+                c.Stage(new JobKey(tenant, sp, job), action, status, $"E{rnd.Next(6)}", count,
                     new EventDetail("system", "user", null, rnd.Next(EventDurations.Count), 0.25 * count));
-                expected[(sp, job, action, status)] = expected.GetValueOrDefault((sp, job, action, status)) + count;
+                expected[(sp, job, tenant, action, status)] = expected.GetValueOrDefault((sp, job, tenant, action, status)) + count;
                 seconds[job] = seconds.GetValueOrDefault(job) + 0.25 * count;
             }
             c.Commit();
+            if (commit % 7 == 6)
+            {
+                c.Stage(new JobKey("t", "sp0", "job0"), "update", "failure", "discarded", 1000); // a read that failed
+                c.DiscardStaged();
+            }
         }
         Assert.Equal(expected.OrderBy(e => e.Key.Sp, StringComparer.Ordinal).ThenBy(e => e.Key.Job, StringComparer.Ordinal)
+                .ThenBy(e => e.Key.Tenant, StringComparer.Ordinal)
                 .ThenBy(e => e.Key.Action, StringComparer.Ordinal).ThenBy(e => e.Key.Status, StringComparer.Ordinal)
-                .Select(e => $"{e.Key.Sp}/{e.Key.Job}/{e.Key.Action}/{e.Key.Status}={e.Value}"),
-            c.Totals.Events.Select(e => $"{e.Job.ServicePrincipalId}/{e.Job.JobId}/{e.Action}/{e.Status}={e.Count}"));
+                .Select(e => $"{e.Key.Sp}/{e.Key.Job}/{e.Key.Tenant}/{e.Key.Action}/{e.Key.Status}={e.Value}"),
+            c.Totals.Events.Select(e => $"{e.Job.ServicePrincipalId}/{e.Job.JobId}/{e.Job.TenantId}/{e.Action}/{e.Status}={e.Count}"));
         // Errors: every failure counted once, under at most 3 codes of each job's own and "other".
         Assert.Equal(c.Totals.Events.Where(e => e.Status == "failure").Sum(e => e.Count), c.Totals.Errors.Sum(e => e.Count));
         Assert.All(c.Totals.Errors.GroupBy(e => e.Job), g => Assert.True(g.Count(e => e.ErrorCode != "other") <= 3, g.Key.ToString()));
@@ -265,5 +272,18 @@ public class LogCountersTests
         Assert.Same(first, c.Totals.Events[0]);
         Assert.Equal(last.Count + 1, c.Totals.Events[^1].Count);
         Assert.Same(before.Durations, c.Totals.Durations); // an untimed event: nothing staged there
+    }
+
+    [Fact]
+    public void A_duration_bucket_that_does_not_exist_is_no_duration_and_the_commit_succeeds()
+    {
+        var c = new LogCounters(1);
+        c.Stage(Job, "update", "failure", "A", 1, new EventDetail("user", "user", null, EventDurations.Count, 1));
+        c.Commit();
+        Assert.Equal(1, Assert.Single(c.Totals.Events).Count);
+        Assert.Empty(c.Totals.Durations);
+        Assert.Empty(c.Totals.DurationHistograms);
+        // The one slot went to the code that has a series.
+        Assert.Equal(["A"], c.Totals.Errors.Select(e => e.ErrorCode));
     }
 }

@@ -66,7 +66,7 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
         Totals = new LogTotals(
             events.MergeInto(t.Events, e => ((e.Job, e.Action, e.Status), e.Count, 0), EventOrder,
                 (k, count, _) => new EventCounter(k.Job, k.Action, k.Status, count)),
-            MergeErrors(t.Errors))
+            MergeErrors(t.Errors, out var admittedNow))
         {
             StepFailures = steps.MergeInto(t.StepFailures, e => ((e.Job, e.Step), e.Count, 0), CodeOrder,
                 (k, count, _) => new StepFailureCounter(k.Job, k.Code, count)),
@@ -78,11 +78,15 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
                 (k, count, seconds) => new DurationCounter(k, count, seconds)),
             DurationHistograms = Histograms(t.DurationHistograms),
         };
+        // Only now that nothing can throw: a commit changes all of its state or none.
+        foreach (var (job, codes) in admittedNow) admitted[job] = codes;
         DiscardStaged();
     }
 
+    /// <summary>By service principal and job; the tenant last, so that the order agrees with JobKey's equality.</summary>
     private static readonly IComparer<JobKey> JobOrder = Comparer<JobKey>.Create((a, b) =>
-        string.CompareOrdinal(a.ServicePrincipalId, b.ServicePrincipalId) is var sp and not 0 ? sp : string.CompareOrdinal(a.JobId, b.JobId));
+        string.CompareOrdinal(a.ServicePrincipalId, b.ServicePrincipalId) is var sp and not 0 ? sp
+            : string.CompareOrdinal(a.JobId, b.JobId) is var job and not 0 ? job : string.CompareOrdinal(a.TenantId, b.TenantId));
 
     private static readonly IComparer<(JobKey Job, string Action, string Status)> EventOrder =
         Comparer<(JobKey Job, string Action, string Status)>.Create((a, b) => JobOrder.Compare(a.Job, b.Job) is var j and not 0 ? j
@@ -93,12 +97,15 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
         JobOrder.Compare(a.Job, b.Job) is var j and not 0 ? j : string.CompareOrdinal(a.Code, b.Code));
 
     /// <summary>The committed error counts with the staged ones added, admitting new codes while a job has slots.</summary>
-    private IReadOnlyList<ErrorCounter> MergeErrors(IReadOnlyList<ErrorCounter> committed)
+    private IReadOnlyList<ErrorCounter> MergeErrors(IReadOnlyList<ErrorCounter> committed,
+        out Dictionary<JobKey, HashSet<string>> admittedNow)
     {
         var labelled = new Staged<(JobKey Job, string Code)>();
+        admittedNow = [];
         foreach (var group in stagedErrors.GroupBy(e => e.Key.Job))
         {
-            if (!admitted.TryGetValue(group.Key, out var codes)) admitted[group.Key] = codes = new HashSet<string>(StringComparer.Ordinal);
+            var codes = admittedNow[group.Key] = admitted.TryGetValue(group.Key, out var before)
+                ? new HashSet<string>(before, StringComparer.Ordinal) : new HashSet<string>(StringComparer.Ordinal);
             foreach (var (key, count) in group.OrderByDescending(e => e.Value).ThenBy(e => e.Key.Code, StringComparer.Ordinal))
             {
                 if (!codes.Contains(key.Code) && codes.Count < maxErrorCodesPerJob) codes.Add(key.Code);

@@ -26,7 +26,8 @@ public readonly record struct EventDetail(string Initiator, string Identity, str
 {
     public static readonly EventDetail None = new(LogNormalization.Other, LogNormalization.Other, null, EventDurations.Untimed, 0);
 
-    public bool Timed => DurationBucket >= 0;
+    /// <summary>A duration in one of the buckets (a bucket that does not exist is no duration).</summary>
+    public bool Timed => DurationBucket >= 0 && DurationBucket < EventDurations.Count;
 }
 
 /// <summary>
