@@ -29,7 +29,7 @@ public static class Tools
         while (true)
         {
             var port = Interlocked.Increment(ref nextPort);
-            if (port >= EphemeralPorts.Low) port = Interlocked.Exchange(ref nextPort, EphemeralPorts.Low - PortPool) + 1; // wrapped
+            if (port >= EphemeralLow) port = Interlocked.Exchange(ref nextPort, EphemeralLow - PortPool) + 1; // wrapped
             try
             {
                 using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
@@ -45,23 +45,23 @@ public static class Tools
 
     private const int PortPool = 10_000;
 
-    /// <summary>The kernel's ephemeral port range (its default when it cannot be read).</summary>
-    private static readonly (int Low, int High) EphemeralPorts = ReadEphemeralPorts();
+    /// <summary>The lowest port of the kernel's ephemeral range (its default when it cannot be read).</summary>
+    private static readonly int EphemeralLow = ReadEphemeralLow();
 
     // Each test process starts at its own place in the pool, so two running at once rarely meet.
-    private static int nextPort = EphemeralPorts.Low - PortPool + Environment.ProcessId % PortPool;
+    private static int nextPort = EphemeralLow - PortPool + Environment.ProcessId % PortPool;
 
-    private static (int, int) ReadEphemeralPorts()
+    private static int ReadEphemeralLow()
     {
         try
         {
             var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range")
                 .Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
-            return range[0] > PortPool + 1024 ? (range[0], range[1]) : (32768, 60999);
+            return range[0] > PortPool + 1024 ? range[0] : 32768;
         }
         catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
         {
-            return (32768, 60999);
+            return 32768;
         }
     }
 
