@@ -62,7 +62,7 @@ public class ScrapeBenchmarks
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the demo exporter did not become ready");
             await Task.Delay(200);
         }
-        exposition = app.Services.GetRequiredService<PrometheusExposition>();
+        exposition = app.Services.GetRequiredService<MetricExpositions>().Prometheus;
         var tenant = app.Services.GetRequiredService<TenantSnapshotStore>().All.Single();
         tenantId = tenant.TenantId;
         published = tenant;

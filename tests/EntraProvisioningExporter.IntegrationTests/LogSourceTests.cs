@@ -1,7 +1,11 @@
+using EntraProvisioningExporter.Hosting;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator;
 using EntraProvisioningExporter.Simulator.Logs;
 using EntraProvisioningExporter.Simulator.Scenario;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.IntegrationTests;
@@ -206,6 +210,42 @@ public class LogSourceTests
             .Single(s => s.Labels["source"] == "loganalytics" && s.Labels["reason"] == "client_error").Value);
         Assert.NotEmpty(all.Named("entra_provisioning_window_events"));
         Assert.DoesNotContain(all, s => s.Name == "contoso_unsupported");
+    }
+
+    [Fact]
+    public async Task A_custom_query_added_by_a_reload_becomes_a_gauge_without_a_restart()
+    {
+        var time = new FakeTimeProvider(Start);
+        var tenant = DemoScenario.Create(Start);
+        await using var simulator = await TestSimulator.StartAsync([tenant], time);
+        const string kql = "AADProvisioningLogs | summarize Operations = count() by AppName = tostring(parse_json(ServicePrincipal).Name)";
+        simulator.LogAnalytics(tenant.TenantId)
+            .AddCannedQuery(kql, new CannedTable([("AppName", "string"), ("Operations", "long")], [["Box", 7L]]));
+        var config = Path.Combine(Directory.CreateTempSubdirectory("custom-query-reload").FullName, "exporter.json");
+        await File.WriteAllTextAsync(config, """{ "Exporter": { } }""");
+        var logs = new CapturedLogs();
+        await using var exporter = await ExporterHost.StartAsync(
+            [.. LogAnalyticsArgs(simulator, tenant), "--ConfigFile", config, "--ConfigWatchInterval", "00:00:00",
+                "--Logging:LogLevel:EntraProvisioningExporter.Hosting.ConfigurationReloader", "Information"], time,
+            b => b.Logging.AddProvider(logs));
+        await exporter.WaitReadyAsync();
+        Assert.DoesNotContain("contoso_operations_by_app", MetricsText.FamilyNames(await exporter.MetricsAsync()));
+
+        await File.WriteAllTextAsync(config, $$"""
+            { "Exporter": { "Tenants": [ { "Logs": { "CustomQueries": [ { "Name": "contoso_operations_by_app",
+              "Help": "Provisioning operations by app.", "Query": "{{kql}}", "ValueColumn": "Operations",
+              "LabelColumns": [ "AppName" ] } ] } } ] } }
+            """);
+        var reloader = exporter.App.Services.GetServices<IHostedService>().OfType<ConfigurationReloader>().Single();
+        Assert.True(await reloader.ReloadAsync("test"));
+        var line = Assert.Single(logs.Lines, l => l.Contains("reload accepted", StringComparison.Ordinal));
+        Assert.Contains("metric table: rebuilt with", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("read at start only", line, StringComparison.Ordinal);
+        // The tenant's settings changed, so its sources restart, and the first cycle runs the new query.
+        await Tools.Eventually(async () => MetricsText.Parse(await exporter.MetricsAsync()).Named("contoso_operations_by_app")
+            .Any(s => s.Labels["AppName"] == "Box" && s.Value == 7), TimeSpan.FromSeconds(30), "the custom query's gauge");
+        Assert.Contains("# HELP contoso_operations_by_app Provisioning operations by app.", await exporter.MetricsAsync(),
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using EntraProvisioningExporter.Hosting;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
+using EntraProvisioningExporter.Sources;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -60,7 +61,7 @@ public class MetricSelectionProcessTests
     }
 
     [Fact]
-    public async Task A_reload_that_changes_the_lists_is_accepted_with_the_start_lists_kept_and_says_so()
+    public async Task A_reload_that_changes_the_lists_serves_the_new_families_at_once_and_says_so()
     {
         var dir = Directory.CreateTempSubdirectory("metrics-reload").FullName;
         var config = Path.Combine(dir, "exporter.json");
@@ -71,14 +72,30 @@ public class MetricSelectionProcessTests
                 configure: b => b.Logging.AddProvider(logs));
         await exporter.WaitReadyAsync();
         var reloader = exporter.App.Services.GetServices<IHostedService>().OfType<ConfigurationReloader>().Single();
+        var before = MetricsText.Parse(await exporter.MetricsAsync());
+        var jobs = before.Named("entra_provisioning_job_info").Count();
+        Assert.True(jobs > 0);
+        Assert.DoesNotContain(before, s => s.Name.StartsWith("entra_provisioning_job_last_execution_", StringComparison.Ordinal));
 
         await File.WriteAllTextAsync(config, """{ "Exporter": { "Metrics": { "Exclude": [ "entra_provisioning_job_info" ] } } }""");
         Assert.True(await reloader.ReloadAsync("test"));
         var line = Assert.Single(logs.Lines, l => l.Contains("reload accepted", StringComparison.Ordinal));
-        Assert.Contains("read at start only, so kept until the exporter restarts: Exporter:Metrics", line, StringComparison.Ordinal);
-        var names = MetricsText.FamilyNames(await exporter.MetricsAsync());
-        Assert.Contains("entra_provisioning_job_info", names);
-        Assert.DoesNotContain(names, n => n.StartsWith("entra_provisioning_job_last_execution_", StringComparison.Ordinal));
+        Assert.Contains("restarted with new settings: none;", line, StringComparison.Ordinal);
+        Assert.Contains("; metric table: rebuilt with ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("read at start only", line, StringComparison.Ordinal);
+        // Served at once from the published snapshots, before any tenant polls again: no job's series is missing.
+        var after = MetricsText.Parse(await exporter.MetricsAsync());
+        Assert.DoesNotContain(after, s => s.Name == "entra_provisioning_job_info");
+        var executed = exporter.App.Services.GetRequiredService<TenantSnapshotStore>().All.SelectMany(t => t.JobList)
+            .Count(j => j.LastExecution is not null);
+        Assert.True(executed > 0);
+        Assert.Equal(executed, after.Named("entra_provisioning_job_last_execution_state").Select(s => s.Labels["job_id"]).Distinct().Count());
+        Assert.Equal(1, after.Named("entra_exporter_config_last_reload_successful").Single().Value);
+
+        // A reload that keeps the lists keeps the table, and with it the exporter's own counters.
+        Assert.True(await reloader.ReloadAsync("test"));
+        Assert.Contains("metric table: unchanged", logs.Lines.Last(l => l.Contains("reload accepted", StringComparison.Ordinal)),
+            StringComparison.Ordinal);
 
         // A list that does not validate refuses the reload, naming the key.
         await File.WriteAllTextAsync(config, """{ "Exporter": { "Metrics": { "Exclude": [ "entra_provisioning_job_inf" ] } } }""");

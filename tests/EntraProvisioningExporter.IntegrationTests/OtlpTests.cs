@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Collections.Concurrent;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using Google.Protobuf;
@@ -47,17 +48,89 @@ public class OtlpTests
         Assert.Empty(received.Keys.Where(n => n.StartsWith("entra_", StringComparison.Ordinal)).Except(prometheusNames));
     }
 
+    /// <summary>
+    /// The SDK fixes an instrument's cardinality limit when it creates it: a reload that changes MaxJobs or the families
+    /// builds a new meter and MeterProvider. Real time: the SDK's export interval runs on the wall clock.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
+    public async Task A_reload_that_changes_MaxJobs_or_the_families_rebuilds_OTLP_with_them(string build)
+    {
+        var exports = new ConcurrentQueue<IReadOnlyDictionary<string, int>>();
+        await using var receiver = await LoopbackApp.StartAsync(app => app.MapPost("/v1/metrics", async (HttpContext context) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            exports.Enqueue(OtlpDataPoints(body.ToArray()));
+            context.Response.ContentType = "application/x-protobuf";
+        }));
+        var config = Path.Combine(Directory.CreateTempSubdirectory("otlp-reload").FullName, "exporter.json");
+        await File.WriteAllTextAsync(config,
+            """{ "Exporter": { "MaxJobs": 1, "Metrics": { "Exclude": [ "entra_provisioning_job_last_execution_*" ] } } }""");
+        var port = Tools.FreePort();
+        await using var exporter = ManagedProcess.StartExporter(
+            ["--demo", "--urls", $"http://127.0.0.1:{port}", "--ConfigFile", config, "--ConfigWatchInterval", "00:00:00"],
+            new Dictionary<string, string>
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Urls.First(),
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+            }, ExporterBuild.Named(build));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await Tools.Eventually(async () => (await http.GetAsync("readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(60),
+            "the exporter to be ready: " + exporter.Describe());
+        const string Info = "entra_provisioning_job_info", State = "entra_provisioning_job_last_execution_state";
+        var jobs = MetricsText.Parse(await http.GetStringAsync("metrics")).Named(Info).Count();
+        Assert.True(jobs > 3, $"the demo has {jobs} jobs");
+        async Task ExportedAsync(Func<IReadOnlyDictionary<string, int>, bool> wanted, string what)
+        {
+            try
+            {
+                await Tools.Eventually(() => Task.FromResult(exports.Any(wanted)), TimeSpan.FromSeconds(30), what);
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"No export {what} in 30 s; {Info} points in each: "
+                    + string.Join(" ", exports.Select(e => e.GetValueOrDefault(Info))) + ". " + exporter.Describe());
+            }
+        }
+
+        // At MaxJobs 1 the SDK keeps a few series of a per-job family (the rest go to its overflow series).
+        await ExportedAsync(e => e.GetValueOrDefault(Info) is > 0 and <= 3, "at the start limits");
+        Assert.DoesNotContain(exports, e => e.ContainsKey(State) || e.GetValueOrDefault(Info) > 3);
+
+        var reloads = 0;
+        async Task ReloadAsync(string json)
+        {
+            await File.WriteAllTextAsync(config, json);
+            System.Diagnostics.Process.Start("kill", ["-HUP", exporter.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!
+                .WaitForExit();
+            reloads++;
+            await Tools.Eventually(() => Task.FromResult(Regex.Count(exporter.StandardOutput, "metric table: rebuilt with") == reloads),
+                TimeSpan.FromSeconds(30), $"reload {reloads}: " + exporter.Describe());
+            exports.Clear();
+        }
+
+        // MaxJobs alone: /metrics is unchanged, OTLP gets new instruments sized for it.
+        await ReloadAsync("""{ "Exporter": { "MaxJobs": 10000, "Metrics": { "Exclude": [ "entra_provisioning_job_last_execution_*" ] } } }""");
+        await ExportedAsync(e => e.GetValueOrDefault(Info) == jobs, "with every job");
+        Assert.DoesNotContain(exports, e => e.ContainsKey(State));
+        // The families: both expositions serve the one the reload adds.
+        await ReloadAsync("""{ "Exporter": { "MaxJobs": 10000 } }""");
+        Assert.Contains(State, MetricsText.FamilyNames(await http.GetStringAsync("metrics")));
+        await ExportedAsync(e => e.GetValueOrDefault(Info) == jobs && e.ContainsKey(State), "with the family the reload added");
+    }
+
     [Fact]
-    public async Task Without_an_OTLP_endpoint_there_is_no_MeterProvider_and_no_OTLP_instrument()
+    public async Task Without_an_OTLP_endpoint_there_is_no_OTLP_instrument()
     {
         await using var host = await ExporterHost.StartAsync(["--demo"]);
-        Assert.Null(host.App.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
-        Assert.Null(host.App.Services.GetService<EntraProvisioningExporter.Exposition.OtlpExposition>());
+        await host.WaitReadyAsync();
         var instruments = new List<string>();
+        const string Meter = EntraProvisioningExporter.Exposition.OtlpExposition.MeterName;
         using var listener = new System.Diagnostics.Metrics.MeterListener
         {
-            InstrumentPublished = (instrument, _)
-                => { if (instrument.Meter.Name == EntraProvisioningExporter.Exposition.OtlpExposition.MeterName) instruments.Add(instrument.Name); },
+            InstrumentPublished = (instrument, _) => { if (instrument.Meter.Name == Meter) instruments.Add(instrument.Name); },
         };
         listener.Start();
         Assert.Empty(instruments);
@@ -82,6 +155,21 @@ public class OtlpTests
     private static IEnumerable<string> OtlpMetricNames(byte[] request) =>
         Fields(request, 1).SelectMany(rm => Fields(rm, 2)).SelectMany(sm => Fields(sm, 2)).SelectMany(m => Fields(m, 1))
             .Select(b => System.Text.Encoding.UTF8.GetString(b));
+
+    /// <summary>
+    /// Each metric's number of data points: metrics(2) → gauge(5), sum(7) or histogram(9) → data_points(1).
+    /// </summary>
+    private static Dictionary<string, int> OtlpDataPoints(byte[] request)
+    {
+        var points = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var metric in Fields(request, 1).SelectMany(rm => Fields(rm, 2)).SelectMany(sm => Fields(sm, 2)))
+        {
+            var name = System.Text.Encoding.UTF8.GetString(Fields(metric, 1).Single());
+            var data = Fields(metric, 5).Concat(Fields(metric, 7)).Concat(Fields(metric, 9));
+            points[name] = points.GetValueOrDefault(name) + data.Sum(d => Fields(d, 1).Count);
+        }
+        return points;
+    }
 
     private static List<byte[]> Fields(byte[] message, int number)
     {

@@ -7,12 +7,6 @@ metadata:
   {{- /* No checksum of the settings here: the exporter reloads a changed ConfigMap or Secret itself, so a
          settings-only upgrade rolls no pod (docs/operations.md, Reloading the configuration). */}}
   {{- $annotations := deepCopy (.Values.podAnnotations | default dict) }}
-  {{- /* Exporter:Metrics is read at start only: a change to it, and only that, rolls the pods. */}}
-  {{- with .Values.exporter.metrics }}
-  {{- if or .include .exclude }}
-  {{- $_ := set $annotations "entra-provisioning-exporter/metrics-checksum" (toJson . | sha256sum | trunc 16) }}
-  {{- end }}
-  {{- end }}
   {{- with $annotations }}
   annotations:
     {{- toYaml . | nindent 4 }}

@@ -11,7 +11,9 @@ namespace EntraProvisioningExporter.Exposition;
 /// of its own, which the OpenTelemetry SDK's MeterProvider (OpenTelemetry.Extensions.Hosting) exports. Tenant and
 /// exporter families are observable instruments that read the snapshots when the SDK collects; recorded families
 /// are a counter or histogram fed by <see cref="ExporterSelfMetrics"/>. Created only when an OTLP endpoint is
-/// configured: without one there is no meter, no MeterProvider and no metric point.
+/// configured: without one there is no meter, no MeterProvider and no metric point. <see cref="MetricExpositions"/>
+/// gives each a MeterProvider of its own, which exports only this meter's instruments (another meter of the same name,
+/// the one a reload replaces, is dropped by its view).
 /// </summary>
 public sealed class OtlpExposition : IMetricRecorder, IDisposable
 {
@@ -26,8 +28,7 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
     private readonly List<TenantHistogramFamily> histograms = [];
     private readonly HistogramRecorder histogramRecorder;
 
-    public OtlpExposition(MetricTable table, TenantSnapshotStore snapshots, RuntimeConfiguration runtime, TimeProvider time,
-        ExporterOptions options)
+    public OtlpExposition(MetricTable table, TenantSnapshotStore snapshots, RuntimeConfiguration runtime, TimeProvider time)
     {
         this.snapshots = snapshots;
         this.runtime = runtime;
@@ -35,7 +36,7 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
         meter = new Meter(MeterName, runtime.Info.Version);
         foreach (var family in table.Families)
         {
-            cardinalityLimits[family.Name] = family.Series.At(options.MaxJobs);
+            cardinalityLimits[family.Name] = table.SeriesLimit(family);
             switch (family)
             {
                 case TenantFamily { Kind: MetricKind.Counter } t:

@@ -15,9 +15,10 @@ namespace EntraProvisioningExporter.Exposition;
 /// tenant (values set, series of vanished jobs and label values removed), never re-read at a scrape: per-job
 /// families job by job through each job's row of series (PrometheusExposition.JobSeries.cs), the others family by
 /// family. The only values a scrape computes are the ages, set from their kept timestamps in a before-collect
-/// callback. The process and .NET runtime families come from prometheus-net (<see cref="ProcessMetrics"/>).
+/// callback. The process and .NET runtime families come from prometheus-net (<see cref="ProcessMetrics"/>). Disposing
+/// it stops it following publications and reloads (a table replaced at a reload: <see cref="MetricExpositions"/>).
 /// </summary>
-public sealed partial class PrometheusExposition : IMetricRecorder
+public sealed partial class PrometheusExposition : IMetricRecorder, IDisposable
 {
     private readonly Dictionary<MetricFamily, Collector> collectors = [];
     private readonly TenantFamily[] tenantFamilies;
@@ -26,6 +27,10 @@ public sealed partial class PrometheusExposition : IMetricRecorder
     private readonly TenantSnapshotStore snapshots;
     private readonly TimeProvider time;
     private readonly ILogger logger;
+    private readonly RuntimeConfiguration runtime;
+    private readonly Action applyInfo;
+    private readonly Action reapplyThresholds;
+    private readonly Action<TenantSnapshot> apply;
 
     public PrometheusExposition(MetricTable table, TenantSnapshotStore snapshots, RuntimeConfiguration runtime, TimeProvider time,
         ILogger<PrometheusExposition> logger)
@@ -33,6 +38,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         this.snapshots = snapshots;
         this.time = time;
         this.logger = logger;
+        this.runtime = runtime;
         Registry = PrometheusMetrics.NewCustomRegistry();
         var factory = PrometheusMetrics.WithCustomRegistry(Registry);
         foreach (var family in table.Families)
@@ -49,13 +55,13 @@ public sealed partial class PrometheusExposition : IMetricRecorder
             };
         }
         ExporterFamily[] exporterFamilies = [.. table.Families.OfType<ExporterFamily>()];
-        void ApplyInfo()
+        applyInfo = () =>
         {
             var info = runtime.Info;
             foreach (var family in exporterFamilies) family.Read(info, new ExporterWriter((Gauge)collectors[family]));
-        }
-        ApplyInfo();
-        runtime.InfoChanged += ApplyInfo;
+        };
+        applyInfo();
+        runtime.InfoChanged += applyInfo;
         ProcessMetrics.Register(Registry, table.Selection);
         tenantFamilies = [.. table.TenantFamilies.Where(f => f.ReadJob is null)];
         histogramFamilies = [.. table.Families.OfType<TenantHistogramFamily>()];
@@ -63,7 +69,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder
         PrepareProbe(table);
         Registry.AddBeforeCollectCallback(UpdateAges);
         var thresholds = Thresholds(runtime.Options.Quarantine);
-        runtime.InfoChanged += () =>
+        reapplyThresholds = () =>
         {
             // Escrow proximity and the disable date read the thresholds in force: a reload that changes them shows at
             // once, as on the status page, not only from the next cycle.
@@ -72,8 +78,17 @@ public sealed partial class PrometheusExposition : IMetricRecorder
             thresholds = now;
             foreach (var tenant in snapshots.All) Apply(tenant, TenantInputs.Jobs);
         };
-        snapshots.Published += snapshot => Apply(snapshot);
+        runtime.InfoChanged += reapplyThresholds;
+        apply = snapshot => Apply(snapshot);
+        snapshots.Published += apply;
         foreach (var tenant in snapshots.All) Apply(tenant);
+    }
+
+    public void Dispose()
+    {
+        snapshots.Published -= apply;
+        runtime.InfoChanged -= applyInfo;
+        runtime.InfoChanged -= reapplyThresholds;
     }
 
     private static string Thresholds(QuarantineOptions q) => JsonSerializer.Serialize(q, OptionsJsonContext.Default.QuarantineOptions);

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Azure.Core;
 using EntraProvisioningExporter.Configuration;
 using EntraProvisioningExporter.Configuration.Files;
+using EntraProvisioningExporter.Exposition;
 using EntraProvisioningExporter.Metrics;
 using EntraProvisioningExporter.Sources;
 using Microsoft.Extensions.Configuration;
@@ -31,7 +32,7 @@ public sealed partial class ConfigurationReloader(
     TenantCredentials credentials,
     TlsCertificates tls,
     MetricsCredentials metricsCredentials,
-    MetricTable table,
+    MetricExpositions expositions,
     TimeProvider time,
     ILogger<ConfigurationReloader> logger) : BackgroundService
 {
@@ -41,7 +42,8 @@ public sealed partial class ConfigurationReloader(
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Configuration outside "Exporter" read once, at start (listening addresses, the log format, how the files are found and watched).
+    /// Configuration read once, at start, because it needs a new process: the listening addresses, the log format, how the
+    /// files are found and watched, the demo.
     /// </summary>
     private static readonly string[] RestartOnlySections = ["urls", "http_ports", "https_ports", "Kestrel", "Logging:Console:FormatterName",
         ConfigurationFiles.ConfigFileKey, ConfigurationFiles.SecretsDirectoryKey, ConfigurationFiles.WatchIntervalKey, "Demo"];
@@ -54,20 +56,16 @@ public sealed partial class ConfigurationReloader(
 
     /// <summary>Everything a reload read and checked, ready to apply; or the problems that refuse it.</summary>
     private sealed record Candidate(
-        ConfigurationFiles.Snapshot? Files, ExporterOptions? Options, TlsCertificates.Loaded? Certificates,
+        ConfigurationFiles.Snapshot? Files, ExporterOptions? Options, MetricTable? Table, TlsCertificates.Loaded? Certificates,
         IReadOnlyDictionary<string, TokenCredential?>? Credentials, IReadOnlyList<string> RestartOnly, IReadOnlyList<string> Problems)
     {
-        public static Candidate Refused(IReadOnlyList<string> problems) => new(null, null, null, null, [], problems);
+        public static Candidate Refused(IReadOnlyList<string> problems) => new(null, null, null, null, null, [], problems);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         foreach (var warning in files.Warnings) LogStartWarning(logger, warning);
-        if (ShippedAlerts.SilencedBy(table.Selection) is { Count: > 0 } silenced)
-        {
-            var alerts = silenced.Select(a => $"{a.Alert} (needs {string.Join(", ", a.Missing)})");
-            LogAlertsSilenced(logger, silenced.Count, string.Join("; ", alerts));
-        }
+        WarnOfSilencedAlerts(expositions.Table);
         files.WatchAlso([.. CertificatePaths(runtime.Options), .. tls.Files]);
         using var hangup = Register(PosixSignal.SIGHUP, () => Request(Trigger.Hangup));
         using var user1 = Register((PosixSignal)(OperatingSystem.IsLinux() ? 10 : 30), () => LogIgnoredSignal(logger, "SIGUSR1"));
@@ -135,6 +133,20 @@ public sealed partial class ConfigurationReloader(
         {
             candidate = Candidate.Refused([$"{ex.File}: {ex.Reason}"]);
         }
+        MetricExpositions.Replacement? replacement = null;
+        if (candidate.Problems.Count == 0)
+        {
+            try
+            {
+                // Built (and following publications) before anything is applied: a table that cannot be served refuses.
+                replacement = expositions.Prepare(candidate.Table!);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            {
+                candidate = Candidate.Refused([$"{ExporterOptions.SectionName}:Metrics: the metric table cannot be served: {ex.Message}"]);
+            }
+        }
+        using var unused = replacement; // released unless activated below
         if (candidate.Problems.Count > 0)
         {
             // Logged before the gauge drops, so whoever sees the gauge at 0 finds the reason already logged.
@@ -149,17 +161,32 @@ public sealed partial class ConfigurationReloader(
         tls.Commit(candidate.Certificates!);
         metricsCredentials.Replacing(runtime.Options.MetricsAuth, fresh.MetricsAuth);
         runtime.Accept(fresh, ServiceCollectionExtensions.Info(fresh, new TenantSharding(fresh), true, time.GetUtcNow()));
+        if (replacement is not null)
+        {
+            expositions.Activate(replacement);
+            WarnOfSilencedAlerts(candidate.Table!);
+        }
         var summary = await worker.ApplyAsync(fresh, candidate.Credentials!).ConfigureAwait(false);
         files.WatchAlso([.. CertificatePaths(fresh), .. tls.Files]);
 
         var rebuilt = List(summary.Rebuilt)
             + (summary.SharedSettingsChanged.Count > 0 ? $" (for {string.Join(", ", summary.SharedSettingsChanged)})" : "");
+        var table = replacement is null ? "unchanged"
+            : $"rebuilt with {candidate.Table!.Families.Count} families (the exporter's own counters start again)";
         if (candidate.RestartOnly.Count == 0)
-            LogAccepted(logger, trigger, List(summary.Added), List(summary.Removed), rebuilt, summary.CredentialsRenewed);
+            LogAccepted(logger, trigger, List(summary.Added), List(summary.Removed), rebuilt, summary.CredentialsRenewed, table);
         else
             LogAcceptedButRestartOnly(logger, trigger, List(summary.Added), List(summary.Removed), rebuilt, summary.CredentialsRenewed,
-                string.Join(", ", candidate.RestartOnly));
+                table, string.Join(", ", candidate.RestartOnly));
         return true;
+    }
+
+    /// <summary>Names the shipped alerts the table's Exporter:Metrics leaves without a family, so they can never fire.</summary>
+    private void WarnOfSilencedAlerts(MetricTable table)
+    {
+        if (ShippedAlerts.SilencedBy(table.Selection) is not { Count: > 0 } silenced) return;
+        var alerts = silenced.Select(a => $"{a.Alert} (needs {string.Join(", ", a.Missing)})");
+        LogAlertsSilenced(logger, silenced.Count, string.Join("; ", alerts));
     }
 
     /// <summary>Every read and check of a reload, on the time-boxed reading thread; nothing is applied here.</summary>
@@ -172,59 +199,24 @@ public sealed partial class ConfigurationReloader(
         using var next = files.Candidate(live, snapshot);
         var (options, problems) = ExporterOptionsBinder.Bind(next, validators, snapshot.SecretFiles);
         if (options is null) return Candidate.Refused(problems);
-        var restartOnly = KeepRestartOnly(runtime.Options, options);
-        restartOnly.AddRange(ChangedOutsideExporter(live, next));
+        MetricTable table;
+        try
+        {
+            table = expositions.TableFor(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Candidate.Refused([$"{ExporterOptions.SectionName}: {ex.Message}"]);
+        }
+        var restartOnly = ChangedAtStartOnly(live, next).ToList();
         var (certificates, certificateProblems) = TlsCertificates.Load(next);
         var (made, credentialProblems) = credentials.Prepare(options);
         IReadOnlyList<string> all = [.. certificateProblems, .. credentialProblems];
-        return all.Count > 0 ? Candidate.Refused(all) : new Candidate(snapshot, options, certificates, made, restartOnly, []);
+        return all.Count > 0 ? Candidate.Refused(all) : new Candidate(snapshot, options, table, certificates, made, restartOnly, []);
     }
 
-    /// <summary>
-    /// The settings the metric table was built with at start (per-job series bounds, OTLP limits, custom query
-    /// families): a reload keeps their running values in <paramref name="fresh"/>, so that nothing runs on a
-    /// value the table does not show, and returns the keys that changed, which apply at the next restart.
-    /// </summary>
-    private List<string> KeepRestartOnly(ExporterOptions running, ExporterOptions fresh)
-    {
-        var keys = new List<string>();
-        const string S = ExporterOptions.SectionName;
-        if (fresh.MaxJobs != running.MaxJobs)
-        {
-            fresh.MaxJobs = running.MaxJobs;
-            keys.Add($"{S}:MaxJobs");
-        }
-        if (!fresh.Metrics.Include.SequenceEqual(running.Metrics.Include, StringComparer.Ordinal) ||
-            !fresh.Metrics.Exclude.SequenceEqual(running.Metrics.Exclude, StringComparer.Ordinal))
-        {
-            // The families are the table's, built at start: a changed list would leave series the new list drops, or
-            // lack collectors for those it adds.
-            fresh.Metrics = running.Metrics;
-            keys.Add($"{S}:Metrics");
-        }
-        if (fresh.Logs.MaxErrorCodesPerJob != running.Logs.MaxErrorCodesPerJob)
-        {
-            fresh.Logs.MaxErrorCodesPerJob = running.Logs.MaxErrorCodesPerJob;
-            keys.Add($"{S}:Logs:MaxErrorCodesPerJob");
-        }
-        for (var i = 0; i < fresh.Tenants.Count; i++)
-        {
-            var queries = fresh.Tenants[i].Logs.CustomQueries;
-            for (var j = queries.Count - 1; j >= 0; j--)
-            {
-                var q = queries[j];
-                if (!table.Selection.Includes(q.Name ?? "")) continue; // left out by Exporter:Metrics: never run
-                if (table.TenantFamilies.Any(f => f.Name == q.Name
-                    && f.LabelNames.SequenceEqual(["tenant_id", .. q.LabelColumns]))) continue;
-                queries.RemoveAt(j);
-                keys.Add($"{S}:Tenants:{i}:Logs:CustomQueries:{j} ('{q.Name}': a metric family new to the metric table)");
-            }
-        }
-        return keys;
-    }
-
-    /// <summary>The keys outside "Exporter" that are read at start only and changed (named, never with their values).</summary>
-    private static IEnumerable<string> ChangedOutsideExporter(IConfiguration live, IConfiguration next)
+    /// <summary>The keys that are read at start only and changed (named, never with their values).</summary>
+    private static IEnumerable<string> ChangedAtStartOnly(IConfiguration live, IConfiguration next)
     {
         static Dictionary<string, string?> Flatten(IConfiguration c) => RestartOnlySections
             .SelectMany(section => c.GetSection(section).AsEnumerable(makePathsRelative: false))
@@ -266,12 +258,16 @@ public sealed partial class ConfigurationReloader(
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration reload refused: {Problem}")]
     private static partial void LogProblem(ILogger logger, string problem);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration reload accepted after {Trigger}: tenants added: {Added}; removed: {Removed}; restarted with new settings: {Rebuilt}; credentials made again: {Renewed}")]
-    private static partial void LogAccepted(ILogger logger, string trigger, string added, string removed, string rebuilt, int renewed);
+    private const string Accepted = "Configuration reload accepted after {Trigger}: tenants added: {Added}; removed: {Removed}; "
+        + "restarted with new settings: {Rebuilt}; credentials made again: {Renewed}; metric table: {Table}";
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Configuration reload accepted after {Trigger}: tenants added: {Added}; removed: {Removed}; restarted with new settings: {Rebuilt}; credentials made again: {Renewed}; read at start only, so kept until the exporter restarts: {Keys}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = Accepted)]
+    private static partial void LogAccepted(ILogger logger, string trigger, string added, string removed, string rebuilt, int renewed,
+        string table);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = Accepted + "; read at start only, so kept until the exporter restarts: {Keys}")]
     private static partial void LogAcceptedButRestartOnly(ILogger logger, string trigger, string added, string removed, string rebuilt,
-        int renewed, string keys);
+        int renewed, string table, string keys);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Internal error {Doing} (a bug: please report it); the exporter keeps running")]
     private static partial void LogInternalError(ILogger logger, string doing, Exception exception);

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Prometheus;
 
 namespace EntraProvisioningExporter.Hosting;
 
@@ -17,9 +16,9 @@ public static class EndpointRouteBuilderExtensions
     /// <summary>Every endpoint only reads: GET and HEAD, any other method 405 (<see cref="ReadOnlyEndpoints"/>).</summary>
     public static IEndpointRouteBuilder MapExporterEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var registry = endpoints.ServiceProvider.GetRequiredService<PrometheusExposition>().Registry;
-        // prometheus-net negotiates text 0.0.4 or OpenMetrics 1.0 from the Accept header.
-        endpoints.MapMetrics(settings => settings.Registry = registry, "/metrics")
+        var expositions = endpoints.ServiceProvider.GetRequiredService<MetricExpositions>();
+        // prometheus-net's handler negotiates text 0.0.4 or OpenMetrics 1.0 from the Accept header, on the registry in force.
+        endpoints.Map("/metrics", expositions.ServeAsync).WithDisplayName("Prometheus metrics")
             .WithMetadata(RequiresMetricsAuth.Instance).AllowGetAndHeadOnly();
         endpoints.MapGet(ProbeEndpoint.Path, ProbeEndpoint.HandleAsync).WithMetadata(RequiresMetricsAuth.Instance).AllowGetAndHeadOnly();
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowGetAndHeadOnly();

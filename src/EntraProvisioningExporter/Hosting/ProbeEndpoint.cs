@@ -21,7 +21,7 @@ public static class ProbeEndpoint
 
     private const string TextFormat = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static async Task HandleAsync(HttpContext context, RuntimeConfiguration runtime, PrometheusExposition exposition)
+    public static async Task HandleAsync(HttpContext context, RuntimeConfiguration runtime, MetricExpositions expositions)
     {
         context.Response.Headers.XContentTypeOptions = "nosniff";
         var values = context.Request.Query["tenant"];
@@ -62,7 +62,7 @@ public static class ProbeEndpoint
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = TextFormat;
         if (HttpMethods.IsHead(context.Request.Method)) return;
-        await exposition.WriteTenantAsync(tenant.TenantId!, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        await expositions.Prometheus.WriteTenantAsync(tenant.TenantId!, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
 
 namespace EntraProvisioningExporter.Hosting;
 
@@ -39,7 +38,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<MetricsCredentials>();
         services.AddSingleton<SetupCheck>();
         services.AddSingleton<StatusPage>();
-        services.AddMetricExpositions(configuration);
+        services.AddMetricExpositions();
 
         services.AddSingleton<PollingWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<PollingWorker>());
@@ -55,24 +54,20 @@ public static class ServiceCollectionExtensions
             lastReloadSuccessful, lastReloadSuccess);
 
     /// <summary>
-    /// The metric table, /metrics (prometheus-net, gzip when accepted) and, when an OTLP endpoint is configured,
-    /// OTLP through the OpenTelemetry SDK; both record the self-metrics.
+    /// The metric table and its expositions (<see cref="MetricExpositions"/>: /metrics through prometheus-net, gzip when
+    /// accepted, and, when an OTLP endpoint is configured, OTLP through the OpenTelemetry SDK), which record the
+    /// self-metrics.
     /// </summary>
-    private static void AddMetricExpositions(this IServiceCollection services, IConfiguration configuration)
+    private static void AddMetricExpositions(this IServiceCollection services)
     {
-        services.AddSingleton(sp =>
-        {
-            var runtime = sp.GetRequiredService<RuntimeConfiguration>();
-            return MetricTable.Build(sp.GetRequiredService<ExporterOptions>(), () => runtime.Options.Quarantine);
-        });
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<ExporterOptions>();
             return new RuntimeConfiguration(options,
                 Info(options, sp.GetRequiredService<TenantSharding>(), true, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         });
-        services.AddSingleton<PrometheusExposition>();
-        services.AddSingleton<IMetricRecorder>(sp => sp.GetRequiredService<PrometheusExposition>());
+        services.AddSingleton<MetricExpositions>();
+        services.AddSingleton<IMetricRecorder>(sp => sp.GetRequiredService<MetricExpositions>());
         services.AddSingleton<ExporterSelfMetrics>();
         services.AddResponseCompression(o =>
         {
@@ -81,19 +76,5 @@ public static class ServiceCollectionExtensions
             o.MimeTypes = ["text/plain", "application/openmetrics-text"];
         });
         services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
-
-        if (!OtlpExposition.IsConfigured(configuration)) return;
-        services.AddSingleton<OtlpExposition>();
-        services.AddSingleton<IMetricRecorder>(sp => sp.GetRequiredService<OtlpExposition>());
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(OtlpExposition.MeterName)
-            .AddInstrumentation(sp => sp.GetRequiredService<OtlpExposition>())
-            .AddOtlpExporter((_, reader) => reader.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative));
-        services.ConfigureOpenTelemetryMeterProvider((sp, builder) =>
-        {
-            var otlp = sp.GetRequiredService<OtlpExposition>();
-            builder.AddView(instrument => otlp.CardinalityLimitOf(instrument) is { } limit
-                ? new MetricStreamConfiguration { CardinalityLimit = limit } : null);
-        });
     }
 }

@@ -35,6 +35,45 @@ public partial class MetricTableTests
     }
 
     [Fact]
+    public void The_layout_changes_with_what_shapes_the_expositions_and_only_with_that()
+    {
+        var start = MetricTable.Build(new ExporterOptions());
+        var tuned = new ExporterOptions
+        {
+            PollInterval = TimeSpan.FromSeconds(47), RequestTimeout = TimeSpan.FromSeconds(17), HttpMaxRetries = 7,
+            Quarantine = new QuarantineOptions { MinimumOperations = 1_234, FailureProportion = 0.37 },
+            Logs = new LogsOptions { Window = TimeSpan.FromMinutes(37), GraphPageSize = 333 },
+        };
+        Assert.True(MetricTable.Build(tuned, () => tuned.Quarantine).SameLayout(start, withSeriesLimits: true));
+
+        static ExporterOptions WithQuery(string help) => new()
+        {
+            Tenants = [new TenantOptions { TenantId = "t", Logs = new TenantLogOptions { CustomQueries =
+                [new CustomQueryOptions { Name = "contoso_failures", Help = help, Query = "T", ValueColumn = "n" }] } }],
+        };
+        ExporterOptions[] shaping =
+        [
+            new() { Metrics = new MetricsOptions { Exclude = ["entra_provisioning_job_info"] } },
+            new() { Metrics = new MetricsOptions { Exclude = ["process_cpu_seconds_total"] } },
+            new() { Metrics = new MetricsOptions { Include = ["entra_*"] } },
+            WithQuery("Failures."),
+        ];
+        foreach (var options in shaping)
+        {
+            Assert.False(MetricTable.Build(options).SameLayout(start, withSeriesLimits: false));
+            Assert.False(MetricTable.Build(options).SameLayout(start, withSeriesLimits: true));
+        }
+        Assert.False(MetricTable.Build(WithQuery("Failures.")).SameLayout(MetricTable.Build(WithQuery("Failures, again.")), false));
+
+        // The series bounds size OTLP's storage only: /metrics is the same for them.
+        foreach (var options in new ExporterOptions[] { new() { MaxJobs = 20_000 }, new() { Logs = new LogsOptions { MaxErrorCodesPerJob = 11 } } })
+        {
+            Assert.True(MetricTable.Build(options).SameLayout(start, withSeriesLimits: false));
+            Assert.False(MetricTable.Build(options).SameLayout(start, withSeriesLimits: true));
+        }
+    }
+
+    [Fact]
     public void Names_labels_and_types_follow_the_Prometheus_conventions()
     {
         var table = MetricTable.Build(new ExporterOptions());
@@ -96,8 +135,7 @@ public partial class MetricTableTests
 
         // OTLP's SDK is given exactly these bounds.
         using var otlp = new OtlpExposition(h.Table, h.Snapshots,
-            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time,
-            options);
+            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time);
         var limits = new Dictionary<string, int?>();
         using var listener = new MeterListener { InstrumentPublished = (i,
             _) => { if (otlp.CardinalityLimitOf(i) is { } limit) limits[i.Name] = limit; } };

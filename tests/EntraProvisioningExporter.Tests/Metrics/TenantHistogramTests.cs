@@ -106,8 +106,7 @@ public class TenantHistogramTests
         h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         var options = new ExporterOptions();
         using var otlp = new OtlpExposition(h.Table, h.Snapshots,
-            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time,
-                options);
+            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time);
         var recorded = new List<(double Value, string Action)>();
         using var listener = new MeterListener
         {
@@ -132,8 +131,7 @@ public class TenantHistogramTests
         h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         var options = new ExporterOptions();
         using var otlp = new OtlpExposition(h.Table, h.Snapshots,
-            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time,
-                options);
+            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time);
         var recorded = new List<double>();
         using var listener = new MeterListener
         {
