@@ -414,7 +414,8 @@ public class DroppedObjectsFaultTests
                 !(Value(m, "entra_exporter_poll_duration_seconds_count", scenarios[x.i].TenantId, x.r.Source) >= cyclesBefore[x.i] + 3
                 && (x.r.Reason is null
                     || Value(m, "entra_exporter_dropped_objects_total", scenarios[x.i].TenantId, x.r.Source, x.r.Reason) >= 1)))
-                .Select(x => $"{x.r.Name} (cycles {Value(m, "entra_exporter_poll_duration_seconds_count", scenarios[x.i].TenantId, x.r.Source) - cyclesBefore[x.i]}, "
+                .Select(x => $"{x.r.Name} (cycles "
+                    + $"{Value(m, "entra_exporter_poll_duration_seconds_count", scenarios[x.i].TenantId, x.r.Source) - cyclesBefore[x.i]}, "
                     + $"dropped {string.Join(",", m.Named("entra_exporter_dropped_objects_total").Where(s => s.Labels["tenant_id"] == scenarios[x.i].TenantId && s.Value > 0).Select(s => s.Labels["reason"] + "=" + s.Value))})")
                 .ToList();
             return pending.Count == 0;
@@ -447,7 +448,8 @@ public class DroppedObjectsFaultTests
             var dropped = (row.DroppedJobs?.Invoke(t) ?? []).ToHashSet();
             var expected = Jobs(before).Where(j => !dropped.Contains(j)).Concat(row.AddedJobs?.Invoke(t) ?? []).Order().ToList();
             var actual = Jobs(after).Order().ToList();
-            if (!expected.SequenceEqual(actual)) Fail($"jobs served: missing [{string.Join(", ", expected.Except(actual))}], extra [{string.Join(", ", actual.Except(expected))}]");
+            if (!expected.SequenceEqual(actual)) Fail($"jobs served: missing [{string.Join(", ", expected.Except(actual))}], extra "
+                + $"[{string.Join(", ", actual.Except(expected))}]");
             // The other jobs keep their series with their values (names may change where the row changes one).
             foreach (var family in new[] { "entra_provisioning_job_info", "entra_provisioning_job_status",
                 "entra_provisioning_job_schedule_interval_seconds" })
@@ -461,7 +463,8 @@ public class DroppedObjectsFaultTests
                 var now2 = after.Named(family)
                     .Where(s => s.Labels["tenant_id"] == tenantId && !dropped.Contains(s.Labels["job_id"])
                     && !(row.AddedJobs?.Invoke(t) ?? []).Contains(s.Labels["job_id"])).Select(Key).Order().ToList();
-                if (!kept.SequenceEqual(now2)) Fail($"{family} of the other jobs changed: [{string.Join("; ", kept.Except(now2).Take(3))}] -> [{string.Join("; ", now2.Except(kept).Take(3))}]");
+                if (!kept.SequenceEqual(now2)) Fail($"{family} of the other jobs changed: [{string.Join("; ", kept.Except(now2).Take(3))}] "
+                    + $"-> [{string.Join("; ", now2.Except(kept).Take(3))}]");
             }
             if (row.LoggedId is { } logged)
             {
@@ -470,7 +473,8 @@ public class DroppedObjectsFaultTests
                 var lines = exporter.StandardOutput.Split('\n')
                     .Count(l => l.Contains(tenantId, StringComparison.Ordinal)
                     && l.Contains($"dropped {shown} ({row.Reason})", StringComparison.Ordinal));
-                if (lines != 1) Fail($"the warning naming {shown[..Math.Min(40, shown.Length)]} ({row.Reason}) was logged {lines} times, not once");
+                if (lines != 1) Fail($"the warning naming {shown[..Math.Min(40, shown.Length)]} ({row.Reason}) was "
+                    + $"logged {lines} times, not once");
             }
             var cycles = Value(after, "entra_exporter_poll_duration_seconds_count", tenantId, row.Source) - cyclesBefore[i];
             if (row.Check?.Invoke(t, new Result(before, after, simulator, cycles)) is { } wrong) Fail(wrong);

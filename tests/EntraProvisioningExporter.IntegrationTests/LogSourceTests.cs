@@ -174,7 +174,8 @@ public class LogSourceTests
         var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await TestSimulator.StartAsync([tenant], time);
-        const string kql = "AADProvisioningLogs | where ResultType == 'Failure' | summarize Failures = count() by AppName = tostring(parse_json(ServicePrincipal).Name)";
+        const string kql = "AADProvisioningLogs | where ResultType == 'Failure' | summarize Failures = count() by AppName = "
+            + "tostring(parse_json(ServicePrincipal).Name)";
         simulator.LogAnalytics(tenant.TenantId)
             .AddCannedQuery(kql, new CannedTable([("AppName", "string"), ("Failures", "long")], [["Box", 42L], ["Salesforce", 900L]]));
         await using var exporter = await ExporterHost.StartAsync(

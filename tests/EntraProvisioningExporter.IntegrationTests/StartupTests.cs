@@ -112,7 +112,8 @@ public class StartupTests
             "--Exporter:Tenants:0:Logs:CustomQueries:1:ValueColumn", "Count",
         ]);
         Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'entra_provisioning_failures' clashes with the exporter's built-in metrics", p.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'entra_provisioning_failures' clashes with "
+            + "the exporter's built-in metrics", p.StandardError, StringComparison.Ordinal);
         Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:1 ('contoso_failures'):Query: is required", p.StandardError,
             StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
