@@ -119,7 +119,8 @@ public class DroppedObjectsFaultTests
     /// A provisioning log page: one believable event of Slack's job and one dated <paramref name="bad"/> of Fabrikam's first job.
     /// </summary>
     private static string Events(Tenant t, DateTimeOffset bad) =>
-        $"{{\"value\":[{Event("good-event", t.Now.AddSeconds(-1), t.Slack.Jobs[0].Id, t.Slack.Id)},{Event("bad-event", bad, t.Fabrikam.Jobs[0].Id, t.Fabrikam.Id)}]}}";
+        $"{{\"value\":[{Event("good-event", t.Now.AddSeconds(-1), t.Slack.Jobs[0].Id, t.Slack.Id)},"
+            + $"{Event("bad-event", bad, t.Fabrikam.Jobs[0].Id, t.Fabrikam.Id)}]}}";
 
     private static readonly string[] TableColumns = ["JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature",
         "InitiatorType", "IdentityType", "FailedStep", "DurationBucket", "Events", "TotalDurationMs", "Success", "Failure", "Skipped",
@@ -133,7 +134,8 @@ public class DroppedObjectsFaultTests
         string Type(string c) => c is "LastEvent" or "CycleStart" ? "datetime" : c
             is "DurationBucket" or "Events" or "TotalDurationMs" or "Success" or "Failure" or "Skipped" or "Warning" or "Deletes" or "Disables" or "StagedDeletes" ? "long" : "string";
         string Row(SimulatedServicePrincipal sp, long events, DateTimeOffset last, long bucket = -1) =>
-            $"[\"{sp.Jobs[0].Id}\",\"{sp.Id}\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",{bucket},{events},0,2,0,0,0,\"{last:O}\",null,null,0,0,0]";
+            $"[\"{sp.Jobs[0].Id}\",\"{sp.Id}\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",{bucket},{events},0,2,0,0,"
+                + $"0,\"{last:O}\",null,null,0,0,0]";
         return $"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{string.Join(",", TableColumns.Select(c => $"{{\"name\":\"{c}\",\"type\":\"{Type(c)}\"}}"))}],"
             + $"\"rows\":[{Row(t.Slack, 2, t.Now.AddMinutes(-1))},{Row(t.Fabrikam, badEvents, badLast, badBucket)}]}}]}}";
     }

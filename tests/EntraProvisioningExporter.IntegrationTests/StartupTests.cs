@@ -191,7 +191,8 @@ public class StartupTests
         // What Prometheus 2.42 sends: OpenMetrics 1.0.0 first.
         using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
         request.Headers.TryAddWithoutValidation("Accept",
-            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+                + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
         using var openMetrics = await host.Http.SendAsync(request);
         Assert.Equal("application/openmetrics-text; version=1.0.0; charset=utf-8", openMetrics.Content.Headers.ContentType!.ToString());
         var om = await openMetrics.Content.ReadAsStringAsync();

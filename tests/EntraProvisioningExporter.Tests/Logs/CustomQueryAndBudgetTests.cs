@@ -9,9 +9,11 @@ namespace EntraProvisioningExporter.Tests.Logs;
 public class CustomQueryAndBudgetTests
 {
     private static LogsTable Table(string columns, params string[] rows) =>
-        LogsQueryClient.Parse(Encoding.UTF8.GetBytes($"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{columns}],\"rows\":[{string.Join(",", rows)}]}}]}}")).Table;
+        LogsQueryClient.Parse(Encoding.UTF8.GetBytes($"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{columns}],"
+            + $"\"rows\":[{string.Join(",", rows)}]}}]}}")).Table;
 
-    private const string Columns = "{\"name\":\"App\",\"type\":\"string\"},{\"name\":\"Code\",\"type\":\"string\"},{\"name\":\"Failures\",\"type\":\"long\"}";
+    private const string Columns = "{\"name\":\"App\",\"type\":\"string\"},{\"name\":\"Code\",\"type\":\"string\"},"
+        + "{\"name\":\"Failures\",\"type\":\"long\"}";
 
     [Fact]
     public void Rows_become_samples_with_tenant_and_label_columns()
