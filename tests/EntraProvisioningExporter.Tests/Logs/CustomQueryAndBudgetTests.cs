@@ -18,7 +18,10 @@ public class CustomQueryAndBudgetTests
     [Fact]
     public void Rows_become_samples_with_tenant_and_label_columns()
     {
-        var q = new CustomQueryOptions { Name = "contoso_failures", Query = "…", ValueColumn = "Failures", LabelColumns = ["App", "Code"] };
+        var q = new CustomQueryOptions
+        {
+            Name = "contoso_failures", Query = "…", ValueColumn = "Failures", LabelColumns = ["App", "Code"]
+        };
         var result = CustomQueryMapper.Map("t1", q, Table(Columns, "[\"Slack\",\"E1\",3]", "[\"Box\",null,5]"));
         Assert.Equal(0, result.DroppedSeries);
         Assert.Equal([[new("tenant_id", "t1"), new("App", "Slack"), new("Code", "E1")],

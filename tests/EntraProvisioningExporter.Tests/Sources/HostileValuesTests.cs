@@ -131,7 +131,11 @@ public class HostileValuesTests
         {
             var response = new HttpResponseMessage((System.Net.HttpStatusCode)429);
             response.Headers.TryAddWithoutValidation("Retry-After", value);
-            using var client = new HttpClient(new RetryAfterClampHandler(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now)) { InnerHandler = new Answer(response) });
+            using var client = new HttpClient(
+                new RetryAfterClampHandler(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now))
+                {
+                    InnerHandler = new Answer(response)
+                });
             return (await client.GetAsync("http://127.0.0.1/")).Headers;
         }
         Assert.Equal(TimeSpan.FromSeconds(1), (await Through("-5")).RetryAfter?.Delta);
@@ -168,13 +172,16 @@ public class HostileValuesTests
 
     /// <summary>The increments query's group-by columns, and the timing column after its Events.</summary>
     private static readonly string[] IncrementKeys =
-        ["JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature", "InitiatorType", "IdentityType", "FailedStep", "DurationBucket"];
+        ["JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature",
+            "InitiatorType", "IdentityType", "FailedStep", "DurationBucket"];
 
     private static readonly string[] IncrementTimings = ["TotalDurationMs"];
 
     private static string Columns(params string[] names)
         => string.Join(",",
-        names.Select(n => $"{{\"name\":\"{n}\",\"type\":\"{(n is "JobId" or "ServicePrincipalId" or "ProvisioningAction" or "ResultType" or "ResultSignature" or "InitiatorType" or "IdentityType" or "FailedStep" ? "string" : n == "LastEvent" ? "datetime" : "long")}\"}}"));
+        names.Select(n => $"{{\"name\":\"{n}\",\"type\":\"{(n is "JobId" or "ServicePrincipalId" or "ProvisioningAction" or "ResultType"
+            or "ResultSignature" or "InitiatorType" or "IdentityType" or "FailedStep"
+            ? "string" : n == "LastEvent" ? "datetime" : "long")}\"}}"));
 
     [Fact]
     public void Log_Analytics_count_rows_with_negative_absurd_or_unreadable_counts_are_dropped_alone()
@@ -309,7 +316,8 @@ public class HostileValuesTests
 
     private static (Microsoft.Graph.Models.ProvisioningObjectSummary? Event, List<string> Lost) GraphEvent(string fields)
     {
-        using var doc = JsonDocument.Parse($$"""{"id":"e1","jobId":"j1","activityDateTime":"2026-03-01T11:59:00Z","provisioningAction":"update",{{fields}}}""");
+        using var doc = JsonDocument.Parse(
+            $$"""{"id":"e1","jobId":"j1","activityDateTime":"2026-03-01T11:59:00Z","provisioningAction":"update",{{fields}}}""");
         var lost = new List<string>();
         var e = GraphLogSource.ReadEvent(doc.RootElement, out var problem, lost);
         Assert.Null(problem);
