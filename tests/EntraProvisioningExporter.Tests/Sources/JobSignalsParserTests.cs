@@ -104,9 +104,8 @@ public class JobSignalsParserTests
     public void The_last_runs_error_code_is_kept_trimmed_and_a_null_empty_or_blank_code_is_no_error(string error, string? code,
         bool? actionable)
     {
-        var job = Parse($$$"""
-            {"code":"Active","lastExecution":{"state":"Failed","timeBegan":"2026-02-20T06:00:00Z","timeEnded":"2026-02-20T06:00:20Z","error":{{{error}}}}}
-            """);
+        var job = Parse($$$"""{"code":"Active","lastExecution":"""
+            + $$$"""{"state":"Failed","timeBegan":"2026-02-20T06:00:00Z","timeEnded":"2026-02-20T06:00:20Z","error":{{{error}}}}}""");
         Assert.Equal(code, job.LastExecution!.ErrorCode);
         Assert.Equal(actionable, job.LastExecution.ErrorTenantActionable);
     }
