@@ -90,7 +90,8 @@ public partial class AlertingEndToEndTests
         Assert.Equal("warning", deletes.Labels["severity"]);
         Assert.Equal("Provisioning to Google Workspace is close to its accidental-deletion threshold", deletes.Annotations["summary"]);
         Assert.EndsWith("#entraprovisioningdeletethresholdnear", deletes.Annotations["runbook_url"], StringComparison.Ordinal);
-        var proximity = (await prometheus.QueryAsync($"entra_provisioning_job_delete_threshold_proximity{{job_id=\"{jobs["Google Workspace"]}\"}}")).Single().Value;
+        var proximity = (await prometheus.QueryAsync(
+            $"entra_provisioning_job_delete_threshold_proximity{{job_id=\"{jobs["Google Workspace"]}\"}}")).Single().Value;
         Assert.InRange(proximity, 0.8, 0.9);
     }
 

@@ -99,7 +99,8 @@ public class DroppedObjectsFaultTests
     private static string Event(string id, DateTimeOffset at, string jobId, string spId) =>
         new JsonObject
         {
-            ["id"] = id, ["activityDateTime"] = at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture), ["jobId"] = jobId, ["changeId"] = id,
+            ["id"] = id, ["activityDateTime"] = at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+            ["jobId"] = jobId, ["changeId"] = id,
             ["provisioningAction"] = "create", ["servicePrincipal"] = new JsonObject { ["id"] = spId, ["displayName"] = "Slack" },
             ["provisioningStatusInfo"] = new JsonObject { ["status"] = "success" },
         }.ToJsonString();
@@ -132,11 +133,13 @@ public class DroppedObjectsFaultTests
     private static string Table(Tenant t, long badEvents, DateTimeOffset badLast, long badBucket = -1)
     {
         string Type(string c) => c is "LastEvent" or "CycleStart" ? "datetime" : c
-            is "DurationBucket" or "Events" or "TotalDurationMs" or "Success" or "Failure" or "Skipped" or "Warning" or "Deletes" or "Disables" or "StagedDeletes" ? "long" : "string";
+            is "DurationBucket" or "Events" or "TotalDurationMs" or "Success" or "Failure" or "Skipped" or "Warning" or "Deletes"
+                or "Disables" or "StagedDeletes" ? "long" : "string";
         string Row(SimulatedServicePrincipal sp, long events, DateTimeOffset last, long bucket = -1) =>
             $"[\"{sp.Jobs[0].Id}\",\"{sp.Id}\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",{bucket},{events},0,2,0,0,"
                 + $"0,\"{last:O}\",null,null,0,0,0]";
-        return $"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{string.Join(",", TableColumns.Select(c => $"{{\"name\":\"{c}\",\"type\":\"{Type(c)}\"}}"))}],"
+        return $"{{\"tables\":[{{\"name\":\"PrimaryResult\","
+            + $"\"columns\":[{string.Join(",", TableColumns.Select(c => $"{{\"name\":\"{c}\",\"type\":\"{Type(c)}\"}}"))}],"
             + $"\"rows\":[{Row(t.Slack, 2, t.Now.AddMinutes(-1))},{Row(t.Fabrikam, badEvents, badLast, badBucket)}]}}]}}";
     }
 
@@ -172,7 +175,8 @@ public class DroppedObjectsFaultTests
             t => [BatchBody(t, t.Slack, $"{{\"value\":{new string('[', 10_000)}{new string(']', 10_000)}}}")], Unreadable,
                 t => [t.Slack.Jobs[0].Id], t => t.Slack.Id),
         new("one job nested 10,000 deep drops its service principal's jobs ($batch)", "graph_jobs",
-            t => [BatchBody(t, t.Fabrikam, Raw(SecondJob(t, j => j["x"] = "@@"), "\"@@\"", new string('[', 10_000) + new string(']', 10_000)))],
+            t => [BatchBody(t, t.Fabrikam,
+                Raw(SecondJob(t, j => j["x"] = "@@"), "\"@@\"", new string('[', 10_000) + new string(']', 10_000)))],
             Unreadable, t => [.. t.Fabrikam.Jobs.Select(j => j.Id)], t => t.Fabrikam.Id),
         new("a jobs list that is not a list ($batch)", "graph_jobs",
             t => [BatchBody(t, t.Slack, "{\"value\":{}}")], Unreadable, t => [t.Slack.Jobs[0].Id], t => t.Slack.Id),
@@ -191,7 +195,8 @@ public class DroppedObjectsFaultTests
                 && !r.After.Any(s => s.Labels.GetValueOrDefault("job_id") == t.SecondFabrikamJob && s.Value < 0),
                     "a negative count was served")),
         new("counts that are not numbers or too large for one ($batch)", "graph_jobs",
-            t => [BatchBody(t, t.Fabrikam, Raw(SecondJob(t, j => j["status"]!["countSuccessiveCompleteFailures"] = "@@"), "\"@@\"", "1e300"))],
+            t => [BatchBody(t, t.Fabrikam,
+                Raw(SecondJob(t, j => j["status"]!["countSuccessiveCompleteFailures"] = "@@"), "\"@@\"", "1e300"))],
             Check: (t, r) => Expect(!r.Job("entra_provisioning_job_successive_complete_failures", t.SecondFabrikamJob).Any()
                 && r.Job("entra_provisioning_job_last_execution_state", t.SecondFabrikamJob).Any(),
                     "1e300 was served, or the job lost its other values")),
@@ -418,7 +423,9 @@ public class DroppedObjectsFaultTests
                     || Value(m, "entra_exporter_dropped_objects_total", scenarios[x.i].TenantId, x.r.Source, x.r.Reason) >= 1)))
                 .Select(x => $"{x.r.Name} (cycles "
                     + $"{Value(m, "entra_exporter_poll_duration_seconds_count", scenarios[x.i].TenantId, x.r.Source) - cyclesBefore[x.i]}, "
-                    + $"dropped {string.Join(",", m.Named("entra_exporter_dropped_objects_total").Where(s => s.Labels["tenant_id"] == scenarios[x.i].TenantId && s.Value > 0).Select(s => s.Labels["reason"] + "=" + s.Value))})")
+                    + $"dropped {string.Join(",", m.Named("entra_exporter_dropped_objects_total")
+                        .Where(s => s.Labels["tenant_id"] == scenarios[x.i].TenantId && s.Value > 0)
+                        .Select(s => s.Labels["reason"] + "=" + s.Value))})")
                 .ToList();
             return pending.Count == 0;
         }, TimeSpan.FromSeconds(240), "every row's drop and three cycles under the faults");

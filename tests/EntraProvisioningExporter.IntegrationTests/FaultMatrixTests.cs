@@ -399,7 +399,11 @@ public class FaultMatrixTests
         h.Simulator!.Faults.Add(new FaultRule
         {
             Kind = FaultKind.Body, TopLevel = false, PathPattern = $"/servicePrincipals/{slack.Id}/synchronization/jobs$",
-            Body = """{"value":[{"id":"slack.new.1","templateId":null,"schedule":null,"status":{"code":"Throttled","quarantine":{"reason":"EncounteredSomethingNew","seriesBegan":"","currentBegan":null},"lastExecution":null,"synchronizedEntryCountByType":null}},{"id":"slack.bad.2","status":{"countSuccessiveCompleteFailures":"many"}},"not-a-job",{"id":"slack.min.3"}]}""",
+            Body = """{"value":[{"id":"slack.new.1","templateId":null,"schedule":null,"status":"""
+                + """{"code":"Throttled","quarantine":"""
+                + """{"reason":"EncounteredSomethingNew","seriesBegan":"","currentBegan":null},"lastExecution":"""
+                + """null,"synchronizedEntryCountByType":null}},"""
+                + """{"id":"slack.bad.2","status":{"countSuccessiveCompleteFailures":"many"}},"not-a-job",{"id":"slack.min.3"}]}""",
         });
         await Tools.Eventually(async () => (await h.MetricsAsync()).Named("entra_provisioning_job_info")
             .Any(s => s.Labels["job_id"] == "slack.new.1"), TimeSpan.FromSeconds(30), "the odd payload mapped");

@@ -109,7 +109,8 @@ public partial class RulesTests
         {
             foreach (var (rule, _, expr) in rules)
             {
-                var foreign = seldom.Where(s => s.Group != group && Regex.IsMatch(expr, $@"(?<![\w:]){Regex.Escape(s.Series)}(?![\w:])")).ToList();
+                var foreign = seldom.Where(s => s.Group != group
+                    && Regex.IsMatch(expr, $@"(?<![\w:]){Regex.Escape(s.Series)}(?![\w:])")).ToList();
                 Assert.True(foreign.Count == 0,
                     $"{rule} (group {group}) reads "
                         + $"{string.Join(", ", foreign.Select(f => $"{f.Series} of {f.Group}"))}: move it into that group");

@@ -25,7 +25,8 @@ public class SetupCheckTests
     private static string Jwt(params string[] roles)
     {
         static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var claims = $$"""{"aud":"https://graph.microsoft.com","appid":"{{ClientId}}","roles":[{{string.Join(",", roles.Select(r => $"\"{r}\""))}}]}""";
+        var claims = $$"""{"aud":"https://graph.microsoft.com","appid":"{{ClientId}}","roles":"""
+            + $$"""[{{string.Join(",", roles.Select(r => $"\"{r}\""))}}]}""";
         return $"{B64("""{"alg":"RS256","typ":"JWT"}""")}.{B64(claims)}.c2lnbmF0dXJl";
     }
 
@@ -109,8 +110,12 @@ public class SetupCheckTests
     }
 
     [Theory]
-    [InlineData("^/servicePrincipals\\?", false, "Graph: listing service principals failed: Graph answered 403 Authorization_RequestDenied", "fix: grant the application permission Application.Read.All (Microsoft Graph) to client id " + ClientId + ", with admin consent.")]
-    [InlineData("^/servicePrincipals/[^/]+/synchronization/jobs", true, "Graph: the jobs of {N} of {N} service principals could not be read ({N} forbidden)", "fix: grant the application permission Synchronization.Read.All (Microsoft Graph) to client id " + ClientId + ", with admin consent.")]
+    [InlineData("^/servicePrincipals\\?", false, "Graph: listing service principals failed: Graph answered 403 Authorization_RequestDenied",
+        "fix: grant the application permission Application.Read.All (Microsoft Graph) to client id " + ClientId + ", with admin consent.")]
+    [InlineData("^/servicePrincipals/[^/]+/synchronization/jobs", true,
+        "Graph: the jobs of {N} of {N} service principals could not be read ({N} forbidden)",
+        "fix: grant the application permission Synchronization.Read.All (Microsoft Graph) to client id " + ClientId
+        + ", with admin consent.")]
     public async Task A_missing_Graph_permission_is_named(string path, bool inBatch, string failure, string fix)
     {
         var (exit, output) = await CheckAsync(s => s.Faults.Add(Forbidden(path, inBatch)));
