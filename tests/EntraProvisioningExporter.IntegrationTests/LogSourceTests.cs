@@ -264,8 +264,8 @@ public class LogSourceTests
         var windows = arrivals.Select((t, i) => arrivals.Skip(i).TakeWhile(u => u < t + TimeSpan.FromSeconds(10)).ToList()).ToList();
         var worst = windows.MaxBy(w => w.Count)!;
         Assert.True(worst.Count <= 5,
-            $"{worst.Count} requests to the reports endpoint within 10 s: "
-            + $"{string.Join(", ", worst.Select(t => t.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))} " +
+            $"{worst.Count} requests to the reports endpoint within 10 s: " +
+            $"{string.Join(", ", worst.Select(t => t.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))} " +
             string.Join(" | ",
                 simulator.Requests.Snapshot()
                 .Where(r => r.At == worst[0] && r.PathAndQuery.StartsWith("/auditLogs", StringComparison.Ordinal))
