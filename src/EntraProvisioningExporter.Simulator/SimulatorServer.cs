@@ -184,7 +184,8 @@ public sealed class SimulatorServer : IAsyncDisposable
     private static async Task WriteAsync(HttpContext context, GraphResponse response)
     {
         context.Response.StatusCode = response.Status;
-        context.Response.ContentType = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
+        context.Response.ContentType = "application/json; odata.metadata=minimal; odata.streaming=true; "
+            + "IEEE754Compatible=false; charset=utf-8";
         foreach (var (k, v) in response.Headers) context.Response.Headers[k] = v;
         await context.Response.Body.WriteAsync(WireBytes(response.Body), context.RequestAborted).ConfigureAwait(false);
     }

@@ -66,7 +66,8 @@ public class ScrapeBenchmarks
         var tenant = app.Services.GetRequiredService<TenantSnapshotStore>().All.Single();
         tenantId = tenant.TenantId;
         published = tenant;
-        if (tenant.JobList.Count != Jobs) throw new InvalidOperationException($"expected {Jobs} jobs, the exporter has {tenant.JobList.Count}");
+        if (tenant.JobList.Count != Jobs)
+            throw new InvalidOperationException($"expected {Jobs} jobs, the exporter has {tenant.JobList.Count}");
     }
 
     [GlobalCleanup]

@@ -90,7 +90,8 @@ public partial class AlertingEndToEndTests
         Assert.Equal("warning", deletes.Labels["severity"]);
         Assert.Equal("Provisioning to Google Workspace is close to its accidental-deletion threshold", deletes.Annotations["summary"]);
         Assert.EndsWith("#entraprovisioningdeletethresholdnear", deletes.Annotations["runbook_url"], StringComparison.Ordinal);
-        var proximity = (await prometheus.QueryAsync($"entra_provisioning_job_delete_threshold_proximity{{job_id=\"{jobs["Google Workspace"]}\"}}")).Single().Value;
+        var proximity = (await prometheus.QueryAsync(
+            $"entra_provisioning_job_delete_threshold_proximity{{job_id=\"{jobs["Google Workspace"]}\"}}")).Single().Value;
         Assert.InRange(proximity, 0.8, 0.9);
     }
 
@@ -117,7 +118,8 @@ public partial class AlertingEndToEndTests
             .Any(r => r.Value > 0),
             TimeSpan.FromSeconds(90), "failures counted and scraped twice");
         // And the baseline group evaluated over those scrapes (its rate needs two samples, then its 7-day means one evaluation).
-        await Tools.Eventually(async () => (await prometheus.QueryAsync("count(tenant_job:entra_provisioning_failures:rate1h_avg7d) and count(tenant_job:entra_provisioning_deprovisions:rate1h_stddev7d)")).Count > 0,
+        await Tools.Eventually(async () => (await prometheus.QueryAsync("count(tenant_job:entra_provisioning_failures:rate1h_avg7d) and "
+            + "count(tenant_job:entra_provisioning_deprovisions:rate1h_stddev7d)")).Count > 0,
             TimeSpan.FromSeconds(60), "the baseline recording rules evaluated");
         var failures = new List<string>();
         foreach (var (panel, expr) in queries)

@@ -41,24 +41,30 @@ public sealed class ConfigurationFaultTests
         ["ConfigFile malformed"] = new(e => BreakConfig(e, p => File.WriteAllText(p, """{"Exporter": {"PollInterval": "00:00:40" """)),
             e => $"ConfigFile {e.ConfigFile}: not valid JSON (line 1, byte "),
         ["ConfigFile deleted"] = new(e => BreakConfig(e, _ => { }), e => $"ConfigFile {e.ConfigFile}: required file is missing"),
-        ["ConfigFile replaced by a directory"] = new(e => BreakConfig(e, p => Directory.CreateDirectory(p)), e => $"ConfigFile {e.ConfigFile}: not a regular file (a directory)"),
-        ["ConfigFile a dangling symlink"] = new(e => BreakConfig(e, p => File.CreateSymbolicLink(p, Path.Combine(e.Directory, "gone.json"))),
-            e => $"ConfigFile {e.ConfigFile}: a dangling symbolic link (to {Path.Combine(e.Directory, "gone.json")}, which does not exist)"),
+        ["ConfigFile replaced by a directory"] = new(e => BreakConfig(e, p => Directory.CreateDirectory(p)),
+            e => $"ConfigFile {e.ConfigFile}: not a regular file (a directory)"),
+        ["ConfigFile a dangling symlink"] = new(
+            e => BreakConfig(e, p => File.CreateSymbolicLink(p, Path.Combine(e.Directory, "gone.json"))),
+            e => $"ConfigFile {e.ConfigFile}: a dangling symbolic link (to "
+                + $"{Path.Combine(e.Directory, "gone.json")}, which does not exist)"),
         ["ConfigFile a symlink loop"] = new(e => BreakConfig(e, p =>
             {
                 File.CreateSymbolicLink(p, Path.Combine(e.Directory, "loop.json"));
                 File.CreateSymbolicLink(Path.Combine(e.Directory, "loop.json"), p);
             }), e => $"ConfigFile {e.ConfigFile}: a symbolic link that loops"),
-        ["ConfigFile a FIFO"] = new(e => BreakConfig(e, Fifo), e => $"ConfigFile {e.ConfigFile}: not a regular file (a FIFO, socket or device)"),
+        ["ConfigFile a FIFO"] = new(e => BreakConfig(e, Fifo),
+            e => $"ConfigFile {e.ConfigFile}: not a regular file (a FIFO, socket or device)"),
         ["ConfigFile empty"] = new(e => BreakConfig(e, p => File.WriteAllText(p, "")), e => $"ConfigFile {e.ConfigFile}: file is empty"),
         ["ConfigFile unreadable"] = new(e => BreakConfig(e, p =>
             {
                 File.WriteAllText(p, """{"Exporter":{"PollInterval":"00:00:40"}}""");
                 File.SetUnixFileMode(p, UnixFileMode.None);
             }), e => $"ConfigFile {e.ConfigFile}: permission denied"),
-        ["ConfigFile a value of the wrong type"] = new(e => BreakConfig(e, p => File.WriteAllText(p, """{"Exporter":{"PollInterval":"soon"}}""")),
+        ["ConfigFile a value of the wrong type"] = new(
+            e => BreakConfig(e, p => File.WriteAllText(p, """{"Exporter":{"PollInterval":"soon"}}""")),
             _ => "'Exporter:PollInterval'"),
-        ["ConfigFile an invalid value"] = new(e => BreakConfig(e, p => File.WriteAllText(p, """{"Exporter":{"PollInterval":"-00:00:05","MetricsAuth":{"Mode":"Bearer","GracePeriod":"00:00:00"}}}""")),
+        ["ConfigFile an invalid value"] = new(e => BreakConfig(e, p => File.WriteAllText(p,
+                """{"Exporter":{"PollInterval":"-00:00:05","MetricsAuth":{"Mode":"Bearer","GracePeriod":"00:00:00"}}}""")),
             _ => "Exporter:PollInterval: must be a positive duration"),
         ["SecretsDirectory deleted"] = new(e => BreakSecrets(e, x => Directory.Delete(x.Secrets, recursive: true)),
             e => $"SecretsDirectory {e.Secrets}: required directory is missing"),
@@ -68,8 +74,11 @@ public sealed class ConfigurationFaultTests
                 File.WriteAllText(x.Secrets, "not a directory");
             }), e => $"SecretsDirectory {e.Secrets}: not a directory"),
         // What the kubelet leaves for a moment when a key leaves a Secret.
-        ["secret a dangling symlink"] = new(e => BreakSecrets(e, x => File.CreateSymbolicLink(Path.Combine(x.Secrets, "Exporter__Logs__Window"), "..data/Exporter__Logs__Window")),
-            e => $"secret file {Path.Combine(e.Secrets, "Exporter__Logs__Window")}: a dangling symbolic link (to ..data/Exporter__Logs__Window, which does not exist)"),
+        ["secret a dangling symlink"] = new(
+            e => BreakSecrets(e,
+                x => File.CreateSymbolicLink(Path.Combine(x.Secrets, "Exporter__Logs__Window"), "..data/Exporter__Logs__Window")),
+            e => $"secret file {Path.Combine(e.Secrets, "Exporter__Logs__Window")}: a dangling symbolic link (to "
+                + "..data/Exporter__Logs__Window, which does not exist)"),
         ["secret empty"] = new(e => BreakSecrets(e, x => File.WriteAllText(x.TokenFile, "\n")),
             e => $"secret file {e.TokenFile}: empty value for Exporter:MetricsAuth:BearerToken"),
         ["secret unreadable"] = new(e => BreakSecrets(e, x =>
@@ -79,8 +88,10 @@ public sealed class ConfigurationFaultTests
             }), e => $"secret file {e.TokenFile}: permission denied"),
         ["secret a FIFO"] = new(e => BreakSecrets(e, x => Fifo(Path.Combine(x.Secrets, "Exporter__Logs__Window"))),
             e => $"secret file {Path.Combine(e.Secrets, "Exporter__Logs__Window")}: not a regular file (a FIFO, socket or device)"),
-        ["secret for a tenant that does not exist"] = new(e => BreakSecrets(e, x => File.WriteAllText(Path.Combine(x.Secrets, "Exporter__Tenants__5__Credential__ClientSecret"), "tenant-five-s3cret")),
-            e => $"Exporter:Tenants:5: no such tenant: tenants are numbered from 0 without gaps and the only tenant is 0 (set only by secret file {Path.Combine(e.Secrets, "Exporter__Tenants__5__Credential__ClientSecret")})"),
+        ["secret for a tenant that does not exist"] = new(e => BreakSecrets(e,
+                x => File.WriteAllText(Path.Combine(x.Secrets, "Exporter__Tenants__5__Credential__ClientSecret"), "tenant-five-s3cret")),
+            e => $"Exporter:Tenants:5: no such tenant: tenants are numbered from 0 without gaps and the only tenant is 0 (set only by "
+                + $"secret file {Path.Combine(e.Secrets, "Exporter__Tenants__5__Credential__ClientSecret")})"),
     };
 
     /// <summary>The reload faults' names (run by the classes of ConfigurationFaultRowTests.cs, one build each).</summary>
@@ -131,7 +142,8 @@ public sealed class ConfigurationFaultTests
 
     [Theory]
     [MemberData(nameof(ExporterBuild.Names), MemberType = typeof(ExporterBuild))]
-    public async Task A_rotated_token_applies_at_reload_and_the_old_one_stays_valid_for_the_grace_period_when_the_exporter_moves_first(string build)
+    public async Task A_rotated_token_applies_at_reload_and_the_old_one_stays_valid_for_the_grace_period_when_the_exporter_moves_first(
+        string build)
     {
         // The Secret mounted and rotated as the kubelet does it: the ..data link swapped to a new directory.
         await using var e = await StartAsync(build, grace: "00:10:00", kubelet: true);
@@ -314,14 +326,17 @@ public sealed class ConfigurationFaultTests
 
     private static readonly Dictionary<string, StartFault> StartFaults = new()
     {
-        ["ConfigFile malformed"] = new(d => WithConfig(d, """{"Exporter": {"""), d => $"ConfigFile {Path.Combine(d, "exporter.json")}: not valid JSON (line 1, byte "),
-        ["ConfigFile missing"] = new(d => ["--ConfigFile", Path.Combine(d, "exporter.json")], d => $"ConfigFile {Path.Combine(d, "exporter.json")}: required file is missing"),
+        ["ConfigFile malformed"] = new(d => WithConfig(d, """{"Exporter": {"""),
+            d => $"ConfigFile {Path.Combine(d, "exporter.json")}: not valid JSON (line 1, byte "),
+        ["ConfigFile missing"] = new(d => ["--ConfigFile", Path.Combine(d, "exporter.json")],
+            d => $"ConfigFile {Path.Combine(d, "exporter.json")}: required file is missing"),
         ["ConfigFile a directory"] = new(d =>
             {
                 Directory.CreateDirectory(Path.Combine(d, "exporter.json"));
                 return ["--ConfigFile", Path.Combine(d, "exporter.json")];
             }, d => $"ConfigFile {Path.Combine(d, "exporter.json")}: not a regular file (a directory)"),
-        ["ConfigFile unreadable"] = new(d => WithConfig(d, "{}", p => File.SetUnixFileMode(p, UnixFileMode.None)), d => $"ConfigFile {Path.Combine(d, "exporter.json")}: permission denied"),
+        ["ConfigFile unreadable"] = new(d => WithConfig(d, "{}", p => File.SetUnixFileMode(p, UnixFileMode.None)),
+            d => $"ConfigFile {Path.Combine(d, "exporter.json")}: permission denied"),
         ["ConfigFile empty"] = new(d => WithConfig(d, "  \n"), d => $"ConfigFile {Path.Combine(d, "exporter.json")}: file is empty"),
         ["ConfigFile a FIFO"] = new(d =>
             {
@@ -330,17 +345,21 @@ public sealed class ConfigurationFaultTests
             }, d => $"ConfigFile {Path.Combine(d, "exporter.json")}: not a regular file (a FIFO, socket or device)"),
         ["secret empty"] = new(d => WithSecret(d, "Exporter__Logs__Window", p => File.WriteAllText(p, "")),
             d => $"secret file {Path.Combine(d, "secrets", "Exporter__Logs__Window")}: empty value for Exporter:Logs:Window"),
-        ["secret a dangling symlink"] = new(d => WithSecret(d, "Exporter__Logs__Window", p => File.CreateSymbolicLink(p, "..data/Exporter__Logs__Window")),
+        ["secret a dangling symlink"] = new(
+            d => WithSecret(d, "Exporter__Logs__Window", p => File.CreateSymbolicLink(p, "..data/Exporter__Logs__Window")),
             d => $"secret file {Path.Combine(d, "secrets", "Exporter__Logs__Window")}: a dangling symbolic link"),
-        ["secret for a tenant that does not exist"] = new(d => WithSecret(d, "Exporter__Tenants__5__Credential__ClientSecret", p => File.WriteAllText(p, "tenant-five-s3cret")),
-            d => $"Exporter:Tenants:5: no such tenant: tenants are numbered from 0 without gaps and the only tenant is 0 (set only by secret file {Path.Combine(d, "secrets", "Exporter__Tenants__5__Credential__ClientSecret")})"),
+        ["secret for a tenant that does not exist"] = new(
+            d => WithSecret(d, "Exporter__Tenants__5__Credential__ClientSecret", p => File.WriteAllText(p, "tenant-five-s3cret")),
+            d => $"Exporter:Tenants:5: no such tenant: tenants are numbered from 0 without gaps and the only tenant is 0 (set only by "
+                + $"secret file {Path.Combine(d, "secrets", "Exporter__Tenants__5__Credential__ClientSecret")})"),
         ["TLS certificate that does not load"] = new(d =>
             {
                 File.WriteAllBytes(Path.Combine(d, "metrics.pfx"), [1, 2, 3]);
                 return ["--Kestrel:Endpoints:Https:Url", $"https://127.0.0.1:{Tools.FreePort()}",
                     "--Kestrel:Endpoints:Https:Certificate:Path", Path.Combine(d, "metrics.pfx")];
             }, d => $"Kestrel:Endpoints:Https:Certificate: {Path.Combine(d, "metrics.pfx")} does not load as a certificate"),
-        ["ConfigWatchInterval invalid"] = new(_ => ["--ConfigWatchInterval", "often"], _ => "ConfigWatchInterval: must be a duration from 00:00:00 (not watched) to 01:00:00; got 'often'."),
+        ["ConfigWatchInterval invalid"] = new(_ => ["--ConfigWatchInterval", "often"], _ => "ConfigWatchInterval: must be a duration from "
+            + "00:00:00 (not watched) to 01:00:00; got 'often'."),
     };
 
     public static TheoryData<string, string> StartRows

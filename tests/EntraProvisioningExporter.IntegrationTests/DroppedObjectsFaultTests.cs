@@ -99,7 +99,8 @@ public class DroppedObjectsFaultTests
     private static string Event(string id, DateTimeOffset at, string jobId, string spId) =>
         new JsonObject
         {
-            ["id"] = id, ["activityDateTime"] = at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture), ["jobId"] = jobId, ["changeId"] = id,
+            ["id"] = id, ["activityDateTime"] = at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+            ["jobId"] = jobId, ["changeId"] = id,
             ["provisioningAction"] = "create", ["servicePrincipal"] = new JsonObject { ["id"] = spId, ["displayName"] = "Slack" },
             ["provisioningStatusInfo"] = new JsonObject { ["status"] = "success" },
         }.ToJsonString();
@@ -119,7 +120,8 @@ public class DroppedObjectsFaultTests
     /// A provisioning log page: one believable event of Slack's job and one dated <paramref name="bad"/> of Fabrikam's first job.
     /// </summary>
     private static string Events(Tenant t, DateTimeOffset bad) =>
-        $"{{\"value\":[{Event("good-event", t.Now.AddSeconds(-1), t.Slack.Jobs[0].Id, t.Slack.Id)},{Event("bad-event", bad, t.Fabrikam.Jobs[0].Id, t.Fabrikam.Id)}]}}";
+        $"{{\"value\":[{Event("good-event", t.Now.AddSeconds(-1), t.Slack.Jobs[0].Id, t.Slack.Id)},"
+            + $"{Event("bad-event", bad, t.Fabrikam.Jobs[0].Id, t.Fabrikam.Id)}]}}";
 
     private static readonly string[] TableColumns = ["JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature",
         "InitiatorType", "IdentityType", "FailedStep", "DurationBucket", "Events", "TotalDurationMs", "Success", "Failure", "Skipped",
@@ -131,10 +133,13 @@ public class DroppedObjectsFaultTests
     private static string Table(Tenant t, long badEvents, DateTimeOffset badLast, long badBucket = -1)
     {
         string Type(string c) => c is "LastEvent" or "CycleStart" ? "datetime" : c
-            is "DurationBucket" or "Events" or "TotalDurationMs" or "Success" or "Failure" or "Skipped" or "Warning" or "Deletes" or "Disables" or "StagedDeletes" ? "long" : "string";
+            is "DurationBucket" or "Events" or "TotalDurationMs" or "Success" or "Failure" or "Skipped" or "Warning" or "Deletes"
+                or "Disables" or "StagedDeletes" ? "long" : "string";
         string Row(SimulatedServicePrincipal sp, long events, DateTimeOffset last, long bucket = -1) =>
-            $"[\"{sp.Jobs[0].Id}\",\"{sp.Id}\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",{bucket},{events},0,2,0,0,0,\"{last:O}\",null,null,0,0,0]";
-        return $"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{string.Join(",", TableColumns.Select(c => $"{{\"name\":\"{c}\",\"type\":\"{Type(c)}\"}}"))}],"
+            $"[\"{sp.Jobs[0].Id}\",\"{sp.Id}\",\"Create\",\"Success\",\"None\",\"system\",\"User\",\"\",{bucket},{events},0,2,0,0,"
+                + $"0,\"{last:O}\",null,null,0,0,0]";
+        return $"{{\"tables\":[{{\"name\":\"PrimaryResult\","
+            + $"\"columns\":[{string.Join(",", TableColumns.Select(c => $"{{\"name\":\"{c}\",\"type\":\"{Type(c)}\"}}"))}],"
             + $"\"rows\":[{Row(t.Slack, 2, t.Now.AddMinutes(-1))},{Row(t.Fabrikam, badEvents, badLast, badBucket)}]}}]}}";
     }
 
@@ -170,7 +175,8 @@ public class DroppedObjectsFaultTests
             t => [BatchBody(t, t.Slack, $"{{\"value\":{new string('[', 10_000)}{new string(']', 10_000)}}}")], Unreadable,
                 t => [t.Slack.Jobs[0].Id], t => t.Slack.Id),
         new("one job nested 10,000 deep drops its service principal's jobs ($batch)", "graph_jobs",
-            t => [BatchBody(t, t.Fabrikam, Raw(SecondJob(t, j => j["x"] = "@@"), "\"@@\"", new string('[', 10_000) + new string(']', 10_000)))],
+            t => [BatchBody(t, t.Fabrikam,
+                Raw(SecondJob(t, j => j["x"] = "@@"), "\"@@\"", new string('[', 10_000) + new string(']', 10_000)))],
             Unreadable, t => [.. t.Fabrikam.Jobs.Select(j => j.Id)], t => t.Fabrikam.Id),
         new("a jobs list that is not a list ($batch)", "graph_jobs",
             t => [BatchBody(t, t.Slack, "{\"value\":{}}")], Unreadable, t => [t.Slack.Jobs[0].Id], t => t.Slack.Id),
@@ -189,7 +195,8 @@ public class DroppedObjectsFaultTests
                 && !r.After.Any(s => s.Labels.GetValueOrDefault("job_id") == t.SecondFabrikamJob && s.Value < 0),
                     "a negative count was served")),
         new("counts that are not numbers or too large for one ($batch)", "graph_jobs",
-            t => [BatchBody(t, t.Fabrikam, Raw(SecondJob(t, j => j["status"]!["countSuccessiveCompleteFailures"] = "@@"), "\"@@\"", "1e300"))],
+            t => [BatchBody(t, t.Fabrikam,
+                Raw(SecondJob(t, j => j["status"]!["countSuccessiveCompleteFailures"] = "@@"), "\"@@\"", "1e300"))],
             Check: (t, r) => Expect(!r.Job("entra_provisioning_job_successive_complete_failures", t.SecondFabrikamJob).Any()
                 && r.Job("entra_provisioning_job_last_execution_state", t.SecondFabrikamJob).Any(),
                     "1e300 was served, or the job lost its other values")),
@@ -414,8 +421,11 @@ public class DroppedObjectsFaultTests
                 !(Value(m, "entra_exporter_poll_duration_seconds_count", scenarios[x.i].TenantId, x.r.Source) >= cyclesBefore[x.i] + 3
                 && (x.r.Reason is null
                     || Value(m, "entra_exporter_dropped_objects_total", scenarios[x.i].TenantId, x.r.Source, x.r.Reason) >= 1)))
-                .Select(x => $"{x.r.Name} (cycles {Value(m, "entra_exporter_poll_duration_seconds_count", scenarios[x.i].TenantId, x.r.Source) - cyclesBefore[x.i]}, "
-                    + $"dropped {string.Join(",", m.Named("entra_exporter_dropped_objects_total").Where(s => s.Labels["tenant_id"] == scenarios[x.i].TenantId && s.Value > 0).Select(s => s.Labels["reason"] + "=" + s.Value))})")
+                .Select(x => $"{x.r.Name} (cycles "
+                    + $"{Value(m, "entra_exporter_poll_duration_seconds_count", scenarios[x.i].TenantId, x.r.Source) - cyclesBefore[x.i]}, "
+                    + $"dropped {string.Join(",", m.Named("entra_exporter_dropped_objects_total")
+                        .Where(s => s.Labels["tenant_id"] == scenarios[x.i].TenantId && s.Value > 0)
+                        .Select(s => s.Labels["reason"] + "=" + s.Value))})")
                 .ToList();
             return pending.Count == 0;
         }, TimeSpan.FromSeconds(240), "every row's drop and three cycles under the faults");
@@ -447,7 +457,8 @@ public class DroppedObjectsFaultTests
             var dropped = (row.DroppedJobs?.Invoke(t) ?? []).ToHashSet();
             var expected = Jobs(before).Where(j => !dropped.Contains(j)).Concat(row.AddedJobs?.Invoke(t) ?? []).Order().ToList();
             var actual = Jobs(after).Order().ToList();
-            if (!expected.SequenceEqual(actual)) Fail($"jobs served: missing [{string.Join(", ", expected.Except(actual))}], extra [{string.Join(", ", actual.Except(expected))}]");
+            if (!expected.SequenceEqual(actual)) Fail($"jobs served: missing [{string.Join(", ", expected.Except(actual))}], extra "
+                + $"[{string.Join(", ", actual.Except(expected))}]");
             // The other jobs keep their series with their values (names may change where the row changes one).
             foreach (var family in new[] { "entra_provisioning_job_info", "entra_provisioning_job_status",
                 "entra_provisioning_job_schedule_interval_seconds" })
@@ -461,7 +472,8 @@ public class DroppedObjectsFaultTests
                 var now2 = after.Named(family)
                     .Where(s => s.Labels["tenant_id"] == tenantId && !dropped.Contains(s.Labels["job_id"])
                     && !(row.AddedJobs?.Invoke(t) ?? []).Contains(s.Labels["job_id"])).Select(Key).Order().ToList();
-                if (!kept.SequenceEqual(now2)) Fail($"{family} of the other jobs changed: [{string.Join("; ", kept.Except(now2).Take(3))}] -> [{string.Join("; ", now2.Except(kept).Take(3))}]");
+                if (!kept.SequenceEqual(now2)) Fail($"{family} of the other jobs changed: [{string.Join("; ", kept.Except(now2).Take(3))}] "
+                    + $"-> [{string.Join("; ", now2.Except(kept).Take(3))}]");
             }
             if (row.LoggedId is { } logged)
             {
@@ -470,7 +482,8 @@ public class DroppedObjectsFaultTests
                 var lines = exporter.StandardOutput.Split('\n')
                     .Count(l => l.Contains(tenantId, StringComparison.Ordinal)
                     && l.Contains($"dropped {shown} ({row.Reason})", StringComparison.Ordinal));
-                if (lines != 1) Fail($"the warning naming {shown[..Math.Min(40, shown.Length)]} ({row.Reason}) was logged {lines} times, not once");
+                if (lines != 1) Fail($"the warning naming {shown[..Math.Min(40, shown.Length)]} ({row.Reason}) was "
+                    + $"logged {lines} times, not once");
             }
             var cycles = Value(after, "entra_exporter_poll_duration_seconds_count", tenantId, row.Source) - cyclesBefore[i];
             if (row.Check?.Invoke(t, new Result(before, after, simulator, cycles)) is { } wrong) Fail(wrong);

@@ -78,7 +78,8 @@ public class FaultMatrixTests
         public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken)
             => ValueTask.FromResult(Next());
         private AccessToken Next() => Fail
-            ? throw new AuthenticationFailedException("ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")
+            ? throw new AuthenticationFailedException("ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret "
+                + "provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")
             : new AccessToken($"{AccessToken}-{Generation}", DateTimeOffset.UtcNow.AddMinutes(5));
     }
 
@@ -217,7 +218,8 @@ public class FaultMatrixTests
         {
             var counted = (await h.MetricsAsync()).Named("entra_exporter_poll_errors_total").Where(x => x.Value > 0)
                 .Select(x => $"{x.Labels["source"]}/{x.Labels["reason"]}={x.Value}");
-            throw new TimeoutException($"{ex.Message}; counted instead: {string.Join(", ", counted)}; log: {h.Logs.Lines.LastOrDefault(l => l.Contains("failed", StringComparison.Ordinal))}");
+            throw new TimeoutException($"{ex.Message}; counted instead: {string.Join(", ", counted)}; log: "
+                + $"{h.Logs.Lines.LastOrDefault(l => l.Contains("failed", StringComparison.Ordinal))}");
         }
 
         // A cycle already under way when the fault was installed may still have succeeded; from here on every
@@ -397,7 +399,11 @@ public class FaultMatrixTests
         h.Simulator!.Faults.Add(new FaultRule
         {
             Kind = FaultKind.Body, TopLevel = false, PathPattern = $"/servicePrincipals/{slack.Id}/synchronization/jobs$",
-            Body = """{"value":[{"id":"slack.new.1","templateId":null,"schedule":null,"status":{"code":"Throttled","quarantine":{"reason":"EncounteredSomethingNew","seriesBegan":"","currentBegan":null},"lastExecution":null,"synchronizedEntryCountByType":null}},{"id":"slack.bad.2","status":{"countSuccessiveCompleteFailures":"many"}},"not-a-job",{"id":"slack.min.3"}]}""",
+            Body = """{"value":[{"id":"slack.new.1","templateId":null,"schedule":null,"status":"""
+                + """{"code":"Throttled","quarantine":"""
+                + """{"reason":"EncounteredSomethingNew","seriesBegan":"","currentBegan":null},"lastExecution":"""
+                + """null,"synchronizedEntryCountByType":null}},"""
+                + """{"id":"slack.bad.2","status":{"countSuccessiveCompleteFailures":"many"}},"not-a-job",{"id":"slack.min.3"}]}""",
         });
         await Tools.Eventually(async () => (await h.MetricsAsync()).Named("entra_provisioning_job_info")
             .Any(s => s.Labels["job_id"] == "slack.new.1"), TimeSpan.FromSeconds(30), "the odd payload mapped");

@@ -48,7 +48,8 @@ public class GoldenFileTests
         {
             var actualPath = Path.Combine(Path.GetTempPath(), "entra-metrics.actual.txt");
             await File.WriteAllTextAsync(actualPath, actual);
-            Assert.Fail($"/metrics differs from {GoldenSource}; the actual output is in {actualPath} (diff them). If the change is intended, regenerate with UPDATE_GOLDEN=1 (see this class's summary).");
+            Assert.Fail($"/metrics differs from {GoldenSource}; the actual output is in {actualPath} (diff them). If the change is "
+                + "intended, regenerate with UPDATE_GOLDEN=1 (see this class's summary).");
         }
     }
 

@@ -71,7 +71,8 @@ public class LogSourceTests
         .. samples.Named("entra_provisioning_events_by_identity_type_total").Where(s => s.Value > 0)
             .Select(s => $"identity {s.Labels["identity_type"]} {s.Value}"),
         .. samples.Named("entra_provisioning_timed_events_total").Select(s => $"timed {s.Labels["job_id"]} {s.Value} "
-            + $"{samples.Named("entra_provisioning_timed_event_duration_seconds_total").Single(d => d.Labels["job_id"] == s.Labels["job_id"]).Value:0.000}"),
+            + $"{samples.Named("entra_provisioning_timed_event_duration_seconds_total")
+                .Single(d => d.Labels["job_id"] == s.Labels["job_id"]).Value:0.000}"),
     ];
 
     /// <summary>Events Log Analytics had ingested in (from, to]: what the counters must show, exactly.</summary>
@@ -178,7 +179,8 @@ public class LogSourceTests
         var time = new FakeTimeProvider(Start);
         var tenant = DemoScenario.Create(Start);
         await using var simulator = await TestSimulator.StartAsync([tenant], time);
-        const string kql = "AADProvisioningLogs | where ResultType == 'Failure' | summarize Failures = count() by AppName = tostring(parse_json(ServicePrincipal).Name)";
+        const string kql = "AADProvisioningLogs | where ResultType == 'Failure' | summarize Failures = count() by AppName = "
+            + "tostring(parse_json(ServicePrincipal).Name)";
         simulator.LogAnalytics(tenant.TenantId)
             .AddCannedQuery(kql, new CannedTable([("AppName", "string"), ("Failures", "long")], [["Box", 42L], ["Salesforce", 900L]]));
         await using var exporter = await ExporterHost.StartAsync(
@@ -293,13 +295,17 @@ public class LogSourceTests
         var cycles = samples.Named("entra_exporter_poll_duration_seconds_count")
             .Single(s => s.Labels["source"] == "graph_provisioning_logs").Value;
         Assert.True(samples.Named("entra_exporter_log_budget_exhausted_total").Single().Value >= 1,
-            $"the backfill should have outrun the budget at least once, and said so ({arrivals.Count} requests in {cycles} cycles, first at {arrivals.FirstOrDefault():O}, last at {arrivals.LastOrDefault():O}; errors: {string.Join(", ", samples.Named("entra_exporter_poll_errors_total").Where(s => s.Value > 0).Select(s => s.Labels["source"] + "/" + s.Labels["reason"] + "=" + s.Value))})");
+            $"the backfill should have outrun the budget at least once, and said so ({arrivals.Count} requests in {cycles} cycles, "
+                + $"first at {arrivals.FirstOrDefault():O}, last at {arrivals.LastOrDefault():O}; "
+                + $"errors: {string.Join(", ", samples.Named("entra_exporter_poll_errors_total").Where(s => s.Value > 0)
+                    .Select(s => s.Labels["source"] + "/" + s.Labels["reason"] + "=" + s.Value))})");
 
         Assert.True(arrivals.Count > 60, $"paging should have taken many requests; took {arrivals.Count}");
         var windows = arrivals.Select((t, i) => arrivals.Skip(i).TakeWhile(u => u < t + TimeSpan.FromSeconds(10)).ToList()).ToList();
         var worst = windows.MaxBy(w => w.Count)!;
         Assert.True(worst.Count <= 5,
-            $"{worst.Count} requests to the reports endpoint within 10 s: {string.Join(", ", worst.Select(t => t.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))} " +
+            $"{worst.Count} requests to the reports endpoint within 10 s: " +
+            $"{string.Join(", ", worst.Select(t => t.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))} " +
             string.Join(" | ",
                 simulator.Requests.Snapshot()
                 .Where(r => r.At == worst[0] && r.PathAndQuery.StartsWith("/auditLogs", StringComparison.Ordinal))

@@ -105,8 +105,10 @@ public class NativeAotTests
     {
         // Graph takes 20 s to list the service principals (within the request timeout): start-up must not wait for it. The
         // bound below is short of that and well beyond a start on a busy machine (other test classes run beside this one).
-        var slowDiscovery = new FaultRule { Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(20), PathPattern = "^/servicePrincipals\\?",
-            InBatch = false, Times = 1 };
+        var slowDiscovery = new FaultRule
+        {
+            Kind = FaultKind.Delay, Delay = TimeSpan.FromSeconds(20), PathPattern = "^/servicePrincipals\\?", InBatch = false, Times = 1
+        };
         // Timed from here, not from Process.StartTime: that is derived from the boot time and is seconds off on some VMs.
         var started = System.Diagnostics.Stopwatch.StartNew();
         await using var run = await SimulatedTenantRun.StartAsync(ExporterBuild.Named(build),

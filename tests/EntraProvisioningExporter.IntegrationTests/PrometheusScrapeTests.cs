@@ -40,7 +40,8 @@ public class PrometheusScrapeTests
         Assert.Equal("EncounteredQuarantineException", reason.Labels["reason"]);
         // The provisioning-log series (the demo reads them from the simulated Log Analytics workspace).
         var boxFailures = await prometheus.QueryAsync(
-            "entra_provisioning_window_events{status=\"failure\"} * on(job_id) group_left(app_name) entra_provisioning_job_info{app_name=\"Box\"}");
+            "entra_provisioning_window_events{status=\"failure\"} * on(job_id) group_left(app_name) "
+                + "entra_provisioning_job_info{app_name=\"Box\"}");
         Assert.True(Assert.Single(boxFailures).Value > 0);
         Assert.Equal(1, Assert.Single(await prometheus.QueryAsync("entra_exporter_source_up{source=\"loganalytics\"}")).Value);
         // The counter arrives with its _total name over OpenMetrics too.

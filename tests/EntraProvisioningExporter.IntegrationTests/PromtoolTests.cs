@@ -42,7 +42,8 @@ public class ExpositionFuzzTests
         }
         var snapshots = new EntraProvisioningExporter.Sources.TenantSnapshotStore();
         var options = new EntraProvisioningExporter.Configuration.ExporterOptions();
-        var exposition = new EntraProvisioningExporter.Exposition.PrometheusExposition(EntraProvisioningExporter.Metrics.MetricTable.Build(options), snapshots,
+        var exposition = new EntraProvisioningExporter.Exposition.PrometheusExposition(
+            EntraProvisioningExporter.Metrics.MetricTable.Build(options), snapshots,
             new EntraProvisioningExporter.Configuration.RuntimeConfiguration(options,
                 new EntraProvisioningExporter.Metrics.ExporterInfo("fuzz", options.PollInterval, 0, 1, 1, 1, true, DateTimeOffset.UtcNow)),
                 TimeProvider.System,

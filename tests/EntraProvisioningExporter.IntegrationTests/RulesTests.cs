@@ -89,7 +89,8 @@ public partial class RulesTests
                 ? ((YamlSequenceNode)node).Cast<YamlScalarNode>().Select(n => n.Value!).ToList()
                 : [];
             Assert.True(groups.SequenceEqual(order),
-                $"{Path.GetFileName(file)}: group_eval_order [{string.Join(", ", order)}] is not the rules file's groups [{string.Join(", ", groups)}]");
+                $"{Path.GetFileName(file)}: group_eval_order [{string.Join(", ", order)}] is not the rules file's "
+                    + $"groups [{string.Join(", ", groups)}]");
         }
     }
 
@@ -108,9 +109,11 @@ public partial class RulesTests
         {
             foreach (var (rule, _, expr) in rules)
             {
-                var foreign = seldom.Where(s => s.Group != group && Regex.IsMatch(expr, $@"(?<![\w:]){Regex.Escape(s.Series)}(?![\w:])")).ToList();
+                var foreign = seldom.Where(s => s.Group != group
+                    && Regex.IsMatch(expr, $@"(?<![\w:]){Regex.Escape(s.Series)}(?![\w:])")).ToList();
                 Assert.True(foreign.Count == 0,
-                    $"{rule} (group {group}) reads {string.Join(", ", foreign.Select(f => $"{f.Series} of {f.Group}"))}: move it into that group");
+                    $"{rule} (group {group}) reads "
+                        + $"{string.Join(", ", foreign.Select(f => $"{f.Series} of {f.Group}"))}: move it into that group");
             }
         }
     }

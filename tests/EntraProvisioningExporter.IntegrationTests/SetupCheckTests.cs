@@ -25,7 +25,8 @@ public class SetupCheckTests
     private static string Jwt(params string[] roles)
     {
         static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var claims = $$"""{"aud":"https://graph.microsoft.com","appid":"{{ClientId}}","roles":[{{string.Join(",", roles.Select(r => $"\"{r}\""))}}]}""";
+        var claims = $$"""{"aud":"https://graph.microsoft.com","appid":"{{ClientId}}","roles":"""
+            + $$"""[{{string.Join(",", roles.Select(r => $"\"{r}\""))}}]}""";
         return $"{B64("""{"alg":"RS256","typ":"JWT"}""")}.{B64(claims)}.c2lnbmF0dXJl";
     }
 
@@ -97,17 +98,24 @@ public class SetupCheckTests
         var (exit, output) = await CheckAsync();
         Assert.True(exit == 0, output);
         Assert.Contains("Tenant Contoso (", output, StringComparison.Ordinal);
-        Assert.Contains($"ok    token: acquired (ClientSecret) for client id {ClientId}; application permissions in it: Application.Read.All, AuditLog.Read.All, Synchronization.Read.All", output, StringComparison.Ordinal);
+        Assert.Contains($"ok    token: acquired (ClientSecret) for client id {ClientId}; application permissions in it: "
+            + "Application.Read.All, AuditLog.Read.All, Synchronization.Read.All", output, StringComparison.Ordinal);
         Assert.Contains("ok    Graph: service principals listed (Application.Read.All)", output, StringComparison.Ordinal);
-        Assert.Contains($"ok    Graph: provisioning jobs read (Synchronization.Read.All): {Demo.ServicePrincipalsWithJobs} service principals with jobs, {Demo.Jobs} jobs, 1 quarantined", output, StringComparison.Ordinal);
-        Assert.Contains("quarantined now: Dropbox Business (EncounteredQuarantineException, error SystemForCrossDomainIdentityManagementCredentialValidationUnavailable, since ", output, StringComparison.Ordinal);
+        Assert.Contains($"ok    Graph: provisioning jobs read (Synchronization.Read.All): {Demo.ServicePrincipalsWithJobs} service "
+            + $"principals with jobs, {Demo.Jobs} jobs, 1 quarantined", output, StringComparison.Ordinal);
+        Assert.Contains("quarantined now: Dropbox Business (EncounteredQuarantineException, error "
+            + "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable, since ", output, StringComparison.Ordinal);
         Assert.Matches(@"ok    logs: Graph provisioning logs answers; its latest provisioning event is \d+ (seconds|minutes) old", output);
         Assert.EndsWith("All checks passed for 1 tenant(s).\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("^/servicePrincipals\\?", false, "Graph: listing service principals failed: Graph answered 403 Authorization_RequestDenied", "fix: grant the application permission Application.Read.All (Microsoft Graph) to client id " + ClientId + ", with admin consent.")]
-    [InlineData("^/servicePrincipals/[^/]+/synchronization/jobs", true, "Graph: the jobs of {N} of {N} service principals could not be read ({N} forbidden)", "fix: grant the application permission Synchronization.Read.All (Microsoft Graph) to client id " + ClientId + ", with admin consent.")]
+    [InlineData("^/servicePrincipals\\?", false, "Graph: listing service principals failed: Graph answered 403 Authorization_RequestDenied",
+        "fix: grant the application permission Application.Read.All (Microsoft Graph) to client id " + ClientId + ", with admin consent.")]
+    [InlineData("^/servicePrincipals/[^/]+/synchronization/jobs", true,
+        "Graph: the jobs of {N} of {N} service principals could not be read ({N} forbidden)",
+        "fix: grant the application permission Synchronization.Read.All (Microsoft Graph) to client id " + ClientId
+        + ", with admin consent.")]
     public async Task A_missing_Graph_permission_is_named(string path, bool inBatch, string failure, string fix)
     {
         var (exit, output) = await CheckAsync(s => s.Faults.Add(Forbidden(path, inBatch)));
@@ -124,7 +132,8 @@ public class SetupCheckTests
     {
         var healthy = await CheckAsync(logSource: "LogAnalytics");
         Assert.True(healthy.Exit == 0, healthy.Output);
-        Assert.Matches(@"ok    logs: Log Analytics workspace [0-9a-f-]{36} answers; its latest provisioning event is \d+ (seconds|minutes) old", healthy.Output);
+        Assert.Matches(@"ok    logs: Log Analytics workspace [0-9a-f-]{36} answers; its latest provisioning "
+            + @"event is \d+ (seconds|minutes) old", healthy.Output);
 
         var (exit, output) = await CheckAsync(s => s.Faults.Add(Forbidden("^/workspaces/", inBatch: false)), logSource: "LogAnalytics");
         Assert.True(exit == 1, output);
@@ -141,18 +150,22 @@ public class SetupCheckTests
         Assert.True(exit == 1, output);
         Assert.Contains("FAIL  logs: Graph provisioning logs failed: Graph answered 403 Authorization_RequestDenied", output,
             StringComparison.Ordinal);
-        Assert.Contains($"fix: grant the application permission AuditLog.Read.All (Microsoft Graph) to client id {ClientId}, with admin consent.", output, StringComparison.Ordinal);
+        Assert.Contains($"fix: grant the application permission AuditLog.Read.All (Microsoft Graph) to client id "
+            + $"{ClientId}, with admin consent.", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_token_that_cannot_be_acquired_fails_first_names_the_settings_and_skips_the_rest()
     {
         var credential = new FixedCredential(null, new AuthenticationFailedException(
-            $"ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{ClientId}'."));
+            $"ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in "
+                + $"the request is the client secret value, not the client secret ID, for a secret added to app '{ClientId}'."));
         var (exit, output) = await CheckAsync(credential: credential);
         Assert.True(exit == 1, output);
-        Assert.Contains($"FAIL  token: not acquired (ClientSecret, client id {ClientId}): Token acquisition failed: ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided.", output, StringComparison.Ordinal);
-        Assert.Contains("fix: check Exporter:Tenants:0:TenantId and Exporter:Tenants:0:Credential: the client id, the secret or certificate (not expired)", output, StringComparison.Ordinal);
+        Assert.Contains($"FAIL  token: not acquired (ClientSecret, client id {ClientId}): Token acquisition failed: ClientSecretCredential "
+            + "authentication failed: AADSTS7000215: Invalid client secret provided.", output, StringComparison.Ordinal);
+        Assert.Contains("fix: check Exporter:Tenants:0:TenantId and Exporter:Tenants:0:Credential: the client id, the "
+            + "secret or certificate (not expired)", output, StringComparison.Ordinal);
         Assert.Contains("skip  Graph and logs: no token to call them with", output, StringComparison.Ordinal);
         Assert.DoesNotContain("ok    Graph", output, StringComparison.Ordinal);
     }

@@ -38,7 +38,8 @@ public partial class ShippedAlertsTests
                 if (name.EndsWith(suffix, StringComparison.Ordinal) && families.TryGetValue(name[..^suffix.Length], out var h)
                     && h.Kind == MetricKind.Histogram)
                     return [h.Name];
-            throw new InvalidOperationException($"The rules read '{name}', which is neither a recording rule nor a family of the metric table.");
+            throw new InvalidOperationException($"The rules read '{name}', which is neither a recording rule "
+                + "nor a family of the metric table.");
         }
         return rules.Where(r => !r.Recorded)
             .ToDictionary(r => r.Name, r => NamesIn(r.Expr).SelectMany(Families).Distinct().Order(StringComparer.Ordinal).ToList());

@@ -83,7 +83,8 @@ public class SoakTests(ITestOutputHelper output)
                 .Named("entra_exporter_poll_duration_seconds_count").All(c => c.Value >= cycles + 1),
                 TimeSpan.FromSeconds(30), "the last cycle");
             var (endMemory, endThreads) = Measure();
-            output.WriteLine($"{cycles} cycles ({time.GetUtcNow() - Start:g} of scenario time): managed heap {warmMemory / 1048576.0:0.0} MiB after 50 cycles, {endMemory / 1048576.0:0.0} MiB at the end; threads {warmThreads} -> {endThreads}");
+            output.WriteLine($"{cycles} cycles ({time.GetUtcNow() - Start:g} of scenario time): managed heap {warmMemory / 1048576.0:0.0} "
+                + $"MiB after 50 cycles, {endMemory / 1048576.0:0.0} MiB at the end; threads {warmThreads} -> {endThreads}");
 
             var samples = MetricsText.Parse(await exporter.MetricsAsync());
             Assert.True(samples.Named("entra_exporter_poll_errors_total").Sum(s => s.Value) >= cycles / 20,

@@ -112,7 +112,8 @@ public class StartupTests
             "--Exporter:Tenants:0:Logs:CustomQueries:1:ValueColumn", "Count",
         ]);
         Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'entra_provisioning_failures' clashes with the exporter's built-in metrics", p.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:0:Name: 'entra_provisioning_failures' clashes with "
+            + "the exporter's built-in metrics", p.StandardError, StringComparison.Ordinal);
         Assert.Contains("Exporter:Tenants:0:Logs:CustomQueries:1 ('contoso_failures'):Query: is required", p.StandardError,
             StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", p.StandardOutput + p.StandardError, StringComparison.Ordinal);
@@ -190,7 +191,8 @@ public class StartupTests
         // What Prometheus 2.42 sends: OpenMetrics 1.0.0 first.
         using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
         request.Headers.TryAddWithoutValidation("Accept",
-            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+                + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
         using var openMetrics = await host.Http.SendAsync(request);
         Assert.Equal("application/openmetrics-text; version=1.0.0; charset=utf-8", openMetrics.Content.Headers.ContentType!.ToString());
         var om = await openMetrics.Content.ReadAsStringAsync();

@@ -67,18 +67,21 @@ public partial class StatusPageTests(ITestOutputHelper output)
             "demo | loganalytics | up"],
             sources.Select(r => r.Split(" | ").Length == 7 && r.StartsWith("demo", StringComparison.Ordinal)
                 ? string.Join(" | ", r.Split(" | ")[..3]) : r));
-        Assert.All(sources.Skip(1), r => Assert.Matches(@"\| \d+ seconds ago \|  \| [1-9]\d* \| 0$", r)); // cycles done; the demo drops nothing
+        // cycles done; the demo drops nothing
+        Assert.All(sources.Skip(1), r => Assert.Matches(@"\| \d+ seconds ago \|  \| [1-9]\d* \| 0$", r));
 
         var jobs = Rows(dom, "jobs");
         Assert.Equal("app | tenant | status | quarantine | disabled in | escrow proximity | deletion proximity | last activity", jobs[0]);
         Assert.Equal(Demo.Jobs + 1, jobs.Count);
         // Worst first: the quarantined app, with its reason and the days left before Microsoft disables it.
-        Assert.Matches(@"^Dropbox Business \| demo \| Quarantine \| EncounteredQuarantineException \| 3(\.\d)? days \| 0% \|  \| \d+ hours ago$", jobs[1]);
+        Assert.Matches(@"^Dropbox Business \| demo \| Quarantine \| EncounteredQuarantineException \| 3(\.\d)? "
+            + @"days \| 0% \|  \| \d+ hours ago$", jobs[1]);
         // Then the nearest to a threshold: Salesforce's escrow climbs towards quarantine.
         Assert.Matches(@"^Salesforce \| demo \| Active \|  \|  \| \d+% \|", jobs[2]);
         // Jobs that never ran come last.
         Assert.EndsWith("| never", jobs[^1], StringComparison.Ordinal);
-        Assert.Contains(jobs, r => r.StartsWith("Google Workspace | demo | Active", StringComparison.Ordinal) && Regex.IsMatch(r, @"\| \d+% \| \d+% \|"));
+        Assert.Contains(jobs, r => r.StartsWith("Google Workspace | demo | Active", StringComparison.Ordinal)
+            && Regex.IsMatch(r, @"\| \d+% \| \d+% \|"));
     }
 
     [Fact]

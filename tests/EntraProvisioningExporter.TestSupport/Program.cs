@@ -46,7 +46,8 @@ if (ArgValue(args, "--config-out") is { } configPath)
         list.Add((JsonNode)entry); // the non-generic overload: Add<T> serializes by reflection
     }
     await File.WriteAllTextAsync(configPath,
-        new JsonObject { ["Exporter"] = new JsonObject { ["Tenants"] = list } }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        new JsonObject { ["Exporter"] = new JsonObject { ["Tenants"] = list } }
+            .ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     Console.WriteLine($"Exporter settings written to {configPath}");
 }
 Console.WriteLine("Press Ctrl+C to stop.");

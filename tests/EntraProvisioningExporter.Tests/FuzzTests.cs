@@ -154,8 +154,8 @@ public class FuzzTests
     /// <summary>Label values with quotes, backslashes, newlines, control characters, emoji and lone surrogates.</summary>
     public static string RandomLabelValue(Random r)
     {
-        var alphabet = new[] { "\"", "\\", "\n", "\r", "\t", "{", "}", "=", ",", " ", "é", "東京", "💥", "\u0001", "\ud800", "a", "z", "0",
-            "#", "\\n" };
+        var alphabet = new[] { "\"", "\\", "\n", "\r", "\t", "{", "}", "=", ",", " ", "é", "東京", "💥", "\u0001", "\ud800",
+            "a", "z", "0", "#", "\\n" };
         var sb = new StringBuilder();
         for (var i = r.Next(0, 12); i > 0; i--) sb.Append(alphabet[r.Next(alphabet.Length)]);
         return sb.ToString();
@@ -261,7 +261,8 @@ public class IsolationFuzzTests
             doc["value"]![victim] = Mutated(jobs[victim]!, Seeded);
             var parsed = JobPayloadParser.Parse("t", sp, doc.ToJsonString());
             Assert.True(parsed.Problems.Count <= 1, $"round {round}: {parsed.Problems.Count} problems");
-            // Every job but the victim is there and reads as it did; the victim is there (perhaps under another id) or dropped with a reason.
+            // Every job but the victim is there and reads as it did; the victim is there (perhaps under another id) or dropped with a
+            // reason.
             var others = parsed.Jobs.Where(j => j.JobId != $"job-{victim}" && clean.ContainsKey(j.JobId)).ToList();
             foreach (var job in others) Assert.Equal(clean[job.JobId], Project(job));
             Assert.Equal(clean.Keys.Where(k => k != $"job-{victim}").Order(), others.Select(j => j.JobId).Order());
@@ -272,7 +273,8 @@ public class IsolationFuzzTests
     private static string Event(int i) =>
         "{\"id\":\"event-" + i + "\",\"activityDateTime\":\"2026-12-02T11:"
             + i.ToString("00", System.Globalization.CultureInfo.InvariantCulture) + ":00Z\",\"jobId\":\"job-" + (i % 3)
-        + "\",\"cycleId\":\"c1\",\"changeId\":\"x\",\"servicePrincipal\":{\"id\":\"sp-1\",\"displayName\":\"App\"},\"provisioningAction\":\"" + (i % 2 == 0 ? "create" : "delete")
+        + "\",\"cycleId\":\"c1\",\"changeId\":\"x\","
+        + "\"servicePrincipal\":{\"id\":\"sp-1\",\"displayName\":\"App\"},\"provisioningAction\":\"" + (i % 2 == 0 ? "create" : "delete")
         + "\",\"provisioningStatusInfo\":{\"status\":\"" + (i % 4 == 0 ? "failure" : "success")
             + "\",\"errorInformation\":{\"errorCode\":\"E" + i + "\"}},"
         + "\"sourceIdentity\":{\"id\":\"s" + i + "\",\"displayName\":\"User " + i + "\"},\"targetIdentity\":{\"id\":\"t" + i + "\"}}";
@@ -285,7 +287,11 @@ public class IsolationFuzzTests
     public void One_mutated_provisioning_log_event_drops_at_most_that_event()
     {
         var events = Enumerable.Range(0, 12).Select(i => JsonNode.Parse(Event(i))!).ToList();
-        var clean = events.Select(e => { using var d = JsonDocument.Parse(e.ToJsonString()); return Project(GraphLogSource.ReadEvent(d.RootElement, out _)!); }).ToList();
+        var clean = events.Select(e =>
+        {
+            using var d = JsonDocument.Parse(e.ToJsonString());
+            return Project(GraphLogSource.ReadEvent(d.RootElement, out _)!);
+        }).ToList();
         for (var round = 0; round < 1_000; round++)
         {
             var victim = Seeded.Next(events.Count);
@@ -313,7 +319,8 @@ public class IsolationFuzzTests
             .. new[] { "DurationBucket", "Events",
                 "TotalDurationMs" }.Select(c => (JsonNode)new JsonObject { ["name"] = c, ["type"] = "long" })]).ToJsonString();
         var rows = Enumerable.Range(0, 8).Select(i => JsonNode.Parse(
-            $"[\"job-{i}\",\"sp-1\",\"Create\",\"{(i % 2 == 0 ? "Failure" : "Success")}\",\"E{i}\",\"system\",\"User\",\"export\",0,{i + 1},{50 * (i + 1)}]")!).ToList();
+            $"[\"job-{i}\",\"sp-1\",\"Create\",\"{(i % 2 == 0 ? "Failure" : "Success")}\",\"E{i}\",\"system\",\"User\","
+                + $"\"export\",0,{i + 1},{50 * (i + 1)}]")!).ToList();
         static IReadOnlyList<string> Counted(LogCounters c) => c.Totals.Events.Select(e => $"{e.Job.JobId}:{e.Action}:{e.Status}={e.Count}")
             .ToList();
         for (var round = 0; round < 1_000; round++)

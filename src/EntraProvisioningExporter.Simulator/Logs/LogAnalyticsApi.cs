@@ -19,13 +19,15 @@ public sealed record CannedTable(IReadOnlyList<(string Name, string Type)> Colum
 /// It is not a KQL engine. It understands exactly these shapes (the exporter's built-in queries) and
 /// answers anything else with 400 "the simulator does not understand this query":
 /// 1. increments: <c>AADProvisioningLogs | where ingestion_time() &gt; datetime(A) and ingestion_time() &lt;= datetime(B)
-///    | extend ServicePrincipalId = …, InitiatorType = …, IdentityType = … | mv-apply … FailedStep … | extend DurationBucket = case(…)
+///    | extend ServicePrincipalId = …, InitiatorType = …, IdentityType = … | mv-apply … FailedStep …
+///    | extend DurationBucket = case(…)
 ///    | summarize Events = count(), TotalDurationMs = sum(DurationMs) by JobId, ServicePrincipalId, ProvisioningAction,
 ///    ResultType, ResultSignature, InitiatorType, IdentityType, FailedStep, DurationBucket</c> (see LogAnalyticsQueries)
 /// 2. window: <c>AADProvisioningLogs | where TimeGenerated &gt; datetime(L) | extend ServicePrincipalId = …
 ///    | summarize LastEvent = max(TimeGenerated), Success = countif(ResultType == "Success" and TimeGenerated &gt; datetime(W)),
 ///    Failure = countif(…), Skipped = countif(…), Warning = countif(…) by JobId, ServicePrincipalId</c>
-/// 3. current cycles: <c>AADProvisioningLogs | where TimeGenerated &gt; datetime(L) and isnotempty(CycleId) | extend ServicePrincipalId = …
+/// 3. current cycles: <c>AADProvisioningLogs | where TimeGenerated &gt; datetime(L) and isnotempty(CycleId)
+///    | extend ServicePrincipalId = …
 ///    | summarize CycleStart = min(TimeGenerated), LastEvent = max(TimeGenerated), Deletes = countif(…), Disables = countif(…),
 ///    StagedDeletes = countif(…) by JobId, ServicePrincipalId, CycleId | where LastEvent &gt; datetime(A)
 ///    | summarize arg_max(LastEvent, CycleId, CycleStart, Deletes, Disables, StagedDeletes) by JobId, ServicePrincipalId</c>
@@ -35,24 +37,43 @@ public sealed partial class LogAnalyticsApi(SimulatedTenant tenant, TimeProvider
 {
     private readonly ConcurrentDictionary<string, CannedTable> canned = new(StringComparer.Ordinal);
 
-    [GeneratedRegex(@"^AADProvisioningLogs \| where ingestion_time\(\) > datetime\((?<from>[^)]+)\) and ingestion_time\(\) <= datetime\((?<to>[^)]+)\) "
+    [GeneratedRegex(@"^AADProvisioningLogs \| where ingestion_time\(\) > datetime\((?<from>[^)]+)\) "
+        + @"and ingestion_time\(\) <= datetime\((?<to>[^)]+)\) "
         + @"\| extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\) "
         + @"\| extend Initiator = parse_json\(InitiatedBy\), Identity = parse_json\(SourceIdentity\) "
         + @"\| extend InitiatorType = coalesce\(tostring\(Initiator\.initiatorType\), tostring\(Initiator\.InitiatorType\)\) "
         + @"\| extend IdentityType = coalesce\(tostring\(Identity\.identityType\), tostring\(Identity\.IdentityType\)\) "
         + @"\| mv-apply Step = parse_json\(ProvisioningSteps\) on \( "
         + @"extend StepType = coalesce\(tostring\(Step\.provisioningStepType\), tostring\(Step\.ProvisioningStepType\)\) "
-        + @"\| summarize FailedStep = take_anyif\(StepType, coalesce\(tostring\(Step\.status\), tostring\(Step\.Status\)\) =~ ""failure""\)\) "
+        + @"\| summarize FailedStep = take_anyif\(StepType, coalesce\(tostring\(Step\.status\), tostring\(Step\.Status\)\) "
+        + @"=~ ""failure""\)\) "
         + @"\| extend DurationBucket = case\(isnull\(DurationMs\), -1, DurationMs < 0 or DurationMs > (?<max>[0-9]+), -2, "
         + @"(?<bounds>(?:DurationMs <= [0-9]+, [0-9]+, )+)(?<last>[0-9]+)\) "
         + @"\| summarize Events = count\(\), TotalDurationMs = sum\(DurationMs\) "
-        + @"by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature, InitiatorType, IdentityType, FailedStep, DurationBucket$")]
+        + @"by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature, InitiatorType, "
+        + @"IdentityType, FailedStep, DurationBucket$")]
     private static partial Regex IncrementQuery();
 
-    [GeneratedRegex(@"^\s*AADProvisioningLogs\s*\|\s*where TimeGenerated > datetime\((?<lookback>[^)]+)\)\s*\|\s*extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\)\s*\|\s*summarize LastEvent = max\(TimeGenerated\), Success = countif\(ResultType == ""Success"" and TimeGenerated > datetime\((?<window>[^)]+)\)\), Failure = countif\(ResultType == ""Failure"" and TimeGenerated > datetime\(\k<window>\)\), Skipped = countif\(ResultType == ""Skipped"" and TimeGenerated > datetime\(\k<window>\)\), Warning = countif\(ResultType == ""Warning"" and TimeGenerated > datetime\(\k<window>\)\) by JobId, ServicePrincipalId\s*$")]
+    [GeneratedRegex(@"^\s*AADProvisioningLogs\s*\|\s*where TimeGenerated > datetime\((?<lookback>[^)]+)\)"
+        + @"\s*\|\s*extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\)"
+        + @"\s*\|\s*summarize LastEvent = max\(TimeGenerated\), "
+        + @"Success = countif\(ResultType == ""Success"" and TimeGenerated > datetime\((?<window>[^)]+)\)\), "
+        + @"Failure = countif\(ResultType == ""Failure"" and TimeGenerated > datetime\(\k<window>\)\), "
+        + @"Skipped = countif\(ResultType == ""Skipped"" and TimeGenerated > datetime\(\k<window>\)\), "
+        + @"Warning = countif\(ResultType == ""Warning"" and TimeGenerated > datetime\(\k<window>\)\)"
+        + @" by JobId, ServicePrincipalId\s*$")]
     private static partial Regex WindowQuery();
 
-    [GeneratedRegex(@"^\s*AADProvisioningLogs\s*\|\s*where TimeGenerated > datetime\((?<lookback>[^)]+)\) and isnotempty\(CycleId\)\s*\|\s*extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\)\s*\|\s*summarize CycleStart = min\(TimeGenerated\), LastEvent = max\(TimeGenerated\), Deletes = countif\(ProvisioningAction == ""Delete"" and ResultType != ""Skipped""\), Disables = countif\(ProvisioningAction == ""Disable"" and ResultType != ""Skipped""\), StagedDeletes = countif\(ProvisioningAction == ""StagedDelete""\) by JobId, ServicePrincipalId, CycleId\s*\|\s*where LastEvent > datetime\((?<active>[^)]+)\)\s*\|\s*summarize arg_max\(LastEvent, CycleId, CycleStart, Deletes, Disables, StagedDeletes\) by JobId, ServicePrincipalId\s*$")]
+    [GeneratedRegex(@"^\s*AADProvisioningLogs\s*\|\s*where TimeGenerated > datetime\((?<lookback>[^)]+)\) and isnotempty\(CycleId\)"
+        + @"\s*\|\s*extend ServicePrincipalId = tostring\(parse_json\(ServicePrincipal\)\.Id\)"
+        + @"\s*\|\s*summarize CycleStart = min\(TimeGenerated\), "
+        + @"LastEvent = max\(TimeGenerated\), "
+        + @"Deletes = countif\(ProvisioningAction == ""Delete"" and ResultType != ""Skipped""\), "
+        + @"Disables = countif\(ProvisioningAction == ""Disable"" and ResultType != ""Skipped""\), "
+        + @"StagedDeletes = countif\(ProvisioningAction == ""StagedDelete""\) by JobId, ServicePrincipalId, CycleId"
+        + @"\s*\|\s*where LastEvent > datetime\((?<active>[^)]+)\)"
+        + @"\s*\|\s*summarize arg_max\(LastEvent, CycleId, CycleStart, Deletes, Disables, StagedDeletes\)"
+        + @" by JobId, ServicePrincipalId\s*$")]
     private static partial Regex CurrentCyclesQuery();
 
     [GeneratedRegex(@"\s+")]

@@ -29,7 +29,8 @@ public sealed partial class ProvisioningLogsApi(SimulatedTenant tenant, TimeProv
             var rest = Condition().Replace(filter, "").Replace(" and ", "", StringComparison.OrdinalIgnoreCase).Trim();
             if (conditions.Count == 0 || rest.Length > 0)
                 return GraphResponse.Error(400, "BadRequest",
-                    $"Invalid filter clause: the simulator supports activityDateTime gt/ge/lt/le conditions joined with 'and'; got '{filter}'.");
+                    $"Invalid filter clause: the simulator supports activityDateTime gt/ge/lt/le conditions "
+                        + $"joined with 'and'; got '{filter}'.");
             foreach (Match m in conditions)
             {
                 if (!DateTimeOffset.TryParse(m.Groups["value"].Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,

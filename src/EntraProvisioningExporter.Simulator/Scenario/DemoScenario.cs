@@ -111,7 +111,8 @@ public static class DemoScenario
 
     /// <summary>A job's failures: 2 a run (its baseline), then 80 a run from <see cref="FailureJumpAt"/>.</summary>
     private static IReadOnlyList<EventMix> FailureJumpMix(DateTimeOffset run, DateTimeOffset start) =>
-        [new("update", "success", 14), new("create", "success", 1), new("update", "failure", run >= start + FailureJumpAt ? 80 : 2, "SystemForCrossDomainIdentityManagementBadRequest")];
+        [new("update", "success", 14), new("create", "success", 1),
+            new("update", "failure", run >= start + FailureJumpAt ? 80 : 2, "SystemForCrossDomainIdentityManagementBadRequest")];
 
     /// <summary>The initial cycle's steady creates.</summary>
     private static readonly IReadOnlyList<EventMix> InitialCycleMix = [new("create", "success", 120), new("other", "skipped", 10)];

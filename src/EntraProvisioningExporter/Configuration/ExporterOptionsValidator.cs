@@ -115,7 +115,8 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
             {
                 if (!GraphCloud.IsLoopback(endpoint))
                     error(endpointKey,
-                        $"the no-credential mode (Credential:Kind=None) is only for a simulator on loopback; '{endpoint.Host}' is not a loopback host.");
+                        $"the no-credential mode (Credential:Kind=None) is only for a simulator on loopback; "
+                            + $"'{endpoint.Host}' is not a loopback host.");
             }
             else if (knownKind is not null && tenant.AllowTokenToLoopback)
             {
@@ -125,7 +126,8 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
             else if (knownKind is not null && !GraphCloud.MayReceiveToken(endpoint))
             {
                 error(endpointKey,
-                    $"tokens are only sent over HTTPS to a Microsoft Graph host ({string.Join(", ", GraphCloud.MicrosoftGraphHosts)}); '{endpoint}' is not one.");
+                    $"tokens are only sent over HTTPS to a Microsoft Graph host "
+                        + $"({string.Join(", ", GraphCloud.MicrosoftGraphHosts)}); '{endpoint}' is not one.");
             }
             if (endpoint.IsAbsoluteUri && !endpoint.AbsolutePath.TrimEnd('/').EndsWith("/v1.0", StringComparison.Ordinal))
                 error(endpointKey,
@@ -214,7 +216,8 @@ public sealed class ExporterOptionsValidator : IValidateOptions<ExporterOptions>
                 }
                 else if (!none && !LogAnalyticsCloud.MayReceiveToken(endpoint))
                     error($"{key}:Endpoint",
-                        $"tokens are only sent over HTTPS to a Log Analytics host ({string.Join(", ", LogAnalyticsCloud.Hosts)}); '{endpoint}' is not one.");
+                        $"tokens are only sent over HTTPS to a Log Analytics host "
+                            + $"({string.Join(", ", LogAnalyticsCloud.Hosts)}); '{endpoint}' is not one.");
             }
             else if (string.Equals(tenant.Credential.Kind, CredentialKind.None, StringComparison.OrdinalIgnoreCase))
             {

@@ -221,8 +221,10 @@ public static partial class ExporterApplication
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var simulator = app.Services.GetService<SimulatorServer>();
-        var lines = addresses.Select(a => $"Serving metrics at {a.Replace("://[::]", "://localhost", StringComparison.Ordinal).Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)}/metrics").ToList();
-        if (simulator is not null) lines.Add($"Demo mode: watching a simulated tenant served at {simulator.BaseAddress} (no Azure account needed).");
+        var lines = addresses.Select(a => $"Serving metrics at {a.Replace("://[::]", "://localhost", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)}/metrics").ToList();
+        if (simulator is not null) lines.Add($"Demo mode: watching a simulated tenant served at "
+            + $"{simulator.BaseAddress} (no Azure account needed).");
         var logger = JsonLogs(app.Configuration) ? app.Services.GetRequiredService<ILoggerFactory>()
             .CreateLogger(typeof(ExporterApplication).Namespace!) : null;
         foreach (var line in lines)

@@ -61,7 +61,8 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 report.Fail($"token: not acquired ({tenant.Credential.Kind}, {who}): {PollErrorClassifier.Classify(ex).Detail}",
-                    $"check {key}:TenantId and {key}:Credential: the client id, the secret or certificate (not expired), or for workload identity the federated credential's issuer and subject.");
+                    $"check {key}:TenantId and {key}:Credential: the client id, the secret or certificate (not expired), or for workload "
+                        + "identity the federated credential's issuer and subject.");
                 report.Skip("Graph and logs: no token to call them with");
                 return;
             }
@@ -122,7 +123,8 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
         {
             var forbidden = fetched.FailedServicePrincipals.Values.Count(r => r == PollErrorReason.Forbidden);
             var reasons = string.Join(", ", fetched.FailedServicePrincipals.Values.GroupBy(r => r).Select(g => $"{g.Count()} {g.Key}"));
-            report.Fail($"Graph: the jobs of {fetched.FailedServicePrincipals.Count} of {servicePrincipals.Count} service principals could not be read ({reasons})",
+            report.Fail($"Graph: the jobs of {fetched.FailedServicePrincipals.Count} of {servicePrincipals.Count} service "
+                + $"principals could not be read ({reasons})",
                 forbidden > 0
                     ? $"grant the application permission Synchronization.Read.All (Microsoft Graph) to {who}, with admin consent."
                     : "see the reasons above; the exporter retries every poll and keeps the last good values.");
@@ -130,10 +132,12 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
         else
         {
             var withJobs = fetched.JobsByServicePrincipal.Count(kv => kv.Value.Count > 0);
-            report.Ok($"Graph: provisioning jobs read (Synchronization.Read.All): {withJobs} service principals with jobs, {jobs.Count} jobs, {jobs.Count(j => j.IsQuarantined)} quarantined");
+            report.Ok($"Graph: provisioning jobs read (Synchronization.Read.All): {withJobs} service principals with jobs, {jobs.Count} "
+                + $"jobs, {jobs.Count(j => j.IsQuarantined)} quarantined");
         }
         foreach (var problem in fetched.Problems.Take(MaxListed))
-            report.Detail($"a job could not be read: service principal {problem.ServicePrincipalId}, job {problem.JobId ?? "(no id)"}: {problem.DropReason}: {problem.Detail}");
+            report.Detail($"a job could not be read: service principal {problem.ServicePrincipalId}, job {problem.JobId ?? "(no id)"}: "
+                + $"{problem.DropReason}: {problem.Detail}");
         return jobs;
     }
 
@@ -179,7 +183,8 @@ public sealed class SetupCheck(ExporterOptions options, TenantSourceFactory fact
         if (latest is { } at)
             report.Ok($"logs: {what} answers; its latest provisioning event is {HumanDuration.Format(time.GetUtcNow() - at)} old");
         else
-            report.Ok($"logs: {what} answers, but holds no provisioning event from the last {HumanDuration.Format(options.Logs.LastEventLookback)}"
+            report.Ok($"logs: {what} answers, but holds no provisioning event from the last "
+                + $"{HumanDuration.Format(options.Logs.LastEventLookback)}"
                 + (source.Source == SourceNames.LogAnalytics
                     ? " (is the tenant's diagnostic setting sending ProvisioningLogs to this workspace?)" : ""));
     }

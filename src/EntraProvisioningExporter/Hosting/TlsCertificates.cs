@@ -48,7 +48,8 @@ public sealed class TlsCertificates
             }
             catch (CryptographicException ex)
             {
-                problems.Add($"{section.Path}: {section["Path"]} does not load as a certificate with its private key (or {section.Path}:Password is wrong): {ex.Message}");
+                problems.Add($"{section.Path}: {section["Path"]} does not load as a certificate with its private key (or "
+                    + $"{section.Path}:Password is wrong): {ex.Message}");
             }
         }
         Add(Default, configuration.GetSection("Kestrel:Certificates:Default"));

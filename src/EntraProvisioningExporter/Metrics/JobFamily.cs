@@ -51,7 +51,9 @@ public static class JobFamily
             if (!matched) w.Add(1, state);
         });
 
-    /// <summary>Per job, one series per value of an extra label (object type, threshold…), at most <paramref name="maxPerJob"/>.</summary>
+    /// <summary>
+    /// Per job, one series per value of an extra label (object type, threshold…), at most <paramref name="maxPerJob"/>.
+    /// </summary>
     public static TenantFamily Labelled(string name, string help, string label, int maxPerJob, Func<JobState,
         IEnumerable<(string Label, double Value)>> values) =>
         TenantFamily.PerJob(name, help, [label], maxPerJob, (job, w) =>

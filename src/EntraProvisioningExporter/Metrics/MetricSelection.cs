@@ -89,7 +89,8 @@ public sealed class MetricSelection
         var selection = new MetricSelection(options.Include, options.Exclude);
         if (!(options.Include.Count > 0 && options.Exclude.Count > 0)
             && !names.Any(n => n.StartsWith(ProvisioningPrefix, StringComparison.Ordinal) && selection.Includes(n)))
-            error(Key, $"leaves out every {ProvisioningPrefix}* family: the exporter would serve no provisioning data while its target is up.");
+            error(Key, $"leaves out every {ProvisioningPrefix}* family: the exporter would serve no "
+                + "provisioning data while its target is up.");
     }
 
     private const string ProvisioningPrefix = "entra_provisioning_";

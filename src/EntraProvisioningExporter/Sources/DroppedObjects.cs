@@ -79,7 +79,8 @@ public sealed partial class DroppedObjects(ExporterSelfMetrics metrics, ILogger<
         string.IsNullOrEmpty(text) ? "(no id)" : text.Length <= MaxLoggedIdLength ? text : text[..MaxLoggedIdLength]
             + $"…({text.Length} chars)";
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant} source {Source}: dropped {ObjectId} ({Reason}): {Detail}. Logged once per object and reason; entra_exporter_dropped_objects_total counts every drop")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant} source {Source}: dropped {ObjectId} ({Reason}): {Detail}. Logged "
+        + "once per object and reason; entra_exporter_dropped_objects_total counts every drop")]
     private static partial void LogDropped(ILogger logger, string tenant, string source, string objectId, string reason, string detail);
 }
 

@@ -113,13 +113,16 @@ public sealed partial class PollLoop(IPolledSource source, RuntimeConfiguration 
         LogCycleFailed(logger, source.Source, source.TenantName, reason, detail);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Source {Source} of tenant {Tenant}: reporting its cycle failed; it keeps polling. This is a bug: please report it.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Source {Source} of tenant {Tenant}: reporting its cycle failed; it keeps polling. "
+        + "This is a bug: please report it.")]
     private static partial void LogReportFailed(ILogger logger, string source, string tenant, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Source {Source} of tenant {Tenant} lets this poll pass: the app was past its Graph throttling limit.")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Source {Source} of tenant {Tenant} lets this poll pass: the app was "
+        + "past its Graph throttling limit.")]
     private static partial void LogTickSkipped(ILogger logger, string source, string tenant);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source} of tenant {Tenant}: Graph says the app is at {Ratio} of its throttling limit; the source {Change}.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source} of tenant {Tenant}: Graph says the app is at {Ratio} of its "
+        + "throttling limit; the source {Change}.")]
     private static partial void LogThrottleHeadroom(ILogger logger, string source, string tenant, double ratio, string change);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Source} of tenant {Tenant} failed ({Reason}): {Detail}")]

@@ -103,7 +103,9 @@ public sealed partial class PollingWorker(
             var summary = new ReloadSummary();
             var sharedNow = SharedOf(options);
             if (shared is not null)
-                summary.SharedSettingsChanged.AddRange(SharedSourceSettings.Where(k => !System.Text.Json.Nodes.JsonNode.DeepEquals(shared[k], sharedNow[k])).Select(k => $"{ExporterOptions.SectionName}:{k}"));
+                summary.SharedSettingsChanged.AddRange(SharedSourceSettings
+                    .Where(k => !System.Text.Json.Nodes.JsonNode.DeepEquals(shared[k], sharedNow[k]))
+                    .Select(k => $"{ExporterOptions.SectionName}:{k}"));
             shared = sharedNow;
             var sharding = new TenantSharding(options);
             if (sharding.Count > 1)
@@ -210,13 +212,15 @@ public sealed partial class PollingWorker(
         return result;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {Tenant} is not polled: its credential could not be made (see the problem logged before)")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {Tenant} is not polled: its credential could not be made "
+        + "(see the problem logged before)")]
     private static partial void LogNotStarted(ILogger logger, string tenant);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Credential not made: {Problem}")]
     private static partial void LogCredentialProblem(ILogger logger, string problem);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Index} of {Count}: polling {Assigned} of {Configured} tenants: {Tenants}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {Index} of {Count}: polling {Assigned} of "
+        + "{Configured} tenants: {Tenants}")]
     private static partial void LogShard(ILogger logger, int index, int count, int assigned, int configured, string tenants);
 }
 

@@ -30,7 +30,8 @@ public sealed class TenantCredentials(CredentialFactory factory)
             }
             catch (CryptographicException ex)
             {
-                problems.Add($"{key}:CertificatePath: {tenant.Credential.CertificatePath} does not load as a certificate (or {key}:CertificatePassword is wrong): {ex.Message}");
+                problems.Add($"{key}:CertificatePath: {tenant.Credential.CertificatePath} does not load as a certificate (or "
+                    + $"{key}:CertificatePassword is wrong): {ex.Message}");
             }
             catch (ArgumentException ex)
             {

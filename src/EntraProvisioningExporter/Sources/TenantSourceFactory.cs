@@ -71,7 +71,10 @@ public sealed class TenantSourceFactory(
     {
         if (LogSourceKind.LogAnalytics.Equals(tenant.Logs.Source, StringComparison.OrdinalIgnoreCase))
         {
-            var wire = new RetryAfterClampHandler(time) { InnerHandler = new LenientJsonHandler { InnerHandler = new SocketsHttpHandler() } };
+            var wire = new RetryAfterClampHandler(time)
+            {
+                InnerHandler = new LenientJsonHandler { InnerHandler = new SocketsHttpHandler() }
+            };
             var http = new HttpClient(new HttpStatusCountingHandler(metrics, SourceNames.LogAnalytics) { InnerHandler = wire })
             {
                 Timeout = Timeout.InfiniteTimeSpan, // the pipeline's per-try network timeout applies

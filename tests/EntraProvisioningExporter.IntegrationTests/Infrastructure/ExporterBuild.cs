@@ -40,7 +40,8 @@ public sealed class ExporterBuild
         if (Environment.GetEnvironmentVariable(AotBinaryVariable) is { Length: > 0 } given)
             return File.Exists(given) ? given : throw new InvalidOperationException($"{AotBinaryVariable}={given}: no such file.");
         if (Environment.GetEnvironmentVariable("CI") == "true")
-            throw new InvalidOperationException($"{AotBinaryVariable} is not set: tests/run-all.sh publishes the native AOT binary and sets it.");
+            throw new InvalidOperationException($"{AotBinaryVariable} is not set: tests/run-all.sh publishes the "
+                + "native AOT binary and sets it.");
         var output = Path.Combine(Path.GetTempPath(), $"entra-exporter-aot-{Environment.ProcessId}");
         var publish = ManagedProcess.Start("bash", [Repo.Path("docker", "publish.sh"), output]);
         try

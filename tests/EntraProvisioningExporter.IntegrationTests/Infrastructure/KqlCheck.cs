@@ -45,7 +45,8 @@ public static class KqlCheck
                 r.GetProperty("name").GetString()!,
                 r.GetProperty("valid").GetBoolean(),
                 r.GetProperty("problems").EnumerateArray()
-                    .Select(p => $"{p.GetProperty("severity").GetString()} {p.GetProperty("code").GetString()}: {p.GetProperty("message").GetString()}").ToList(),
+                    .Select(p => $"{p.GetProperty("severity").GetString()} {p.GetProperty("code").GetString()}: "
+                        + $"{p.GetProperty("message").GetString()}").ToList(),
                 r.GetProperty("columns").EnumerateArray()
                     .Select(c => $"{c.GetProperty("name").GetString()}:{c.GetProperty("type").GetString()}").ToList())).ToList();
         }

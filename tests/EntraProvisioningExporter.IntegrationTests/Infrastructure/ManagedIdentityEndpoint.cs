@@ -30,7 +30,8 @@ public sealed class ManagedIdentityEndpoint(WebApplication app, string identityH
             endpoint!.Requests.Enqueue(context.Request.QueryString.Value ?? "");
             if (context.Request.Headers["X-IDENTITY-HEADER"] != identityHeader) return Results.StatusCode(401);
             var expiresOn = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            return Results.Text($"{{\"access_token\":\"{accessToken}\",\"expires_on\":\"{expiresOn}\",\"resource\":\"https://graph.microsoft.com\",\"token_type\":\"Bearer\"}}", "application/json");
+            return Results.Text($"{{\"access_token\":\"{accessToken}\",\"expires_on\":\"{expiresOn}\","
+                + $"\"resource\":\"https://graph.microsoft.com\",\"token_type\":\"Bearer\"}}", "application/json");
         }));
         return endpoint = new ManagedIdentityEndpoint(app, identityHeader);
     }

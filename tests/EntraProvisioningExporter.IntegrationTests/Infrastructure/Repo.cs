@@ -15,7 +15,9 @@ public static class Repo
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
     /// <summary>Debug or Release, as this test assembly was built.</summary>
-    public static string Configuration { get; } = AppContext.BaseDirectory.Contains($"{System.IO.Path.DirectorySeparatorChar}Release{System.IO.Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+    public static string Configuration { get; } = AppContext.BaseDirectory.Contains(
+        $"{System.IO.Path.DirectorySeparatorChar}Release{System.IO.Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+        ? "Release" : "Debug";
 
     public static string ExporterDll
         => Path("src", "EntraProvisioningExporter", "bin", Configuration, "net10.0", "EntraProvisioningExporter.dll");

@@ -16,7 +16,8 @@ public static class Tools
                 var candidate = System.IO.Path.Combine(dir, name);
                 if (File.Exists(candidate)) return candidate;
             }
-        throw new InvalidOperationException($"'{names[0]}' is not on PATH. Run the test suite with tests/run-all.sh, which installs it (see README.md, Quick start).");
+        throw new InvalidOperationException($"'{names[0]}' is not on PATH. Run the test suite with tests/run-all.sh, which installs "
+            + "it (see README.md, Quick start).");
     }
 
     /// <summary>

@@ -31,7 +31,8 @@ public class ExporterOptionsBinderTests
             new() { ["Exporter:Tenants:5:Credential:ClientSecret"] = "/secrets/Exporter__Tenants__5__Credential__ClientSecret" });
         Assert.Null(options);
         var problem = Assert.Single(problems);
-        Assert.Equal("Exporter:Tenants:5: no such tenant: tenants are numbered from 0 without gaps and the tenants are 0–1 (set only by secret file /secrets/Exporter__Tenants__5__Credential__ClientSecret).", problem);
+        Assert.Equal("Exporter:Tenants:5: no such tenant: tenants are numbered from 0 without gaps and the tenants are 0–1 (set only by "
+            + "secret file /secrets/Exporter__Tenants__5__Credential__ClientSecret).", problem);
         Assert.DoesNotContain("Tenants:2", problem, StringComparison.Ordinal); // where the binder would have put it
     }
 
@@ -45,8 +46,10 @@ public class ExporterOptionsBinderTests
             ["Exporter:Tenants:3:TenantId"] = B,
         });
         Assert.Contains("Exporter:Tenants:0:TenantId: 'not-a-guid' is not a GUID.", problems);
-        Assert.Contains("Exporter:Tenants:2: no such tenant: tenants are numbered from 0 without gaps and the only tenant is 0 (its keys: Exporter:Tenants:2:TenantId).", problems);
-        Assert.Contains("Exporter:Tenants:3: no such tenant: tenants are numbered from 0 without gaps and the only tenant is 0 (its keys: Exporter:Tenants:3:TenantId).", problems);
+        Assert.Contains("Exporter:Tenants:2: no such tenant: tenants are numbered from 0 without gaps and the only tenant is 0 (its "
+            + "keys: Exporter:Tenants:2:TenantId).", problems);
+        Assert.Contains("Exporter:Tenants:3: no such tenant: tenants are numbered from 0 without gaps and the only tenant is 0 (its "
+            + "keys: Exporter:Tenants:3:TenantId).", problems);
         Assert.Equal(3, problems.Count);
     }
 

@@ -9,14 +9,19 @@ namespace EntraProvisioningExporter.Tests.Logs;
 public class CustomQueryAndBudgetTests
 {
     private static LogsTable Table(string columns, params string[] rows) =>
-        LogsQueryClient.Parse(Encoding.UTF8.GetBytes($"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{columns}],\"rows\":[{string.Join(",", rows)}]}}]}}")).Table;
+        LogsQueryClient.Parse(Encoding.UTF8.GetBytes($"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{columns}],"
+            + $"\"rows\":[{string.Join(",", rows)}]}}]}}")).Table;
 
-    private const string Columns = "{\"name\":\"App\",\"type\":\"string\"},{\"name\":\"Code\",\"type\":\"string\"},{\"name\":\"Failures\",\"type\":\"long\"}";
+    private const string Columns = "{\"name\":\"App\",\"type\":\"string\"},{\"name\":\"Code\",\"type\":\"string\"},"
+        + "{\"name\":\"Failures\",\"type\":\"long\"}";
 
     [Fact]
     public void Rows_become_samples_with_tenant_and_label_columns()
     {
-        var q = new CustomQueryOptions { Name = "contoso_failures", Query = "…", ValueColumn = "Failures", LabelColumns = ["App", "Code"] };
+        var q = new CustomQueryOptions
+        {
+            Name = "contoso_failures", Query = "…", ValueColumn = "Failures", LabelColumns = ["App", "Code"]
+        };
         var result = CustomQueryMapper.Map("t1", q, Table(Columns, "[\"Slack\",\"E1\",3]", "[\"Box\",null,5]"));
         Assert.Equal(0, result.DroppedSeries);
         Assert.Equal([[new("tenant_id", "t1"), new("App", "Slack"), new("Code", "E1")],

@@ -86,7 +86,8 @@ public class LogsQueryParsingTests
     [Fact]
     public void A_value_of_the_wrong_type_is_an_error_naming_the_column()
     {
-        var table = Parse("{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[{\"name\":\"Events\",\"type\":\"long\"}],\"rows\":[[\"many\"]]}]}").Table;
+        var table = Parse("{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[{\"name\":\"Events\","
+            + "\"type\":\"long\"}],\"rows\":[[\"many\"]]}]}").Table;
         var ex = Assert.Throws<InvalidDataException>(() => table.Rows[0].GetInt64("Events"));
         Assert.Contains("'Events'", ex.Message, StringComparison.Ordinal);
     }

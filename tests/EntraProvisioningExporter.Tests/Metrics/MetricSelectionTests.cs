@@ -78,8 +78,10 @@ public class MetricSelectionTests
         var errors = Errors(m => m.Exclude.AddRange(["entra_provisioning_job_status", "entra_provisioning_job_staus",
             "process_cpu_second_total"]));
         Assert.Equal(2, errors.Count);
-        Assert.StartsWith("Exporter:Metrics:Exclude:1: 'entra_provisioning_job_staus' matches no metric family; closest: entra_provisioning_job_status,", errors[0]);
-        Assert.StartsWith("Exporter:Metrics:Exclude:2: 'process_cpu_second_total' matches no metric family; closest: process_cpu_seconds_total,", errors[1]);
+        Assert.StartsWith("Exporter:Metrics:Exclude:1: 'entra_provisioning_job_staus' matches no metric family; closest: "
+            + "entra_provisioning_job_status,", errors[0]);
+        Assert.StartsWith("Exporter:Metrics:Exclude:2: 'process_cpu_second_total' matches no metric family; "
+            + "closest: process_cpu_seconds_total,", errors[1]);
     }
 
     [Fact]

@@ -21,7 +21,8 @@ public partial class MetricTableTests
     {
         var other = new ExporterOptions
         {
-            PollInterval = TimeSpan.FromSeconds(47), DiscoveryInterval = TimeSpan.FromMinutes(53), RequestTimeout = TimeSpan.FromSeconds(17),
+            PollInterval = TimeSpan.FromSeconds(47), DiscoveryInterval = TimeSpan.FromMinutes(53),
+            RequestTimeout = TimeSpan.FromSeconds(17),
             HttpMaxRetries = 7, HttpRetryDelay = TimeSpan.FromSeconds(13), MaxBatchRetries = 5, MaxJobs = 4_321,
             Quarantine = new QuarantineOptions { MinimumOperations = 1_234, FailureProportion = 0.37, NonReferenceFailures = 31_337,
                 TotalFailures = 54_321, DisableAfter = TimeSpan.FromDays(19) },
@@ -120,9 +121,11 @@ public partial class MetricTableTests
         var codes = Enumerable.Range(0, options.Logs.MaxErrorCodesPerJob + 1)
             .Select(c => c == 0 ? LogNormalization.OtherErrorCode : $"E{c}").ToList();
         h.PublishLogs(new TenantLogSnapshot(MetricsHarness.TenantId, SourceNames.LogAnalytics, new LogTotals(
-            [.. jobs.SelectMany(j => LogNormalization.Actions.SelectMany(a => LogNormalization.Statuses.Append(LogNormalization.UnknownStatus).Select(s => new EventCounter(MetricsHarness.Key(j), a, s, 1))))],
+            [.. jobs.SelectMany(j => LogNormalization.Actions.SelectMany(a => LogNormalization.Statuses
+                .Append(LogNormalization.UnknownStatus).Select(s => new EventCounter(MetricsHarness.Key(j), a, s, 1))))],
             [.. jobs.SelectMany(j => codes.Select(c => new ErrorCounter(MetricsHarness.Key(j), c, 1)))]),
-            [.. jobs.Select(j => new JobWindow(MetricsHarness.Key(j), 1, 1, 1, 1, began))], MetricsHarness.Now, 0, new Dictionary<string, CustomQueryResult>()));
+            [.. jobs.Select(j => new JobWindow(MetricsHarness.Key(j), 1, 1, 1, 1, began))], MetricsHarness.Now, 0,
+            new Dictionary<string, CustomQueryResult>()));
 
         var samples = MetricsText.Parse(h.Scrape());
         foreach (var family in h.Table.Families.OfType<TenantFamily>())

@@ -73,5 +73,6 @@ internal sealed class MetricsHarness
 
     public static TenantLogSnapshot LogSnapshot(string source = SourceNames.LogAnalytics, IReadOnlyList<EventCounter>? events = null,
         IReadOnlyList<JobWindow>? windows = null, DateTimeOffset? cursor = null) =>
-        new(TenantId, source, new LogTotals(events ?? [], []), windows ?? [], cursor ?? Now, 0, new Dictionary<string, CustomQueryResult>());
+        new(TenantId, source, new LogTotals(events ?? [], []), windows ?? [], cursor ?? Now, 0,
+            new Dictionary<string, CustomQueryResult>());
 }

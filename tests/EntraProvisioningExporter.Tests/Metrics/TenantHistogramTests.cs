@@ -16,7 +16,9 @@ public class TenantHistogramTests
         new(MetricsHarness.TenantId, SourceNames.LogAnalytics, LogTotals.None with { DurationHistograms = histograms }, [],
             MetricsHarness.Now, 0, new Dictionary<string, CustomQueryResult>());
 
-    /// <summary>Counts and sums per bucket (0.1, 0.5, 1, 5, 30, 60, 300, 600, +Inf), given sparsely as bucket → (count, seconds).</summary>
+    /// <summary>
+    /// Counts and sums per bucket (0.1, 0.5, 1, 5, 30, 60, 300, 600, +Inf), given sparsely as bucket → (count, seconds).
+    /// </summary>
     private static DurationHistogram Update(params (int Bucket, long Count, double Seconds)[] buckets)
     {
         var counts = new long[EventDurations.Count];

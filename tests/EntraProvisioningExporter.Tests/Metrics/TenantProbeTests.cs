@@ -80,7 +80,8 @@ public class TenantProbeTests
             if (line.StartsWith("# TYPE ", StringComparison.Ordinal)) current = line.Split(' ')[2];
             else if (line[0] != '#') Assert.StartsWith(current!, line, StringComparison.Ordinal);
         }
-        Assert.Contains("entra_provisioning_job_info{tenant_id=\"6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e\",service_principal_id=\"acea479c-60f6-f2de-2b6e-6f10ce024ed8\",job_id=\"b\",app_name=\"App \\\"quoted\\\" \\\\ back\"", text);
+        Assert.Contains("entra_provisioning_job_info{tenant_id=\"6d3b9a1e-0c4f-4e8e-9b7a-1f2a3b4c5d6e\","
+            + "service_principal_id=\"acea479c-60f6-f2de-2b6e-6f10ce024ed8\",job_id=\"b\",app_name=\"App \\\"quoted\\\" \\\\ back\"", text);
     }
 
     [Fact]

@@ -52,7 +52,8 @@ public class TenantShardingTests
     {
         var scores = Enumerable.Range(0, count).Select(shard =>
         {
-            var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{tenant.ToLowerInvariant()}/{shard}"));
+            var hash = System.Security.Cryptography.SHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes($"{tenant.ToLowerInvariant()}/{shard}"));
             return (shard, score: Convert.ToHexString(hash, 0, 8));
         });
         return scores.OrderByDescending(s => s.score, StringComparer.Ordinal).First().shard;

@@ -79,7 +79,8 @@ public class GraphThrottleTests
     }
 
     [Theory]
-    [InlineData("Tenant_Application/Read/app/tenant", "ResourceUnitLimitExceeded", "Tenant_Application", "Read", "ResourceUnitLimitExceeded")]
+    [InlineData("Tenant_Application/Read/app/tenant", "ResourceUnitLimitExceeded",
+        "Tenant_Application", "Read", "ResourceUnitLimitExceeded")]
     [InlineData("tenant/readwrite/app/tenant", "something new", "Tenant", "ReadWrite", "other")]
     [InlineData("Galaxy", null, "other", "other", "none")]
     [InlineData(null, null, "none", "none", "none")]

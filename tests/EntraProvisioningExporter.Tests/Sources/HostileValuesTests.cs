@@ -74,7 +74,8 @@ public class HostileValuesTests
     public void In_a_batch_only_the_inner_response_nested_too_deep_is_replaced_and_marked()
     {
         var deep = new string('[', 10_000) + new string(']', 10_000);
-        var batch = $"{{\"responses\":[{{\"id\":\"1\",\"status\":200,\"body\":{Jobs(Job("j1"))}}},{{\"id\":\"2\",\"status\":200,\"body\":{{\"value\":{deep}}}}}]}}";
+        var batch = $"{{\"responses\":[{{\"id\":\"1\",\"status\":200,\"body\":{Jobs(Job("j1"))}}},{{\"id\":\"2\",\"status\":200,"
+            + $"\"body\":{{\"value\":{deep}}}}}]}}";
         var repaired = LenientJson.Repair(Encoding.UTF8.GetBytes(batch), isBatch: true);
         using var doc = JsonDocument.Parse(repaired); // the default depth limit: what the SDK's batch reader uses
         var responses = doc.RootElement.GetProperty("responses");
@@ -89,7 +90,8 @@ public class HostileValuesTests
     public void Negative_and_non_numeric_counts_and_times_before_1970_are_absent_and_the_job_is_kept()
     {
         var parsed = JobPayloadParser.Parse("t", Sp, Jobs(Job("j1",
-            ",\"countSuccessiveCompleteFailures\":-3,\"lastExecution\":{\"countEscrowed\":-5,\"countExported\":\"NaN\",\"countImported\":1e300,"
+            ",\"countSuccessiveCompleteFailures\":-3,\"lastExecution\":{\"countEscrowed\":-5,"
+            + "\"countExported\":\"NaN\",\"countImported\":1e300,"
             + "\"timeBegan\":\"1969-07-20T20:17:00Z\",\"timeEnded\":\"2026-12-02T11:00:00Z\",\"state\":\"Succeeded\"}")));
         Assert.Empty(parsed.Problems.Select(p => p.Detail)); // the values are dropped, not the job
         var job = parsed.Jobs.Single();
@@ -129,7 +131,11 @@ public class HostileValuesTests
         {
             var response = new HttpResponseMessage((System.Net.HttpStatusCode)429);
             response.Headers.TryAddWithoutValidation("Retry-After", value);
-            using var client = new HttpClient(new RetryAfterClampHandler(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now)) { InnerHandler = new Answer(response) });
+            using var client = new HttpClient(
+                new RetryAfterClampHandler(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now))
+                {
+                    InnerHandler = new Answer(response)
+                });
             return (await client.GetAsync("http://127.0.0.1/")).Headers;
         }
         Assert.Equal(TimeSpan.FromSeconds(1), (await Through("-5")).RetryAfter?.Delta);
@@ -161,17 +167,21 @@ public class HostileValuesTests
             LogEventTime.Check(new DateTimeOffset(1969, 1, 1, 0, 0, 0, TimeSpan.Zero), DateTimeOffset.MinValue.AddYears(1), Now, Now));
 
     private static LogsTable Table(string columns, params string[] rows) =>
-        LogsQueryClient.Parse(Encoding.UTF8.GetBytes($"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{columns}],\"rows\":[{string.Join(",", rows)}]}}]}}")).Table;
+        LogsQueryClient.Parse(Encoding.UTF8.GetBytes($"{{\"tables\":[{{\"name\":\"PrimaryResult\",\"columns\":[{columns}],"
+            + $"\"rows\":[{string.Join(",", rows)}]}}]}}")).Table;
 
     /// <summary>The increments query's group-by columns, and the timing column after its Events.</summary>
     private static readonly string[] IncrementKeys =
-        ["JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature", "InitiatorType", "IdentityType", "FailedStep", "DurationBucket"];
+        ["JobId", "ServicePrincipalId", "ProvisioningAction", "ResultType", "ResultSignature",
+            "InitiatorType", "IdentityType", "FailedStep", "DurationBucket"];
 
     private static readonly string[] IncrementTimings = ["TotalDurationMs"];
 
     private static string Columns(params string[] names)
         => string.Join(",",
-        names.Select(n => $"{{\"name\":\"{n}\",\"type\":\"{(n is "JobId" or "ServicePrincipalId" or "ProvisioningAction" or "ResultType" or "ResultSignature" or "InitiatorType" or "IdentityType" or "FailedStep" ? "string" : n == "LastEvent" ? "datetime" : "long")}\"}}"));
+        names.Select(n => $"{{\"name\":\"{n}\",\"type\":\"{(n is "JobId" or "ServicePrincipalId" or "ProvisioningAction" or "ResultType"
+            or "ResultSignature" or "InitiatorType" or "IdentityType" or "FailedStep"
+            ? "string" : n == "LastEvent" ? "datetime" : "long")}\"}}"));
 
     [Fact]
     public void Log_Analytics_count_rows_with_negative_absurd_or_unreadable_counts_are_dropped_alone()
@@ -277,7 +287,8 @@ public class HostileValuesTests
     {
         var types = string.Join(",", Enumerable.Range(0, 5_000).Select(i => $"{{\"key\":\"{i}{new string('k', 2_000)}\",\"value\":{i}}}"));
         var parsed = JobPayloadParser.Parse("t", new ServicePrincipalRef("sp", new string('n', 1_000_000)),
-            Jobs($"{{\"id\":\"j1\",\"templateId\":\"{new string('t', 1_000_000)}\",\"status\":{{\"code\":\"Active\",\"synchronizedEntryCountByType\":[{types}]}}}}"));
+            Jobs($"{{\"id\":\"j1\",\"templateId\":\"{new string('t', 1_000_000)}\",\"status\":{{\"code\":\"Active\","
+                + $"\"synchronizedEntryCountByType\":[{types}]}}}}"));
         var job = parsed.Jobs.Single();
         Assert.True(Encoding.UTF8.GetByteCount(job.TemplateId) <= LabelCap.MaxBytes);
         Assert.True(Encoding.UTF8.GetByteCount(job.AppName) <= LabelCap.MaxBytes);
@@ -305,7 +316,8 @@ public class HostileValuesTests
 
     private static (Microsoft.Graph.Models.ProvisioningObjectSummary? Event, List<string> Lost) GraphEvent(string fields)
     {
-        using var doc = JsonDocument.Parse($$"""{"id":"e1","jobId":"j1","activityDateTime":"2026-03-01T11:59:00Z","provisioningAction":"update",{{fields}}}""");
+        using var doc = JsonDocument.Parse(
+            $$"""{"id":"e1","jobId":"j1","activityDateTime":"2026-03-01T11:59:00Z","provisioningAction":"update",{{fields}}}""");
         var lost = new List<string>();
         var e = GraphLogSource.ReadEvent(doc.RootElement, out var problem, lost);
         Assert.Null(problem);
@@ -333,7 +345,8 @@ public class HostileValuesTests
     [InlineData("\"sourceIdentity\":[1]", "sourceIdentity is not an object")]
     [InlineData("\"sourceIdentity\":{\"identityType\":{}}", "sourceIdentity.identityType is not a string")]
     [InlineData("\"provisioningSteps\":{\"a\":1}", "provisioningSteps is not an array")]
-    [InlineData("\"provisioningSteps\":[{\"provisioningStepType\":3,\"status\":\"failure\"},{\"provisioningStepType\":\"export\",\"status\":\"failure\"}]",
+    [InlineData("\"provisioningSteps\":[{\"provisioningStepType\":3,\"status\":\"failure\"},"
+        + "{\"provisioningStepType\":\"export\",\"status\":\"failure\"}]",
         "a provisioning step's provisioningStepType or status is not a string")]
     public void A_graph_event_value_of_the_wrong_shape_is_lost_alone_and_said_so_and_the_event_is_read(string field, string loss)
     {

@@ -10,7 +10,8 @@ public class JobSignalsParserTests
 
     private static JobState Parse(string status, string settings = "[]")
     {
-        var body = $$"""{"value":[{"id":"gsuite.1.a","templateId":"gsuite","status":{{status}},"synchronizationJobSettings":{{settings}}}]}""";
+        var body = $$"""{"value":[{"id":"gsuite.1.a","templateId":"gsuite","status":"""
+            + $$"""{{status}},"synchronizationJobSettings":{{settings}}}]}""";
         var parsed = JobPayloadParser.Parse("t", Sp, body);
         Assert.Empty(parsed.Problems);
         return Assert.Single(parsed.Jobs);
@@ -59,7 +60,8 @@ public class JobSignalsParserTests
     [InlineData("""[{"name":"quarantinetoomanydeletesthreshold","value":" 750 "}]""", 750L)]
     [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":500}]""", 500L)]
     [InlineData("""[{"name":"QuarantineTooManyDeletes","value":"true"},{"name":"QuarantineTooManyDeletesThreshold","value":"0"}]""", 0L)]
-    [InlineData("""[{"name":"QuarantineTooManyDeletes","value":"false"},{"name":"QuarantineTooManyDeletesThreshold","value":"500"}]""", null)]
+    [InlineData("""[{"name":"QuarantineTooManyDeletes","value":"false"},"""
+        + """{"name":"QuarantineTooManyDeletesThreshold","value":"500"}]""", null)]
     [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":"five hundred"}]""", null)]
     [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":"1.5"}]""", null)]
     [InlineData("""[{"name":"QuarantineTooManyDeletesThreshold","value":"-3"}]""", null)]
@@ -102,9 +104,8 @@ public class JobSignalsParserTests
     public void The_last_runs_error_code_is_kept_trimmed_and_a_null_empty_or_blank_code_is_no_error(string error, string? code,
         bool? actionable)
     {
-        var job = Parse($$$"""
-            {"code":"Active","lastExecution":{"state":"Failed","timeBegan":"2026-02-20T06:00:00Z","timeEnded":"2026-02-20T06:00:20Z","error":{{{error}}}}}
-            """);
+        var job = Parse($$$"""{"code":"Active","lastExecution":"""
+            + $$$"""{"state":"Failed","timeBegan":"2026-02-20T06:00:00Z","timeEnded":"2026-02-20T06:00:20Z","error":{{{error}}}}}""");
         Assert.Equal(code, job.LastExecution!.ErrorCode);
         Assert.Equal(actionable, job.LastExecution.ErrorTenantActionable);
     }
@@ -129,8 +130,10 @@ public class JobSignalsParserTests
     public void A_run_error_of_the_wrong_type_is_lost_alone_and_counted_while_the_job_and_its_run_are_kept(
         string error, string? code, bool? actionable, string problem)
     {
-        var body = """{"value":[{"id":"scim.1.a","templateId":"scim","status":{"code":"Active","lastExecution":{"state":"Failed","countExported":5,"error":"""
-            + error + """}}},{"id":"scim.1.b","templateId":"scim","status":{"code":"Active","lastExecution":{"state":"Failed","error":{"code":"Good","tenantActionable":true}}}}]}""";
+        var body = """{"value":[{"id":"scim.1.a","templateId":"scim","status":"""
+            + """{"code":"Active","lastExecution":{"state":"Failed","countExported":5,"error":"""
+            + error + """}}},{"id":"scim.1.b","templateId":"scim","status":"""
+            + """{"code":"Active","lastExecution":{"state":"Failed","error":{"code":"Good","tenantActionable":true}}}}]}""";
         var parsed = JobPayloadParser.Parse("t", Sp, body);
         Assert.Equal(2, parsed.Jobs.Count);
         var odd = parsed.Jobs[0];
@@ -152,7 +155,8 @@ public class JobSignalsParserTests
     public void A_last_run_or_quarantine_that_is_not_an_object_is_none_and_counted_never_an_invented_unknown(string field, string value,
         string kind)
     {
-        var parsed = JobPayloadParser.Parse("t", Sp, $$$"""{"value":[{"id":"scim.1.a","templateId":"scim","status":{"code":"Active","{{{field}}}":{{{value}}}}}]}""");
+        var parsed = JobPayloadParser.Parse("t", Sp,
+            $$$"""{"value":[{"id":"scim.1.a","templateId":"scim","status":{"code":"Active","{{{field}}}":{{{value}}}}}]}""");
         var job = Assert.Single(parsed.Jobs);
         Assert.Null(job.LastExecution);
         Assert.Null(job.Quarantine);

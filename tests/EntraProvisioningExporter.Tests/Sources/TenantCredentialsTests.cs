@@ -58,7 +58,8 @@ public sealed class TenantCredentialsTests : IDisposable
         var path = Pfx("pfx-password");
         var (credentials, problems) = new TenantCredentials(TokenCredentialFactory.Create).Prepare(WithCertificate(path, "wrong-password"));
         var problem = Assert.Single(problems);
-        Assert.StartsWith($"Exporter:Tenants:1:Credential:CertificatePath: {path} does not load as a certificate (or Exporter:Tenants:1:Credential:CertificatePassword is wrong)", problem, StringComparison.Ordinal);
+        Assert.StartsWith($"Exporter:Tenants:1:Credential:CertificatePath: {path} does not load as a certificate (or "
+            + "Exporter:Tenants:1:Credential:CertificatePassword is wrong)", problem, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-password", problem, StringComparison.Ordinal);
         Assert.False(credentials.ContainsKey("11111111-2222-3333-4444-555555555555"));
 
@@ -75,7 +76,8 @@ public sealed class TenantCredentialsTests : IDisposable
         Assert.Equal($"Exporter:Tenants:1:Credential:CertificatePath: {missing}: required file is missing",
             Assert.Single(new TenantCredentials(TokenCredentialFactory.Create).Prepare(WithCertificate(missing, null)).Problems));
         Directory.CreateDirectory(Path.Combine(directory, "dir.pfx"));
-        Assert.Equal($"Exporter:Tenants:1:Credential:CertificatePath: {Path.Combine(directory, "dir.pfx")}: not a regular file (a directory)",
+        Assert.Equal($"Exporter:Tenants:1:Credential:CertificatePath: {Path.Combine(directory, "dir.pfx")}: "
+            + "not a regular file (a directory)",
             Assert.Single(new TenantCredentials(TokenCredentialFactory.Create)
                 .Prepare(WithCertificate(Path.Combine(directory, "dir.pfx"), null)).Problems));
     }

@@ -50,7 +50,8 @@ public static partial class ConfigurationFileReader
             {
                 if (s.Thread.IsAlive)
                     throw new ConfigurationFileException(s.Context.Path ?? "(configuration files)",
-                        $"an earlier read has not returned for {((time ?? TimeProvider.System).GetUtcNow() - s.Since).TotalSeconds:0} s (a stalled mount?); nothing is read until it does");
+                        $"an earlier read has not returned for {((time ?? TimeProvider.System).GetUtcNow() - s.Since).TotalSeconds:0} s (a "
+                            + "stalled mount?); nothing is read until it does");
                 stuck = null;
             }
         }

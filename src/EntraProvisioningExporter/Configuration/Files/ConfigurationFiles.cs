@@ -62,7 +62,8 @@ public sealed class ConfigurationFiles
         if (configuration[WatchIntervalKey] is { Length: > 0 } interval
             && (!TimeSpan.TryParse(interval, System.Globalization.CultureInfo.InvariantCulture, out watch) || watch < TimeSpan.Zero
                 || watch > TimeSpan.FromHours(1)))
-            throw new InvalidConfigurationException([$"{WatchIntervalKey}: must be a duration from 00:00:00 (not watched) to 01:00:00; got '{interval}'."]);
+            throw new InvalidConfigurationException([$"{WatchIntervalKey}: must be a duration from 00:00:00 (not watched) "
+                + $"to 01:00:00; got '{interval}'."]);
 
         for (var i = 0; i < sources.Count; i++)
         {
@@ -94,7 +95,8 @@ public sealed class ConfigurationFiles
         if (snapshot.Problems.Count > 0) throw new InvalidConfigurationException(snapshot.Problems);
         result.Apply(snapshot);
         if (secrets is { Length: > 0 } && !snapshot.SecretsPresent)
-            result.Warnings = [$"{SecretsDirectoryKey} {System.IO.Path.GetFullPath(secrets)} does not exist: no settings are read from it until it appears (it is then read as a reload)."];
+            result.Warnings = [$"{SecretsDirectoryKey} {System.IO.Path.GetFullPath(secrets)} does not exist: no settings are read from it "
+                + "until it appears (it is then read as a reload)."];
         return result;
     }
 
@@ -167,7 +169,8 @@ public sealed class ConfigurationFiles
         if (missing)
         {
             // Missing at start is allowed (a Secret not mounted yet); once read, vanishing would put every secret back to its default.
-            if (seen) problems.Add($"{file.Label} {file.Path}: required directory is missing (it was read before: its settings would fall back to their defaults)");
+            if (seen) problems.Add($"{file.Label} {file.Path}: required directory is missing (it was read before: its settings "
+                + "would fall back to their defaults)");
             return false;
         }
         foreach (var entry in ConfigurationFileReader.VisibleEntries(file.Path))

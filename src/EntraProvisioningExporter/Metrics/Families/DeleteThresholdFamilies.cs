@@ -16,10 +16,14 @@ public static class DeleteThresholdFamilies
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
         yield return JobFamily.Gauge("entra_provisioning_job_delete_threshold",
-            MetricHelp.FromGraph($"The job's accidental-deletion threshold (setting {JobSettings.DeleteThresholdName}): deletes and disables in one cycle past which Microsoft quarantines it for TooManyDeletes. Absent when not set, not a whole number, or disabled."),
+            MetricHelp.FromGraph($"The job's accidental-deletion threshold (setting {JobSettings.DeleteThresholdName}): deletes and "
+                + "disables in one cycle past which Microsoft quarantines it for TooManyDeletes. Absent when not set, "
+                + "not a whole number, or disabled."),
             job => job.DeleteThreshold);
         yield return Cycles("entra_provisioning_current_cycle_deletions",
-            MetricHelp.FromLogs("Deprovisioning in the job's current provisioning cycle (the cycle of its latest event in the trailing window), by action: delete and disable (not skipped) count towards the deletion threshold; stageddelete are deletes held back."),
+            MetricHelp.FromLogs("Deprovisioning in the job's current provisioning cycle (the cycle of its latest event in the trailing "
+                + "window), by action: delete and disable (not skipped) count towards the deletion threshold; "
+                + "stageddelete are deletes held back."),
             JobFamily.IdentityAnd("action"), Actions.Count, (w, c) =>
             {
                 w.Add(c.Deletes, c.Job, "delete");
@@ -31,7 +35,9 @@ public static class DeleteThresholdFamilies
             JobFamily.Identity, 1, (w, c) => w.Add(JobFamily.Unix(c.Started)!.Value, c.Job));
         yield return new TenantFamily("entra_provisioning_job_delete_threshold_proximity",
             MetricKind.Gauge,
-            MetricHelp.FromLogs("Proximity to the accidental-deletion threshold, 1 = reached: the current cycle's deletes and disables / the job's delete threshold; 1 while the job is quarantined for TooManyDeletes. Absent without a threshold above 0 or without a log source."),
+            MetricHelp.FromLogs("Proximity to the accidental-deletion threshold, 1 = reached: the current cycle's deletes and disables / "
+                + "the job's delete threshold; 1 while the job is quarantined for TooManyDeletes. Absent without a threshold "
+                + "above 0 or without a log source."),
             JobFamily.Identity, SeriesBound.Jobs(1), TenantInputs.Jobs | TenantInputs.Logs, ReadProximity);
     }
 

@@ -12,7 +12,8 @@ public static class InitialCycleFamilies
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
         yield return Progress("entra_provisioning_job_progress_completed_units",
-            MetricHelp.FromGraph("Units the job has processed towards completing its cycle, by unit kind (Graph's progress completedUnits)."), p => p.Completed);
+            MetricHelp.FromGraph("Units the job has processed towards completing its cycle, by unit kind "
+                + "(Graph's progress completedUnits)."), p => p.Completed);
         yield return Progress("entra_provisioning_job_progress_total_units",
             MetricHelp.FromGraph("Units in scope of the job's cycle, by unit kind (Graph's progress totalUnits)."), p => p.Total);
         yield return Progress("entra_provisioning_job_progress_observation_timestamp_seconds",

@@ -18,7 +18,8 @@ public static class JobActivityFamilies
         yield return JobFamily.Timestamp("entra_provisioning_job_steady_state_last_achieved_timestamp_seconds",
             MetricHelp.FromGraph("When the job last reached steady state, in Unix seconds."), job => job.SteadyStateLastAchieved);
         yield return JobFamily.Timestamp("entra_provisioning_job_last_activity_timestamp_seconds",
-            MetricHelp.FromGraph("When the job last did something: the end of its last execution, or its start if it is running, in Unix seconds."), LastActivity);
+            MetricHelp.FromGraph("When the job last did something: the end of its last execution, or its start if "
+                + "it is running, in Unix seconds."), LastActivity);
         yield return JobFamily.Age("entra_provisioning_job_last_activity_age_seconds",
             MetricHelp.AgeFromGraph("Seconds since the last execution ended (or began, if it is running)."), LastActivity);
         yield return JobFamily.Gauge("entra_provisioning_job_successive_complete_failures",

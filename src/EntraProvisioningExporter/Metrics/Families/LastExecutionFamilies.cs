@@ -32,8 +32,8 @@ public static class LastExecutionFamilies
         yield return JobFamily.Timestamp("entra_provisioning_job_last_execution_end_timestamp_seconds",
             MetricHelp.FromGraph("When the last execution ended, in Unix seconds."), job => job.LastExecution?.TimeEnded);
         yield return JobFamily.Error("entra_provisioning_job_last_execution_error",
-            MetricHelp.FromGraph("The last execution's own error (value 1 while the last run has an error code): the code as Graph sends it, "
-                + "and whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown)."),
+            MetricHelp.FromGraph("The last execution's own error (value 1 while the last run has an error code): the code as Graph "
+                + "sends it, and whether Microsoft says the tenant can fix it (tenant_actionable true, false or unknown)."),
             job => (job.LastExecution?.ErrorCode, job.LastExecution?.ErrorTenantActionable));
         foreach (var (name, help, value) in Counts)
             yield return JobFamily.Gauge($"entra_provisioning_job_last_execution_{name}", MetricHelp.FromGraph(help),

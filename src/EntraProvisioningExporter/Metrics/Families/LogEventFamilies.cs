@@ -21,7 +21,8 @@ public static class LogEventFamilies
     public static IEnumerable<MetricFamily> All(ExporterOptions o)
     {
         yield return new TenantFamily("entra_provisioning_events_total", MetricKind.Counter,
-            MetricHelp.FromLogs("Provisioning events from the provisioning logs, by action and status (counted once each, from when the exporter started; a known job's failures and deletions start at 0)."),
+            MetricHelp.FromLogs("Provisioning events from the provisioning logs, by action and status (counted once each, from when the "
+                + "exporter started; a known job's failures and deletions start at 0)."),
             JobFamily.IdentityAnd("action", "status"),
                 SeriesBound.Jobs(LogNormalization.Actions.Count * (LogNormalization.Statuses.Count + 1)),
             TenantInputs.JobSet | TenantInputs.Logs | TenantInputs.Health, Events);

@@ -21,7 +21,8 @@ public static class LogSourceFamilies
                 if (tenant.Logs is { } logs) w.Add(JobFamily.Unix(logs.Cursor)!.Value, logs.TenantId, logs.Source);
             }, isAge: true);
         yield return new TenantFamily("entra_exporter_log_budget_exhausted_total", MetricKind.Counter,
-            "Cycles in which the Graph provisioning-log source stopped reading before catching up, because its request budget or the cycle's time ran out: it is falling behind (see the cursor lag).",
+            "Cycles in which the Graph provisioning-log source stopped reading before catching up, because its request budget or the "
+                + "cycle's time ran out: it is falling behind (see the cursor lag).",
             ExporterHealthFamilies.TenantSource, SeriesBound.AtMost(10_000), TenantInputs.Logs, (tenant, w) =>
             {
                 if (tenant.Logs is { Source: SourceNames.GraphProvisioningLogs } logs) w.Add(logs.BudgetExhaustions, logs.TenantId,

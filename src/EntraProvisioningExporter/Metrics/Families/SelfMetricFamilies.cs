@@ -15,7 +15,8 @@ public static class SelfMetricFamilies
         "Poll cycles of a source that failed, or partly failed, by reason.", ["tenant_id", "source", "reason"], SeriesBound.AtMost(10_000));
 
     public static readonly RecordedFamily DroppedObjects = new("entra_exporter_dropped_objects_total", MetricKind.Counter,
-        "Objects read from Microsoft that a source left out (a job, a service principal's jobs, a log event or row, the rest of a paged collection), by reason.",
+        "Objects read from Microsoft that a source left out (a job, a service principal's jobs, a log event or row, the rest of "
+            + "a paged collection), by reason.",
         ["tenant_id", "source", "reason"], SeriesBound.AtMost(10_000));
 
     public static readonly RecordedFamily HttpRequests = new("entra_exporter_http_requests_total", MetricKind.Counter,

@@ -81,7 +81,8 @@ public sealed class GraphThrottleMeter(SourceDrops drops)
         if (!headers.TryGetValues(name, out var values)) return null;
         var raw = string.Join(",", values);
         if (parse(raw.Trim()) is { } value) return value;
-        drops.Drop(DropReason.BadValue, name, $"the {name} header '{(raw.Length > 64 ? raw[..64] + "…" : raw)}' is not a reading; ignored");
+        drops.Drop(DropReason.BadValue, name,
+            $"the {name} header '{(raw.Length > 64 ? raw[..64] + "…" : raw)}' is not a reading; ignored");
         return null;
     }
 

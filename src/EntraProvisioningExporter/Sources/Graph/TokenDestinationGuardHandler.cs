@@ -14,7 +14,8 @@ public sealed class TokenDestinationGuardHandler(Func<Uri, bool>? mayReceiveToke
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (request.Headers.Authorization is not null && request.RequestUri is { } uri && !mayReceiveToken(uri))
-            throw new TokenDestinationRefusedException($"Refused to send a Graph token to {uri.Scheme}://{uri.Host}: tokens go only over HTTPS to Microsoft Graph hosts.");
+            throw new TokenDestinationRefusedException($"Refused to send a Graph token to {uri.Scheme}://{uri.Host}: tokens go only over "
+                + "HTTPS to Microsoft Graph hosts.");
         return base.SendAsync(request, cancellationToken);
     }
 }

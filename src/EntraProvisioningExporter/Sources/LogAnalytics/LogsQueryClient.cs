@@ -136,7 +136,8 @@ public sealed class LogsQueryClient
         public override void OnSendingRequest(HttpMessage message)
         {
             if (message.Request.Headers.Contains("Authorization") && !mayReceiveToken(message.Request.Uri.ToUri()))
-                throw new Graph.TokenDestinationRefusedException($"Refused to send a Log Analytics token to {message.Request.Uri.Scheme}://{message.Request.Uri.Host}: tokens go only over HTTPS to Log Analytics hosts.");
+                throw new Graph.TokenDestinationRefusedException($"Refused to send a Log Analytics token to "
+                    + $"{message.Request.Uri.Scheme}://{message.Request.Uri.Host}: tokens go only over HTTPS to Log Analytics hosts.");
         }
     }
 }

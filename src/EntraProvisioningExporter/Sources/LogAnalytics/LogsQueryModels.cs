@@ -64,7 +64,8 @@ public sealed class LogsTable
     /// <summary>The column's position; an unexpected table shape is a clear error naming the column.</summary>
     public int Ordinal(string name) => index.TryGetValue(name, out var i)
         ? i
-        : throw new MissingColumnException($"The result has no column '{name}' (columns: {string.Join(", ", Columns.Select(c => c.Name))}).");
+        : throw new MissingColumnException($"The result has no column '{name}' (columns: "
+            + $"{string.Join(", ", Columns.Select(c => c.Name))}).");
 }
 
 /// <summary>The table lacks a column a query's reader needs: the shape of the whole result is wrong, not one row.</summary>

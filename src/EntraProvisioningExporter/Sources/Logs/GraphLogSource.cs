@@ -249,7 +249,8 @@ public sealed class GraphLogSource : IPolledSource
         var timed = EventDurations.Usable(e.DurationInMilliseconds);
         if (!timed && e.DurationInMilliseconds is { } bad)
             drops.Drop(DropReason.BadValue, e.Id,
-                $"the event's durationInMilliseconds {bad} is not a duration (0 to {EventDurations.MaxMilliseconds}); it is counted untimed");
+                $"the event's durationInMilliseconds {bad} is not a duration (0 to "
+                    + $"{EventDurations.MaxMilliseconds}); it is counted untimed");
         return new EventDetail(
             LogNormalization.Initiator(e.InitiatedBy?.InitiatorType?.ToString()),
             LogNormalization.Identity(e.SourceIdentity?.IdentityType),

@@ -220,7 +220,8 @@ public static class LogAnalyticsRows
                     var last = r.GetDateTimeOffset("LastEvent");
                     if (last is { } at && LogEventTime.Check(at, lookback, now, now) is { } reason)
                         return (reason,
-                            $"the job's latest event is dated {GraphLogSource.Iso(at)}, outside {GraphLogSource.Iso(lookback)}..{GraphLogSource.Iso(now)}");
+                            $"the job's latest event is dated {GraphLogSource.Iso(at)}, outside "
+                                + $"{GraphLogSource.Iso(lookback)}..{GraphLogSource.Iso(now)}");
                     read.Add(new JobWindow(Job(tenantId, r, jobId), counts[0] ?? 0, counts[1] ?? 0, counts[2] ?? 0, counts[3] ?? 0, last));
                     return null;
                 }) is { } drop)

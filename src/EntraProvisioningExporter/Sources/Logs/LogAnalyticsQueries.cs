@@ -27,15 +27,16 @@ public static class LogAnalyticsQueries
             | summarize FailedStep = take_anyif(StepType, coalesce(tostring(Step.status), tostring(Step.Status)) =~ "failure"))
         | extend DurationBucket = {DurationBucket}
         | summarize Events = count(), TotalDurationMs = sum(DurationMs)
-            by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature, InitiatorType, IdentityType, FailedStep, DurationBucket
-        """;
+            by JobId, ServicePrincipalId, ProvisioningAction, ResultType, ResultSignature,
+        """ + " InitiatorType, IdentityType, FailedStep, DurationBucket";
 
     /// <summary>
     /// The bucket of an event's DurationMs as <see cref="EventDurations.Bucket"/> numbers them; -1 when it has none, -2 when it
     /// is negative or over <see cref="EventDurations.MaxMilliseconds"/>.
     /// </summary>
     public static readonly string DurationBucket =
-        $"case(isnull(DurationMs), {EventDurations.Untimed}, DurationMs < 0 or DurationMs > {EventDurations.MaxMilliseconds}, {BadDuration}, "
+        $"case(isnull(DurationMs), {EventDurations.Untimed}, "
+        + $"DurationMs < 0 or DurationMs > {EventDurations.MaxMilliseconds}, {BadDuration}, "
         + string.Concat(EventDurations.BucketsMilliseconds.Select((ms, i) => $"DurationMs <= {ms}, {i}, "))
         + $"{EventDurations.BucketsMilliseconds.Count})";
 
@@ -52,7 +53,10 @@ public static class LogAnalyticsQueries
             AADProvisioningLogs
             | where TimeGenerated > datetime({QueryTimeRange.Iso(lookback)})
             | extend ServicePrincipalId = tostring(parse_json(ServicePrincipal).Id)
-            | summarize LastEvent = max(TimeGenerated), Success = countif(ResultType == "Success" and TimeGenerated > datetime({w})), Failure = countif(ResultType == "Failure" and TimeGenerated > datetime({w})), Skipped = countif(ResultType == "Skipped" and TimeGenerated > datetime({w})), Warning = countif(ResultType == "Warning" and TimeGenerated > datetime({w})) by JobId, ServicePrincipalId
+            | summarize LastEvent = max(TimeGenerated), {$"Success = countif(ResultType == \"Success\" and TimeGenerated > datetime({w})), "
+                + $"Failure = countif(ResultType == \"Failure\" and TimeGenerated > datetime({w})), "
+                + $"Skipped = countif(ResultType == \"Skipped\" and TimeGenerated > datetime({w})), "
+                + $"Warning = countif(ResultType == \"Warning\" and TimeGenerated > datetime({w}))"} by JobId, ServicePrincipalId
             """;
     }
 
@@ -64,7 +68,10 @@ public static class LogAnalyticsQueries
         AADProvisioningLogs
         | where TimeGenerated > datetime({QueryTimeRange.Iso(lookback)}) and isnotempty(CycleId)
         | extend ServicePrincipalId = tostring(parse_json(ServicePrincipal).Id)
-        | summarize CycleStart = min(TimeGenerated), LastEvent = max(TimeGenerated), Deletes = countif(ProvisioningAction == "Delete" and ResultType != "Skipped"), Disables = countif(ProvisioningAction == "Disable" and ResultType != "Skipped"), StagedDeletes = countif(ProvisioningAction == "StagedDelete") by JobId, ServicePrincipalId, CycleId
+        | summarize {"CycleStart = min(TimeGenerated), LastEvent = max(TimeGenerated), "
+            + "Deletes = countif(ProvisioningAction == \"Delete\" and ResultType != \"Skipped\"), "
+            + "Disables = countif(ProvisioningAction == \"Disable\" and ResultType != \"Skipped\"), "
+            + "StagedDeletes = countif(ProvisioningAction == \"StagedDelete\")"} by JobId, ServicePrincipalId, CycleId
         | where LastEvent > datetime({QueryTimeRange.Iso(activeSince)})
         | summarize arg_max(LastEvent, CycleId, CycleStart, Deletes, Disables, StagedDeletes) by JobId, ServicePrincipalId
         """;

@@ -112,7 +112,8 @@ public sealed class LogCounters(int maxErrorCodesPerJob)
                 labelled.Add((key.Job, codes.Contains(key.Code) ? key.Code : LogNormalization.OtherErrorCode), count);
             }
         }
-        return labelled.MergeInto(committed, e => ((e.Job, e.ErrorCode), e.Count, 0), CodeOrder, (k, count, _) => new ErrorCounter(k.Job, k.Code, count));
+        return labelled.MergeInto(committed, e => ((e.Job, e.ErrorCode), e.Count, 0), CodeOrder,
+            (k, count, _) => new ErrorCounter(k.Job, k.Code, count));
     }
 
     /// <summary>The committed histograms with the staged durations added, bucket by bucket.</summary>

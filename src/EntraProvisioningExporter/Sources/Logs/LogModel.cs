@@ -83,7 +83,9 @@ public sealed record LogTotals(IReadOnlyList<EventCounter> Events, IReadOnlyList
     public IReadOnlyList<DurationHistogram> DurationHistograms { get; init; } = [];
 }
 
-/// <summary>One tenant's provisioning-log aggregates as of one cycle: its counts (<see cref="Totals"/>) and what the cycle read. Immutable.</summary>
+/// <summary>
+/// One tenant's provisioning-log aggregates as of one cycle: its counts (<see cref="Totals"/>) and what the cycle read. Immutable.
+/// </summary>
 public sealed record TenantLogSnapshot(
     string TenantId,
     string Source,
