@@ -1,13 +1,16 @@
 using System.Text.RegularExpressions;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
+using EntraProvisioningExporter.Simulator.Scenario;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
 /// <summary>
-/// The shipped native AOT binary (docker/publish.sh) on the production code path: the demo serves what the JIT
-/// build serves, faults from Graph and Log Analytics are reported as the fault matrix expects, and a token acquired
-/// through Azure.Identity (MSAL's managed-identity client, parsing a real token response) reaches Graph. The
-/// process tests in StartupTests, HttpHardeningTests and OtlpTests run against this binary as well.
+/// The shipped native AOT binary (docker/publish.sh) on the production code path: it serves the demo, it serves the
+/// JIT build's job and log series from the same simulated tenant, faults from Graph and Log Analytics are reported as
+/// the fault matrix expects, and a token acquired through Azure.Identity (MSAL's managed-identity client, parsing a
+/// real token response) reaches Graph. The process tests in StartupTests, HttpHardeningTests and OtlpTests run
+/// against this binary as well.
 /// </summary>
 [LongRunning, Collection(nameof(NativeAotTests)), CollectionDefinition(nameof(NativeAotTests))]
 public class NativeAotTests
@@ -15,38 +18,70 @@ public class NativeAotTests
     [Fact]
     public async Task The_binary_serves_the_demo_with_the_golden_files_families_and_the_jit_builds_series()
     {
-        var served = new Dictionary<string, string>();
-        foreach (var build in new[] { ExporterBuild.Jit, ExporterBuild.Aot })
+        // The binary's own demo: the golden file's descriptors (HELP and TYPE of every family but the runtime's own) in the
+        // golden file's order, in text that promtool, OpenMetrics and gzip clients accept.
+        string demo;
+        var port = Tools.FreePort();
+        await using (var exporter = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"],
+            build: ExporterBuild.Aot))
         {
-            var port = Tools.FreePort();
-            await using var exporter = ManagedProcess.StartExporter(["--demo", "--urls", $"http://127.0.0.1:{port}"], build: build);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             await Tools.Eventually(async () => SourcesUp(await http.GetStringAsync("metrics")) is [_, _, ..] up && up.All(v => v == 1),
-                TimeSpan.FromSeconds(60), $"every source of the {build} demo up: " + exporter.Describe());
-            served[build.Name] = await http.GetStringAsync("metrics");
-
-            if (build == ExporterBuild.Aot)
-            {
-                var check = await Promtool.CheckMetricsAsync(Tools.Require("promtool"), served[build.Name]);
-                Assert.True(check.Ok, $"promtool check metrics on the AOT binary's output: {check.Output}");
-                using var openMetrics = new HttpRequestMessage(HttpMethod.Get,
-                    "metrics") { Headers = { { "Accept", "application/openmetrics-text; version=1.0.0" } } };
-                using var om = await http.SendAsync(openMetrics);
-                Assert.StartsWith("application/openmetrics-text", om.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
-                Assert.EndsWith("# EOF\n", await om.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-                using var gzip = new HttpRequestMessage(HttpMethod.Get, "metrics") { Headers = { { "Accept-Encoding", "gzip" } } };
-                using var gz = await http.SendAsync(gzip);
-                Assert.Equal("gzip", Assert.Single(gz.Content.Headers.ContentEncoding));
-                Assert.True(MetricsText.Parse(served[build.Name]).Named("process_resident_memory_bytes").Single().Value > 0);
-            }
+                TimeSpan.FromSeconds(60), "every source of the aot demo up: " + exporter.Describe());
+            demo = await http.GetStringAsync("metrics");
+            var check = await Promtool.CheckMetricsAsync(Tools.Require("promtool"), demo);
+            Assert.True(check.Ok, $"promtool check metrics on the AOT binary's output: {check.Output}");
+            using var openMetrics = new HttpRequestMessage(HttpMethod.Get,
+                "metrics") { Headers = { { "Accept", "application/openmetrics-text; version=1.0.0" } } };
+            using var om = await http.SendAsync(openMetrics);
+            Assert.StartsWith("application/openmetrics-text", om.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
+            Assert.EndsWith("# EOF\n", await om.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            using var gzip = new HttpRequestMessage(HttpMethod.Get, "metrics") { Headers = { { "Accept-Encoding", "gzip" } } };
+            using var gz = await http.SendAsync(gzip);
+            Assert.Equal("gzip", Assert.Single(gz.Content.Headers.ContentEncoding));
+            Assert.True(MetricsText.Parse(demo).Named("process_resident_memory_bytes").Single().Value > 0);
         }
+        var golden = await File.ReadAllTextAsync(
+            Repo.Path("tests", "EntraProvisioningExporter.IntegrationTests", "Golden", "metrics.txt"));
+        Assert.Equal(Descriptors(golden), Descriptors(demo));
 
-        // The golden file's descriptors (HELP and TYPE of every family but the runtime's own) in the golden file's
-        // order, and the same job and log series as the JIT build (whose values the golden file pins).
-        var golden = await File.ReadAllTextAsync(Repo.Path("tests", "EntraProvisioningExporter.IntegrationTests", "Golden", "metrics.txt"));
-        Assert.Equal(Descriptors(golden), Descriptors(served["aot"]));
+        // The same job and log series as the JIT build from the same inputs. Each --demo process runs its own scenario clock
+        // from its own start, and counts the events ingested while it runs, so two of them agree only if they happen to poll
+        // at the same scenario instants. Here both builds poll one demo tenant whose clock stands still at the scenario's
+        // start: both read the very same jobs and logs, however long each takes to start or to poll. With no settle, an
+        // exporter's event cursor starts after that instant, so neither counts an event the other could miss.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var scenario = DemoScenario.Create(time.GetUtcNow());
+        var simulatorPort = Tools.FreePort();
+        await using var simulator = await TestSimulator.StartAsync([scenario], time, simulatorPort, records: false);
+        var simulatorUrl = $"http://127.0.0.1:{simulatorPort}";
+        var served = new Dictionary<string, string>();
+        foreach (var build in ExporterBuild.All)
+        {
+            port = Tools.FreePort();
+            await using var exporter = ManagedProcess.StartExporter(
+            [
+                "--urls", $"http://127.0.0.1:{port}",
+                "--Exporter:Tenants:0:TenantId", scenario.TenantId,
+                "--Exporter:Tenants:0:GraphEndpoint", $"{simulatorUrl}/v1.0",
+                "--Exporter:Tenants:0:Credential:Kind", "None",
+                "--Exporter:Tenants:0:Logs:Source", "LogAnalytics",
+                "--Exporter:Tenants:0:Logs:WorkspaceId", scenario.WorkspaceId,
+                "--Exporter:Tenants:0:Logs:Endpoint", $"{simulatorUrl}/",
+                "--Exporter:Logs:IngestionSettle", "00:00:00",
+            ], build: build);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            await Tools.Eventually(async () => SourcesUp(await http.GetStringAsync("metrics")) is [_, _, ..] up && up.All(v => v == 1),
+                TimeSpan.FromSeconds(60), $"every source of the {build} exporter up: " + exporter.Describe());
+            served[build.Name] = await http.GetStringAsync("metrics");
+        }
         Assert.Equal(Descriptors(served["jit"]), Descriptors(served["aot"]));
-        Assert.Equal(ProvisioningSeries(served["jit"]), ProvisioningSeries(served["aot"]));
+        var series = ProvisioningSeries(served["jit"]);
+        // Not an empty comparison: the jobs from Graph and every part of the logs (the event counters a known job starts at 0,
+        // the trailing window, the current cycles).
+        foreach (var family in new[] { "job_info", "events_total", "window_events", "current_cycle_deletions" })
+            Assert.Contains(series, s => s.StartsWith($"entra_provisioning_{family}{{", StringComparison.Ordinal));
+        Assert.Equal(series, ProvisioningSeries(served["aot"]));
     }
 
     public static TheoryData<string, FaultRule, string, string> FaultRows => new()
