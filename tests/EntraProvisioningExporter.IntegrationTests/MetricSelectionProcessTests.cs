@@ -17,12 +17,14 @@ public class MetricSelectionProcessTests
     public async Task A_pattern_that_matches_no_family_stops_the_start_with_the_closest_names(string build)
     {
         await using var p = ManagedProcess.StartExporter(
-            ["--demo", "--Exporter:Metrics:Exclude:0", "entra_provisioning_job_last_execution_*", "--Exporter:Metrics:Exclude:1", "entra_provisioning_job_staus",
+            ["--demo", "--Exporter:Metrics:Exclude:0", "entra_provisioning_job_last_execution_*",
+                "--Exporter:Metrics:Exclude:1", "entra_provisioning_job_staus",
              "--Exporter:Metrics:Include:0", "process_*"], build: ExporterBuild.Named(build));
         Assert.Equal(2, await p.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         var err = p.StandardError;
         Assert.Contains("Exporter:Metrics: set Include or Exclude, not both", err, StringComparison.Ordinal);
-        Assert.Contains("Exporter:Metrics:Exclude:1: 'entra_provisioning_job_staus' matches no metric family; closest: entra_provisioning_job_status,", err, StringComparison.Ordinal);
+        Assert.Contains("Exporter:Metrics:Exclude:1: 'entra_provisioning_job_staus' matches no metric family; "
+            + "closest: entra_provisioning_job_status,", err, StringComparison.Ordinal);
         Assert.DoesNotContain("Exporter:Metrics:Exclude:0", err, StringComparison.Ordinal);
     }
 
@@ -56,7 +58,8 @@ public class MetricSelectionProcessTests
         var warnings = p.StandardOutput.Split('\n').Where(l => l.Contains("shipped alert(s) need", StringComparison.Ordinal)).ToList();
         var warning = Assert.Single(warnings);
         Assert.Contains("2 shipped alert(s) need, so they can never fire: "
-            + "EntraProvisioningJobRunErrors (needs entra_provisioning_job_last_execution_error, entra_provisioning_job_last_execution_state); "
+            + "EntraProvisioningJobRunErrors "
+            + "(needs entra_provisioning_job_last_execution_error, entra_provisioning_job_last_execution_state); "
             + "EntraExporterSourceDown (needs entra_exporter_source_up)", warning, StringComparison.Ordinal);
     }
 
@@ -65,7 +68,8 @@ public class MetricSelectionProcessTests
     {
         var dir = Directory.CreateTempSubdirectory("metrics-reload").FullName;
         var config = Path.Combine(dir, "exporter.json");
-        await File.WriteAllTextAsync(config, """{ "Exporter": { "Metrics": { "Exclude": [ "entra_provisioning_job_last_execution_*" ] } } }""");
+        await File.WriteAllTextAsync(config,
+            """{ "Exporter": { "Metrics": { "Exclude": [ "entra_provisioning_job_last_execution_*" ] } } }""");
         var logs = new CapturedLogs();
         await using var exporter = await ExporterHost.StartAsync(["--demo", "--ConfigFile", config, "--ConfigWatchInterval", "00:00:00",
             "--Logging:LogLevel:EntraProvisioningExporter.Hosting.ConfigurationReloader", "Information"],
@@ -89,7 +93,8 @@ public class MetricSelectionProcessTests
         var executed = exporter.App.Services.GetRequiredService<TenantSnapshotStore>().All.SelectMany(t => t.JobList)
             .Count(j => j.LastExecution is not null);
         Assert.True(executed > 0);
-        Assert.Equal(executed, after.Named("entra_provisioning_job_last_execution_state").Select(s => s.Labels["job_id"]).Distinct().Count());
+        Assert.Equal(executed,
+            after.Named("entra_provisioning_job_last_execution_state").Select(s => s.Labels["job_id"]).Distinct().Count());
         Assert.Equal(1, after.Named("entra_exporter_config_last_reload_successful").Single().Value);
 
         // A reload that keeps the lists keeps the table, and with it the exporter's own counters.
@@ -101,6 +106,7 @@ public class MetricSelectionProcessTests
         await File.WriteAllTextAsync(config, """{ "Exporter": { "Metrics": { "Exclude": [ "entra_provisioning_job_inf" ] } } }""");
         Assert.False(await reloader.ReloadAsync("test"));
         Assert.Contains(logs.Lines,
-            l => l.Contains("Configuration reload refused: Exporter:Metrics:Exclude:0: 'entra_provisioning_job_inf' matches no metric family", StringComparison.Ordinal));
+            l => l.Contains("Configuration reload refused: Exporter:Metrics:Exclude:0: "
+                + "'entra_provisioning_job_inf' matches no metric family", StringComparison.Ordinal));
     }
 }

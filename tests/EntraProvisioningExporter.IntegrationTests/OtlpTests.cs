@@ -112,7 +112,8 @@ public class OtlpTests
         }
 
         // MaxJobs alone: /metrics is unchanged, OTLP gets new instruments sized for it.
-        await ReloadAsync("""{ "Exporter": { "MaxJobs": 10000, "Metrics": { "Exclude": [ "entra_provisioning_job_last_execution_*" ] } } }""");
+        await ReloadAsync(
+            """{ "Exporter": { "MaxJobs": 10000, "Metrics": { "Exclude": [ "entra_provisioning_job_last_execution_*" ] } } }""");
         await ExportedAsync(e => e.GetValueOrDefault(Info) == jobs, "with every job");
         Assert.DoesNotContain(exports, e => e.ContainsKey(State));
         // The families: both expositions serve the one the reload adds.

@@ -41,12 +41,16 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
     {
         ["Name"] = "alpha", ["TenantId"] = a.TenantId, ["GraphEndpoint"] = simulator.GraphEndpoint(a.TenantId).ToString(),
         ["Credential"] = new { Kind = "None" },
-        ["Logs"] = new { Source = "LogAnalytics", WorkspaceId = a.WorkspaceId, Endpoint = simulator.LogAnalyticsEndpoint(a.TenantId).ToString() },
+        ["Logs"] = new
+        {
+            Source = "LogAnalytics", WorkspaceId = a.WorkspaceId, Endpoint = simulator.LogAnalyticsEndpoint(a.TenantId).ToString(),
+        },
     };
 
     private static object TenantB(SimulatorServer simulator, SimulatedTenant b) => new Dictionary<string, object>
     {
-        ["Name"] = "bravo", ["TenantId"] = b.TenantId, ["GraphEndpoint"] = simulator.GraphEndpoint(b.TenantId).ToString(), ["AllowTokenToLoopback"] = true,
+        ["Name"] = "bravo", ["TenantId"] = b.TenantId, ["GraphEndpoint"] = simulator.GraphEndpoint(b.TenantId).ToString(),
+        ["AllowTokenToLoopback"] = true,
         ["Credential"] = new { Kind = "ClientSecret", ClientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" },
     };
 
@@ -109,7 +113,8 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
             .ToDictionary(s => (s.Labels["job_id"], s.Labels["action"], s.Labels["status"]), s => s.Value);
         Assert.All(before, kv => Assert.True(after[kv.Key] >= kv.Value, $"{kv.Key} went from {kv.Value} to {after[kv.Key]}"));
         Assert.Contains(logs.Lines,
-            l => l.Contains("Configuration reload accepted after a configuration file changed: tenants added: bravo; removed: none; restarted with new settings: none", StringComparison.Ordinal));
+            l => l.Contains("Configuration reload accepted after a configuration file changed: tenants added: bravo; removed: none; "
+                + "restarted with new settings: none", StringComparison.Ordinal));
 
         // 2. Rotate bravo's secret, as a Kubernetes Secret update does: the new one is used, bravo's series stay.
         var bravoCycles = Sum(added, "entra_exporter_poll_duration_seconds_count", b.TenantId);
@@ -199,7 +204,8 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
             else if (i % 10 == 5) File.Delete(e.ConfigFile); // refused: missing
             else
             {
-                // Accepted, with a setting every tenant's sources are built with changed: every tenant is rebuilt (new HTTP clients, old ones disposed).
+                // Accepted, with a setting every tenant's sources are built with changed: every tenant is rebuilt (new HTTP
+                // clients, old ones disposed).
                 expectedAccepted++;
                 await File.WriteAllTextAsync(e.ConfigFile, JsonSerializer.Serialize(new
                 {
@@ -214,7 +220,9 @@ public sealed class ReloadTests(Xunit.Abstractions.ITestOutputHelper output) : I
         }
         var end = e.Resources();
         var accepted = e.Lines.Count(l => l.Contains("Configuration reload accepted after SIGHUP", StringComparison.Ordinal));
-        output.WriteLine($"{build}: {Reloads} reloads ({accepted} accepted, {Reloads - accepted} refused): file descriptors {start.Descriptors} at start, {warm.Descriptors} after {Warm}, {end.Descriptors} after {Reloads}; threads {start.Threads}, {warm.Threads}, {end.Threads}");
+        output.WriteLine($"{build}: {Reloads} reloads ({accepted} accepted, {Reloads - accepted} refused): "
+            + $"file descriptors {start.Descriptors} at start, {warm.Descriptors} after {Warm}, {end.Descriptors} after {Reloads}; "
+            + $"threads {start.Threads}, {warm.Threads}, {end.Threads}");
         Assert.Equal(expectedAccepted, accepted);
         Assert.False(e.Process.HasExited, e.Process.Describe());
         Assert.Equal((20, ConfiguredExporter.OldToken), await e.StateAsync());

@@ -79,7 +79,9 @@ public sealed partial class MetricExpositions : IMetricRecorder, IDisposable
         });
     }
 
-    /// <summary>/metrics: prometheus-net's own handler (text 0.0.4 or OpenMetrics, from the Accept header) on the registry in force.</summary>
+    /// <summary>
+    /// /metrics: prometheus-net's own handler (text 0.0.4 or OpenMetrics, from the Accept header) on the registry in force.
+    /// </summary>
     public Task ServeAsync(HttpContext context) => Volatile.Read(ref current).Server.Invoke(context);
 
     public void Add(RecordedFamily family, double increment, params ReadOnlySpan<string> labelValues) =>
@@ -100,7 +102,8 @@ public sealed partial class MetricExpositions : IMetricRecorder, IDisposable
         try
         {
             prometheus = new PrometheusExposition(table, snapshots, runtime, time, loggers.CreateLogger<PrometheusExposition>());
-            var server = new MetricServerMiddleware(_ => Task.CompletedTask, new MetricServerMiddleware.Settings { Registry = prometheus.Registry });
+            var server = new MetricServerMiddleware(_ => Task.CompletedTask,
+                new MetricServerMiddleware.Settings { Registry = prometheus.Registry });
             if (otlp is null) return new Unit(table, prometheus, server, null, null);
             meter = new OtlpExposition(table, snapshots, runtime, time);
             return new Unit(table, prometheus, server, meter, StartMeterProvider(meter, otlp));

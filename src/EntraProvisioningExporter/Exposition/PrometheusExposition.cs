@@ -190,7 +190,8 @@ public sealed partial class PrometheusExposition : IMetricRecorder, IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Metric family {Family} could not be updated for tenant {Tenant}; it keeps its previous series. This is a bug: please report it.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Metric family {Family} could not be updated for tenant {Tenant}; "
+        + "it keeps its previous series. This is a bug: please report it.")]
     private static partial void LogApplyFailed(ILogger logger, string family, string tenant, Exception exception);
 
     /// <summary>An age series: its gauge and the Unix time it counts from.</summary>

@@ -51,7 +51,8 @@ public sealed partial class ConfigurationReloader(
     [Flags]
     private enum Trigger { None = 0, FileChange = 1, Hangup = 2 }
 
-    private readonly Channel<bool> doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> doorbell =
+        Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private int pending;
 
     /// <summary>Everything a reload read and checked, ready to apply; or the problems that refuse it.</summary>
@@ -246,13 +247,16 @@ public sealed partial class ConfigurationReloader(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogStartWarning(ILogger logger, string warning);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Exporter:Metrics leaves out families that {Count} shipped alert(s) need, so they can never fire: {Alerts}")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Exporter:Metrics leaves out families that {Count} shipped alert(s) need, so they can never fire: {Alerts}")]
     private static partial void LogAlertsSilenced(ILogger logger, int count, string alerts);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Signal} received and ignored (SIGHUP reloads the configuration; SIGTERM stops the exporter)")]
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "{Signal} received and ignored (SIGHUP reloads the configuration; SIGTERM stops the exporter)")]
     private static partial void LogIgnoredSignal(ILogger logger, string signal);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration reload refused after {Trigger} ({Count} problem(s)); the exporter keeps running on the last good configuration")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration reload refused after {Trigger} ({Count} problem(s)); "
+        + "the exporter keeps running on the last good configuration")]
     private static partial void LogRefused(ILogger logger, string trigger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration reload refused: {Problem}")]

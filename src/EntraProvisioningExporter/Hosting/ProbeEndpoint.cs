@@ -54,15 +54,16 @@ public static class ProbeEndpoint
         var owner = TenantSharding.ShardOf(tenant.TenantId!, count);
         if (owner != here)
         {
-            await Text(context, StatusCodes.Status404NotFound,
-                $"Tenant '{asked}' is polled by shard {owner} of {count}{PodOf(owner)}, not by this one (shard {here}): probe that shard for it.\n").ConfigureAwait(false);
+            await Text(context, StatusCodes.Status404NotFound, $"Tenant '{asked}' is polled by shard {owner} of {count}{PodOf(owner)}, "
+                + $"not by this one (shard {here}): probe that shard for it.\n").ConfigureAwait(false);
             return;
         }
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = TextFormat;
         if (HttpMethods.IsHead(context.Request.Method)) return;
-        await expositions.Prometheus.WriteTenantAsync(tenant.TenantId!, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        await expositions.Prometheus.WriteTenantAsync(tenant.TenantId!, context.Response.Body, context.RequestAborted)
+            .ConfigureAwait(false);
     }
 
     /// <summary>

@@ -69,10 +69,12 @@ public sealed class StatusPage(TenantSnapshotStore snapshots, RuntimeConfigurati
             </style></head><body>
             <h1>Entra Provisioning Exporter</h1>
             """);
-        html.Append(CultureInfo.InvariantCulture,
-            $"<p>Status at {now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z. Scrape <a href=\"metrics\">/metrics</a>; health: <a href=\"healthz\">/healthz</a>, <a href=\"readyz\">/readyz</a>.</p>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<p>Status at {now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z. ")
+            .Append("Scrape <a href=\"metrics\">/metrics</a>; ")
+            .Append("health: <a href=\"healthz\">/healthz</a>, <a href=\"readyz\">/readyz</a>.</p>\n");
 
-        html.Append("<h2>Sources</h2>\n<table id=\"sources\"><tr><th>tenant</th><th>source</th><th>state</th><th>last success</th><th>last error</th><th class=\"num\">cycles</th><th class=\"num\">objects dropped</th></tr>\n");
+        html.Append("<h2>Sources</h2>\n<table id=\"sources\"><tr><th>tenant</th><th>source</th><th>state</th><th>last success</th>"
+            + "<th>last error</th><th class=\"num\">cycles</th><th class=\"num\">objects dropped</th></tr>\n");
         foreach (var tenant in snapshots.All)
         {
             foreach (var source in tenant.Sources)
@@ -92,14 +94,19 @@ public sealed class StatusPage(TenantSnapshotStore snapshots, RuntimeConfigurati
         html.Append(CultureInfo.InvariantCulture, $"<h2>Jobs, worst first</h2>\n<p>Showing {shown.Count} of {all.Count} jobs");
         if (shown.Count < all.Count) html.Append(CultureInfo.InvariantCulture,
             $" (<a href=\"?rows={MaxRows}\">up to {MaxRows}</a>; every job is on /metrics)");
-        html.Append(".</p>\n<table id=\"jobs\"><tr><th>app</th><th>tenant</th><th>status</th><th>quarantine</th><th>disabled in</th><th class=\"num\">escrow proximity</th><th class=\"num\">deletion proximity</th><th>last activity</th></tr>\n");
+        html.Append(".</p>\n<table id=\"jobs\"><tr><th>app</th><th>tenant</th><th>status</th><th>quarantine</th><th>disabled in</th>"
+            + "<th class=\"num\">escrow proximity</th><th class=\"num\">deletion proximity</th><th>last activity</th></tr>\n");
         foreach (var r in shown)
         {
             var status = r.Job.IsQuarantined ? "<span class=\"bad\">Quarantine</span>" : h.Encode(r.Job.StatusCode);
             var quarantine = r.Job.IsQuarantined ? h.Encode(r.Job.Quarantine?.Reason ?? KnownValues.Unknown) : "";
             var disable = r.DisableAt is { } at ? Days(at - now) : "";
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td title=\"{h.Encode(r.Job.JobId)}\">{h.Encode(r.Job.AppName)}</td><td>{h.Encode(r.Tenant)}</td><td>{status}</td><td>{quarantine}</td><td>{disable}</td><td class=\"num\">{Proximity(r.Escrow)}</td><td class=\"num\">{Proximity(r.Deletion)}</td><td>{Ago(r.LastActivity, now)}</td></tr>\n");
+                    $"<tr><td title=\"{h.Encode(r.Job.JobId)}\">{h.Encode(r.Job.AppName)}</td><td>{h.Encode(r.Tenant)}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td>{status}</td><td>{quarantine}</td><td>{disable}</td>")
+                .Append(CultureInfo.InvariantCulture,
+                    $"<td class=\"num\">{Proximity(r.Escrow)}</td><td class=\"num\">{Proximity(r.Deletion)}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td>{Ago(r.LastActivity, now)}</td></tr>\n");
         }
         html.Append("</table>\n</body></html>\n");
         return html.ToString();

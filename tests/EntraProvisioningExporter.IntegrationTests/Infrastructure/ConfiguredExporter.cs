@@ -40,7 +40,8 @@ public sealed class ConfiguredExporter : IAsyncDisposable
         await exporter.WriteConfigAsync(20, grace);
         await exporter.WriteTokenAsync(OldToken);
         exporter.Process = StartUnprivileged(ExporterBuild.Named(build),
-            ["--demo", "--urls", $"http://127.0.0.1:{exporter.Port}", "--ConfigFile", exporter.ConfigFile, "--SecretsDirectory", exporter.Secrets, .. arguments ?? []]);
+            ["--demo", "--urls", $"http://127.0.0.1:{exporter.Port}", "--ConfigFile", exporter.ConfigFile,
+                "--SecretsDirectory", exporter.Secrets, .. arguments ?? []]);
         if (waitReady)
             await Tools.Eventually(async () => await exporter.StateAsync() == (20, OldToken), TimeSpan.FromSeconds(90),
                 "the exporter serving its files: " + exporter.Process.Describe());
@@ -155,7 +156,8 @@ public sealed class ConfiguredExporter : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (Outcomes() < count)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting for {count} reload outcomes: {Process.Describe()}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Timed out waiting for {count} reload outcomes: {Process.Describe()}");
             await Task.Delay(10);
         }
     }

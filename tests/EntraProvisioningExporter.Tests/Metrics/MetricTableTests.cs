@@ -67,7 +67,8 @@ public partial class MetricTableTests
         Assert.False(MetricTable.Build(WithQuery("Failures.")).SameLayout(MetricTable.Build(WithQuery("Failures, again.")), false));
 
         // The series bounds size OTLP's storage only: /metrics is the same for them.
-        foreach (var options in new ExporterOptions[] { new() { MaxJobs = 20_000 }, new() { Logs = new LogsOptions { MaxErrorCodesPerJob = 11 } } })
+        ExporterOptions[] bounds = [new() { MaxJobs = 20_000 }, new() { Logs = new LogsOptions { MaxErrorCodesPerJob = 11 } }];
+        foreach (var options in bounds)
         {
             Assert.True(MetricTable.Build(options).SameLayout(start, withSeriesLimits: false));
             Assert.False(MetricTable.Build(options).SameLayout(start, withSeriesLimits: true));
@@ -138,7 +139,8 @@ public partial class MetricTableTests
 
         // OTLP's SDK is given exactly these bounds.
         using var otlp = new OtlpExposition(h.Table, h.Snapshots,
-            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time);
+            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)),
+            h.Time);
         var limits = new Dictionary<string, int?>();
         using var listener = new MeterListener { InstrumentPublished = (i,
             _) => { if (otlp.CardinalityLimitOf(i) is { } limit) limits[i.Name] = limit; } };

@@ -108,7 +108,8 @@ public class TenantHistogramTests
         h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         var options = new ExporterOptions();
         using var otlp = new OtlpExposition(h.Table, h.Snapshots,
-            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time);
+            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)),
+            h.Time);
         var recorded = new List<(double Value, string Action)>();
         using var listener = new MeterListener
         {
@@ -133,7 +134,8 @@ public class TenantHistogramTests
         h.Snapshots.Register(MetricsHarness.TenantId, SourceNames.LogAnalytics);
         var options = new ExporterOptions();
         using var otlp = new OtlpExposition(h.Table, h.Snapshots,
-            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)), h.Time);
+            new RuntimeConfiguration(options, new ExporterInfo("test", options.PollInterval, 0, 1, 1, 1, true, MetricsHarness.Now)),
+            h.Time);
         var recorded = new List<double>();
         using var listener = new MeterListener
         {

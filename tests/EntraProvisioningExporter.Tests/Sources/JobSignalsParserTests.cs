@@ -82,8 +82,10 @@ public class JobSignalsParserTests
     public void The_quarantine_error_code_and_whether_the_tenant_can_fix_it_are_kept()
     {
         var job = Parse("""
-            {"code":"Quarantine","quarantine":{"reason":"EncounteredQuarantineException","currentBegan":"","nextAttempt":"","seriesBegan":"2026-02-20T06:00:00Z","seriesCount":1,
-              "error":{"code":"SystemForCrossDomainIdentityManagementCredentialValidationUnavailable","message":"401","tenantActionable":false}}}
+            {"code":"Quarantine","quarantine":{"reason":"EncounteredQuarantineException","currentBegan":"","nextAttempt":"",
+              "seriesBegan":"2026-02-20T06:00:00Z","seriesCount":1,
+              "error":{"code":"SystemForCrossDomainIdentityManagementCredentialValidationUnavailable","message":"401",
+                "tenantActionable":false}}}
             """);
         Assert.Equal("SystemForCrossDomainIdentityManagementCredentialValidationUnavailable", job.Quarantine!.ErrorCode);
         Assert.False(job.Quarantine.TenantActionable);
