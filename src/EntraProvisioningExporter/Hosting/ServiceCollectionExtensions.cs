@@ -27,7 +27,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ExporterOptions>, ExporterOptionsValidator>();
         services.PostConfigure<ExporterOptions>(ShardingOptions.ResolveIndex);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ExporterOptions>>().Value);
-        services.AddSingleton(sp => new TenantSharding(sp.GetRequiredService<ExporterOptions>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CredentialFactory>(Sources.Graph.TokenCredentialFactory.Create);
 
@@ -64,7 +63,7 @@ public static class ServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<ExporterOptions>();
             return new RuntimeConfiguration(options,
-                Info(options, sp.GetRequiredService<TenantSharding>(), true, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+                Info(options, new TenantSharding(options), true, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         });
         services.AddSingleton<MetricExpositions>();
         services.AddSingleton<IMetricRecorder>(sp => sp.GetRequiredService<MetricExpositions>());
