@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using EntraProvisioningExporter.Sources.Jobs;
 using EntraProvisioningExporter.Sources.Logs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EntraProvisioningExporter.Sources;
 
@@ -60,8 +62,9 @@ public sealed record TenantSnapshot(string TenantId, TenantJobSnapshot? Jobs, Te
 /// cycle's health); each change replaces the tenant's snapshot atomically and is announced with the new snapshot
 /// itself, so the expositions apply what was published, when it was published, and never read a store back.
 /// </summary>
-public sealed class TenantSnapshotStore
+public sealed partial class TenantSnapshotStore(ILogger<TenantSnapshotStore>? logger = null)
 {
+    private readonly ILogger log = logger ?? NullLogger<TenantSnapshotStore>.Instance;
     private readonly Lock gate = new();
     private ImmutableSortedDictionary<string, TenantSnapshot> tenants =
         ImmutableSortedDictionary.Create<string, TenantSnapshot>(StringComparer.OrdinalIgnoreCase);
@@ -70,7 +73,8 @@ public sealed class TenantSnapshotStore
 
     /// <summary>
     /// Raised after a tenant's snapshot changed, on the publishing thread, with the new snapshot. Two publications of
-    /// one tenant on two threads may arrive in either order: compare <see cref="TenantSnapshot.Versions"/>.
+    /// one tenant on two threads may arrive in either order: compare <see cref="TenantSnapshot.Versions"/>. A subscriber
+    /// that throws is logged and the others still get the snapshot; the publishing source never sees the exception.
     /// </summary>
     public event Action<TenantSnapshot>? Published;
 
@@ -110,7 +114,7 @@ public sealed class TenantSnapshotStore
             gone = TenantSnapshot.Empty(tenantId) with { Version = v, Versions = new InputVersions(v, v, v, v) };
             Volatile.Write(ref tenants, tenants.Remove(tenantId));
         }
-        Published?.Invoke(gone);
+        Announce(gone);
     }
 
     public TenantSnapshot? Get(string tenantId) => Volatile.Read(ref tenants).GetValueOrDefault(tenantId);
@@ -148,8 +152,28 @@ public sealed class TenantSnapshotStore
             next = change(current, v) with { Version = v };
             Volatile.Write(ref tenants, tenants.SetItem(tenantId, next));
         }
-        Published?.Invoke(next);
+        Announce(next);
     }
+
+    private void Announce(TenantSnapshot snapshot)
+    {
+        if (Published is not { } subscribers) return;
+        foreach (var subscriber in subscribers.GetInvocationList())
+        {
+            try
+            {
+                ((Action<TenantSnapshot>)subscriber)(snapshot);
+            }
+            catch (Exception ex)
+            {
+                LogSubscriberFailed(log, snapshot.TenantId, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A subscriber to tenant {Tenant}'s snapshots failed on a publication; "
+        + "the others got it. This is a bug: please report it.")]
+    private static partial void LogSubscriberFailed(ILogger logger, string tenant, Exception exception);
 
     /// <summary>The same jobs in the same order (pollers publish them sorted).</summary>
     private static bool SameJobs(IReadOnlyList<JobState>? a, IReadOnlyList<JobState> b)
