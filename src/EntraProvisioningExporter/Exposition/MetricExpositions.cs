@@ -28,6 +28,16 @@ public sealed partial class MetricExpositions : IMetricRecorder, IDisposable
     private readonly ILogger logger;
     private readonly IConfiguration? otlp;
     private Unit current;
+    private Task retiring = Task.CompletedTask;
+
+    /// <summary>How long a replaced MeterProvider's last export may take before it is shut down regardless.</summary>
+    private const int LastExportMilliseconds = 2_000;
+
+    /// <summary>
+    /// How long a reload waits for the expositions the previous one replaced to be released: each MeterProvider holds
+    /// storage sized by Exporter:MaxJobs, so a storm of reloads must not pile them up behind a slow OTLP endpoint.
+    /// </summary>
+    private static readonly TimeSpan RetireWait = TimeSpan.FromSeconds(15);
 
     public MetricExpositions(RuntimeConfiguration runtime, TenantSnapshotStore snapshots, TimeProvider time, IConfiguration configuration,
         ILoggerFactory loggers)
@@ -50,6 +60,10 @@ public sealed partial class MetricExpositions : IMetricRecorder, IDisposable
     /// <summary>The table <paramref name="options"/> give, reading the quarantine thresholds from the configuration in force.</summary>
     public MetricTable TableFor(ExporterOptions options) => MetricTable.Build(options, () => runtime.Options.Quarantine);
 
+    /// <summary>Waits, bounded, until the expositions a previous reload replaced are released.</summary>
+    public async Task WaitForRetiredAsync() =>
+        await Volatile.Read(ref retiring).WaitAsync(RetireWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
     /// <summary>
     /// Expositions for <paramref name="table"/>, built and following publications but not yet in force; null when the ones in
     /// force already serve that layout. Throws when they cannot be built, and then nothing has changed.
@@ -66,7 +80,7 @@ public sealed partial class MetricExpositions : IMetricRecorder, IDisposable
         var old = Interlocked.Exchange(ref current, next);
         old.StopFollowing();
         // Off the reload's path: disposing a MeterProvider flushes a last export, which waits for a slow OTLP endpoint.
-        _ = Task.Run(() =>
+        Volatile.Write(ref retiring, Task.Run(() =>
         {
             try
             {
@@ -76,7 +90,7 @@ public sealed partial class MetricExpositions : IMetricRecorder, IDisposable
             {
                 LogDisposeFailed(logger, ex);
             }
-        });
+        }));
     }
 
     /// <summary>
@@ -179,6 +193,7 @@ public sealed partial class MetricExpositions : IMetricRecorder, IDisposable
         public void Dispose()
         {
             StopFollowing();
+            provider?.Shutdown(LastExportMilliseconds);
             provider?.Dispose();
         }
     }

@@ -140,6 +140,7 @@ public sealed partial class ConfigurationReloader(
             try
             {
                 // Built (and following publications) before anything is applied: a table that cannot be served refuses.
+                await expositions.WaitForRetiredAsync().ConfigureAwait(false);
                 replacement = expositions.Prepare(candidate.Table!);
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
@@ -173,7 +174,7 @@ public sealed partial class ConfigurationReloader(
         var rebuilt = List(summary.Rebuilt)
             + (summary.SharedSettingsChanged.Count > 0 ? $" (for {string.Join(", ", summary.SharedSettingsChanged)})" : "");
         var table = replacement is null ? "unchanged"
-            : $"rebuilt with {candidate.Table!.Families.Count} families (the exporter's own counters start again)";
+            : $"rebuilt with {candidate.Table!.ServedFamilies} families (the exporter's own counters start again)";
         if (candidate.RestartOnly.Count == 0)
             LogAccepted(logger, trigger, List(summary.Added), List(summary.Removed), rebuilt, summary.CredentialsRenewed, table);
         else

@@ -74,6 +74,9 @@ public sealed class MetricTable
 
     public IEnumerable<TenantFamily> TenantFamilies => Families.OfType<TenantFamily>();
 
+    /// <summary>How many families /metrics serves: the table's, and the process and runtime families kept.</summary>
+    public int ServedFamilies => Families.Count + Exposition.ProcessMetrics.Names.Count(Selection.Includes);
+
     /// <summary>
     /// The most series OTLP keeps of a family: the SDK sizes each instrument's storage up front, so that none is dropped up
     /// to Exporter:MaxJobs jobs.
