@@ -67,7 +67,7 @@ public sealed partial class PrometheusExposition : IMetricRecorder, IDisposable
         histogramFamilies = [.. table.Families.OfType<TenantHistogramFamily>()];
         jobFamilies = new JobFamilies([.. table.TenantFamilies.Where(f => f.ReadJob is not null)], collectors);
         PrepareProbe(table);
-        Registry.AddBeforeCollectCallback(UpdateAges);
+        Registry.AddBeforeCollectCallback(UpdateAgesOf(new WeakReference<PrometheusExposition>(this)));
         var thresholds = Thresholds(runtime.Options.Quarantine);
         reapplyThresholds = () =>
         {
@@ -152,6 +152,16 @@ public sealed partial class PrometheusExposition : IMetricRecorder, IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The before-collect callback, holding the exposition weakly and nothing else (so made in a static method): prometheus-net
+    /// keeps callbacks in a ConcurrentBag, whose per-thread queues every thread that added one keeps reachable; a callback
+    /// holding its exposition would keep each one a reload replaced, and its registry, for ever.
+    /// </summary>
+    private static Action UpdateAgesOf(WeakReference<PrometheusExposition> exposition) => () =>
+    {
+        if (exposition.TryGetTarget(out var target)) target.UpdateAges();
+    };
 
     private void UpdateAges()
     {

@@ -73,6 +73,30 @@ public class MetricExpositionsTests
     }
 
     [Fact]
+    public async Task A_replaced_exposition_is_left_to_the_garbage_collector()
+    {
+        var (expositions, _, _) = Build();
+        using var owned = expositions;
+        var replaced = ReplaceTwice(expositions);
+        await expositions.WaitForRetiredAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        Assert.False(replaced.TryGetTarget(out _), "a replaced exposition (and its registry) is still reachable");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference<PrometheusExposition> ReplaceTwice(MetricExpositions expositions)
+    {
+        var first = new WeakReference<PrometheusExposition>(expositions.Prometheus);
+        expositions.Activate(expositions.Prepare(expositions.TableFor(new ExporterOptions()))!);
+        expositions.Activate(expositions.Prepare(expositions.TableFor(Start))!);
+        return first;
+    }
+
+    [Fact]
     public void A_prepared_table_that_is_not_activated_is_released_and_changes_nothing()
     {
         var (expositions, snapshots, _) = Build();
