@@ -1,10 +1,13 @@
-using System.Text.RegularExpressions;
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using EntraProvisioningExporter.Hosting;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace EntraProvisioningExporter.IntegrationTests;
 
@@ -120,6 +123,25 @@ public class OtlpTests
         await ReloadAsync("""{ "Exporter": { "MaxJobs": 10000 } }""");
         Assert.Contains(State, MetricsText.FamilyNames(await http.GetStringAsync("metrics")));
         await ExportedAsync(e => e.GetValueOrDefault(Info) == jobs && e.ContainsKey(State), "with the family the reload added");
+    }
+
+    [Fact]
+    public async Task An_OTEL_setting_changed_in_a_file_is_read_at_start_only_and_named()
+    {
+        var config = Path.Combine(Directory.CreateTempSubdirectory("otel-reload").FullName, "exporter.json");
+        await File.WriteAllTextAsync(config, """{ "OTEL_METRIC_EXPORT_INTERVAL": "1000" }""");
+        var logs = new CapturedLogs();
+        await using var host = await ExporterHost.StartAsync(["--demo", "--ConfigFile", config, "--ConfigWatchInterval", "00:00:00",
+            "--Logging:LogLevel:EntraProvisioningExporter.Hosting.ConfigurationReloader", "Information"],
+            configure: b => b.Logging.AddProvider(logs));
+        await host.WaitReadyAsync();
+        var reloader = host.App.Services.GetServices<IHostedService>().OfType<ConfigurationReloader>().Single();
+
+        await File.WriteAllTextAsync(config, """{ "OTEL_METRIC_EXPORT_INTERVAL": "2000" }""");
+        Assert.True(await reloader.ReloadAsync("test"));
+        var line = Assert.Single(logs.Lines, l => l.Contains("reload accepted", StringComparison.Ordinal));
+        Assert.EndsWith("read at start only, so kept until the exporter restarts: OTEL_METRIC_EXPORT_INTERVAL", line.TrimEnd(),
+            StringComparison.Ordinal);
     }
 
     [Fact]

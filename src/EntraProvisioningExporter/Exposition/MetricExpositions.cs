@@ -47,7 +47,9 @@ public sealed partial class MetricExpositions : IMetricRecorder, IDisposable
         this.time = time;
         this.loggers = loggers;
         logger = loggers.CreateLogger<MetricExpositions>();
-        otlp = OtlpExposition.IsConfigured(configuration) ? configuration : null;
+        // The SDK's settings as they were at start, so that a MeterProvider a reload builds is configured as the first was.
+        otlp = OtlpExposition.IsConfigured(configuration)
+            ? new ConfigurationBuilder().AddInMemoryCollection(OtlpExposition.Settings(configuration)).Build() : null;
         current = Build(TableFor(runtime.Options));
     }
 

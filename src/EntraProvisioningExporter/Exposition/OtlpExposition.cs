@@ -66,6 +66,10 @@ public sealed class OtlpExposition : IMetricRecorder, IDisposable
         if (histograms.Count > 0) snapshots.Published += histogramRecorder.Apply;
     }
 
+    /// <summary>The OpenTelemetry SDK's settings (OTEL_*, usually from the environment): read at start only.</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> Settings(IConfiguration configuration) =>
+        configuration.AsEnumerable().Where(kv => kv.Key.StartsWith("OTEL_", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>OTLP is on when the standard endpoint variables are set (OTEL_EXPORTER_OTLP_ENDPOINT or …_METRICS_ENDPOINT).</summary>
     public static bool IsConfigured(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) ||

@@ -222,6 +222,7 @@ public sealed partial class ConfigurationReloader(
     {
         static Dictionary<string, string?> Flatten(IConfiguration c) => RestartOnlySections
             .SelectMany(section => c.GetSection(section).AsEnumerable(makePathsRelative: false))
+            .Concat(OtlpExposition.Settings(c))
             .Where(kv => kv.Value is not null && !IsCertificate(kv.Key))
             .GroupBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First().Value, StringComparer.OrdinalIgnoreCase);
