@@ -77,7 +77,10 @@ public class MetricExpositionsTests
     {
         var (expositions, _, _) = Build();
         using var owned = expositions;
-        var replaced = ReplaceTwice(expositions);
+        // As the reloader does: each replacement once the one before it is released.
+        var replaced = Replace(expositions, new ExporterOptions());
+        await expositions.WaitForRetiredAsync();
+        Replace(expositions, Start);
         await expositions.WaitForRetiredAsync();
         for (var i = 0; i < 3; i++)
         {
@@ -87,13 +90,13 @@ public class MetricExpositionsTests
         Assert.False(replaced.TryGetTarget(out _), "a replaced exposition (and its registry) is still reachable");
     }
 
+    /// <summary>Replaces the expositions in force with those of <paramref name="options"/>; the replaced one, weakly.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static WeakReference<PrometheusExposition> ReplaceTwice(MetricExpositions expositions)
+    private static WeakReference<PrometheusExposition> Replace(MetricExpositions expositions, ExporterOptions options)
     {
-        var first = new WeakReference<PrometheusExposition>(expositions.Prometheus);
-        expositions.Activate(expositions.Prepare(expositions.TableFor(new ExporterOptions()))!);
-        expositions.Activate(expositions.Prepare(expositions.TableFor(Start))!);
-        return first;
+        var replaced = new WeakReference<PrometheusExposition>(expositions.Prometheus);
+        expositions.Activate(expositions.Prepare(expositions.TableFor(options))!);
+        return replaced;
     }
 
     [Fact]
