@@ -88,6 +88,9 @@ public class ProbeTests
             return targets.GetArrayLength() == 3 && targets.EnumerateArray().All(t => t.GetProperty("health").GetString() != "unknown");
         }, TimeSpan.FromSeconds(60), "three tenant targets scraped");
 
+        // The targets API can report a scrape's health before that scrape's samples are committed and queryable.
+        await Tools.Eventually(async () => (await prometheus.QueryAsync("up{job=\"entra-tenants\"}")).Count == 3,
+            TimeSpan.FromSeconds(30), "up of the three tenant targets in Prometheus");
         var up = (await prometheus.QueryAsync("up{job=\"entra-tenants\"}")).ToDictionary(r => r.Labels["instance"], r => r.Value);
         Assert.Equal(new Dictionary<string, double> { ["small"] = 1, ["large"] = 0, ["northwind"] = 0 }, up);
         var errors = (await prometheus.TargetsAsync()).EnumerateArray()

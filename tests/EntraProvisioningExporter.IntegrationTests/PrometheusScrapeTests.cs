@@ -29,7 +29,9 @@ public class PrometheusScrapeTests
 
         var target = (await prometheus.TargetsAsync())[0];
         Assert.Equal("", target.GetProperty("lastError").GetString());
-        Assert.Equal(1, Assert.Single(await prometheus.QueryAsync("up{job=\"entra\"}")).Value);
+        // The targets API can report a scrape's health before that scrape's samples are committed and queryable.
+        await Tools.Eventually(async () => await prometheus.QueryAsync("up{job=\"entra\"}") is [{ Value: 1 }],
+            TimeSpan.FromSeconds(30), "up == 1 in Prometheus");
 
         await Tools.Eventually(async () => (await prometheus.QueryAsync("entra_provisioning_job_quarantined")).Count > 0,
             TimeSpan.FromSeconds(30), "job series in Prometheus");
