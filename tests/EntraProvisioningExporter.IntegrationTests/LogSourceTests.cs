@@ -1,10 +1,7 @@
-using EntraProvisioningExporter.Hosting;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Simulator;
 using EntraProvisioningExporter.Simulator.Logs;
 using EntraProvisioningExporter.Simulator.Scenario;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -238,7 +235,7 @@ public class LogSourceTests
               "Help": "Provisioning operations by app.", "Query": "{{kql}}", "ValueColumn": "Operations",
               "LabelColumns": [ "AppName" ] } ] } } ] } }
             """);
-        var reloader = exporter.App.Services.GetServices<IHostedService>().OfType<ConfigurationReloader>().Single();
+        var reloader = exporter.Reloader;
         Assert.True(await reloader.ReloadAsync("test"));
         var line = Assert.Single(logs.Lines, l => l.Contains("reload accepted", StringComparison.Ordinal));
         Assert.Contains("metric table: rebuilt with", line, StringComparison.Ordinal);

@@ -2,7 +2,6 @@ using EntraProvisioningExporter.Hosting;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using EntraProvisioningExporter.Sources;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EntraProvisioningExporter.IntegrationTests;
@@ -75,7 +74,7 @@ public class MetricSelectionProcessTests
             "--Logging:LogLevel:EntraProvisioningExporter.Hosting.ConfigurationReloader", "Information"],
                 configure: b => b.Logging.AddProvider(logs));
         await exporter.WaitReadyAsync();
-        var reloader = exporter.App.Services.GetServices<IHostedService>().OfType<ConfigurationReloader>().Single();
+        var reloader = exporter.Reloader;
         var before = MetricsText.Parse(await exporter.MetricsAsync());
         var jobs = before.Named("entra_provisioning_job_info").Count();
         Assert.True(jobs > 0);

@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using EntraProvisioningExporter.Hosting;
 using EntraProvisioningExporter.IntegrationTests.Infrastructure;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EntraProvisioningExporter.IntegrationTests;
@@ -22,13 +20,10 @@ public class OtlpTests
     public async Task Otlp_receiver_gets_the_same_metric_names_as_the_metrics_endpoint(string build)
     {
         var received = new ConcurrentDictionary<string, bool>();
-        await using var receiver = await LoopbackApp.StartAsync(app => app.MapPost("/v1/metrics", async (HttpContext context) =>
+        await using var receiver = await StartReceiverAsync(request =>
         {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            foreach (var name in OtlpMetricNames(body.ToArray())) received[name] = true;
-            context.Response.ContentType = "application/x-protobuf";
-        }));
+            foreach (var name in OtlpMetricNames(request)) received[name] = true;
+        });
         var receiverUrl = receiver.Urls.First();
 
         var port = Tools.FreePort();
@@ -60,13 +55,7 @@ public class OtlpTests
     public async Task A_reload_that_changes_MaxJobs_or_the_families_rebuilds_OTLP_with_them(string build)
     {
         var exports = new ConcurrentQueue<IReadOnlyDictionary<string, int>>();
-        await using var receiver = await LoopbackApp.StartAsync(app => app.MapPost("/v1/metrics", async (HttpContext context) =>
-        {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            exports.Enqueue(OtlpDataPoints(body.ToArray()));
-            context.Response.ContentType = "application/x-protobuf";
-        }));
+        await using var receiver = await StartReceiverAsync(request => exports.Enqueue(OtlpDataPoints(request)));
         var config = Path.Combine(Directory.CreateTempSubdirectory("otlp-reload").FullName, "exporter.json");
         await File.WriteAllTextAsync(config,
             """{ "Exporter": { "MaxJobs": 1, "Metrics": { "Exclude": [ "entra_provisioning_job_last_execution_*" ] } } }""");
@@ -135,7 +124,7 @@ public class OtlpTests
             "--Logging:LogLevel:EntraProvisioningExporter.Hosting.ConfigurationReloader", "Information"],
             configure: b => b.Logging.AddProvider(logs));
         await host.WaitReadyAsync();
-        var reloader = host.App.Services.GetServices<IHostedService>().OfType<ConfigurationReloader>().Single();
+        var reloader = host.Reloader;
 
         await File.WriteAllTextAsync(config, """{ "OTEL_METRIC_EXPORT_INTERVAL": "2000" }""");
         Assert.True(await reloader.ReloadAsync("test"));
@@ -173,6 +162,16 @@ public class OtlpTests
         return MetricsText.FamilyNames(text).Where(f => f.StartsWith("entra_", StringComparison.Ordinal) &&
             (samples.Contains(f) || observed.Contains(f))).ToHashSet();
     }
+
+    /// <summary>An OTLP/HTTP metrics receiver on loopback, giving each request's body to <paramref name="receive"/>.</summary>
+    private static Task<WebApplication> StartReceiverAsync(Action<byte[]> receive) =>
+        LoopbackApp.StartAsync(app => app.MapPost("/v1/metrics", async (HttpContext context) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            receive(body.ToArray());
+            context.Response.ContentType = "application/x-protobuf";
+        }));
 
     /// <summary>ExportMetricsServiceRequest → resource_metrics(1) → scope_metrics(2) → metrics(2) → name(1).</summary>
     private static IEnumerable<string> OtlpMetricNames(byte[] request) =>

@@ -36,6 +36,10 @@ public sealed class ExporterHost : IAsyncDisposable
 
     public Task<string> MetricsAsync() => Http.GetStringAsync("/metrics");
 
+    /// <summary>The exporter's configuration reloader, to reload without a signal.</summary>
+    public ConfigurationReloader Reloader =>
+        App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ConfigurationReloader>().Single();
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

@@ -23,12 +23,7 @@ public class MetricExpositionsTests
         return (expositions, snapshots, runtime);
     }
 
-    private static string Scrape(PrometheusExposition exposition)
-    {
-        using var stream = new MemoryStream();
-        exposition.Registry.CollectAndExportAsTextAsync(stream).GetAwaiter().GetResult();
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+    private static string Scrape(PrometheusExposition exposition) => MetricsHarness.Scrape(exposition);
 
     [Fact]
     public void A_table_of_the_same_layout_keeps_the_expositions_in_force()

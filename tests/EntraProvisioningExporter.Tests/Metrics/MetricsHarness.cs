@@ -41,10 +41,13 @@ internal sealed class MetricsHarness
     public void PublishLogs(TenantLogSnapshot snapshot) => Snapshots.PublishLogs(snapshot);
 
     /// <summary>The registry serialized as /metrics serves it in the text format.</summary>
-    public string Scrape()
+    public string Scrape() => Scrape(Exposition);
+
+    /// <summary><paramref name="exposition"/>'s registry serialized as /metrics serves it in the text format.</summary>
+    public static string Scrape(PrometheusExposition exposition)
     {
         using var stream = new MemoryStream();
-        Exposition.Registry.CollectAndExportAsTextAsync(stream).GetAwaiter().GetResult();
+        exposition.Registry.CollectAndExportAsTextAsync(stream).GetAwaiter().GetResult();
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
