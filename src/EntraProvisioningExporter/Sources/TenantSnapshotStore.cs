@@ -157,12 +157,11 @@ public sealed partial class TenantSnapshotStore(ILogger<TenantSnapshotStore>? lo
 
     private void Announce(TenantSnapshot snapshot)
     {
-        if (Published is not { } subscribers) return;
-        foreach (var subscriber in subscribers.GetInvocationList())
+        foreach (var subscriber in Delegate.EnumerateInvocationList(Published))
         {
             try
             {
-                ((Action<TenantSnapshot>)subscriber)(snapshot);
+                subscriber(snapshot);
             }
             catch (Exception ex)
             {
